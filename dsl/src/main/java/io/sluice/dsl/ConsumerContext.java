@@ -1,0 +1,34 @@
+package io.sluice.dsl;
+
+import java.time.Duration;
+
+/**
+ * What a {@link Consumer} may ask of the runtime for its partition. Implemented by the runtime, never by users.
+ * Safe to call from the job's worker thread; requests take effect when the job ends.
+ */
+public interface ConsumerContext extends FilterContext {
+
+    /** The assignment generation of this partition: it grows each time the partition is assigned here. */
+    long generation();
+
+    /**
+     * Marks {@code message} as consumed: the next offset {@code message.offset() + 1} is committed later. Marks
+     * never move backwards; a lower mark is ignored.
+     */
+    void markAsConsumed(Message<?, ?> message);
+
+    /** Marks everything below {@code nextOffset} as consumed (a next offset, as Kafka commits it). */
+    void markAsConsumed(long nextOffset);
+
+    /** The highest next offset marked so far in this assignment, or where the partition was fetched from. */
+    long markedOffset();
+
+    /** After this job, move the partition's position to {@code offset}; overrides the filters' verdict. */
+    void seek(long offset);
+
+    /**
+     * After this job, pause the partition and resume from {@code offset} once {@code timeout} has passed;
+     * overrides the filters' verdict.
+     */
+    void pause(long offset, Duration timeout);
+}

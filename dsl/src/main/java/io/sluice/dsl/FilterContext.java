@@ -1,0 +1,33 @@
+package io.sluice.dsl;
+
+import java.time.Clock;
+import java.util.OptionalLong;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What a {@link Filter} may ask of the runtime while it runs. Implemented by the runtime (and by test
+ * drivers), never by users.
+ */
+public interface FilterContext {
+
+    /** The partition being filtered; never {@code null}. */
+    TopicPartition topicPartition();
+
+    /** The settings of the partition's topic; never {@code null}. */
+    TopicSettings settings();
+
+    /**
+     * Whether this partition has been revoked or lost since the job started. Turns {@code true} at once on
+     * revocation; a filter doing slow work should check it and give up.
+     */
+    boolean revoked();
+
+    /** The runtime's clock: time-based filters must use it so that tests can drive time by hand. */
+    Clock clock();
+
+    /** The partition's log start offset as read at assignment, when known. */
+    OptionalLong logStartOffset();
+
+    /** The partition's log end offset as read at assignment, when known. */
+    OptionalLong logEndOffset();
+}

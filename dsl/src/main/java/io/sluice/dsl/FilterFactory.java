@@ -1,0 +1,47 @@
+package io.sluice.dsl;
+
+import java.util.Optional;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Makes a partition's {@link Filter} each time the partition is assigned; instances are dropped when it is
+ * revoked or lost. A constructor reference such as {@code MyFilter::new} (taking a {@link TopicPartition}) or a
+ * lambda fits.
+ *
+ * <p>The two default methods let a built-in filter tell {@code build()} about itself; user filters leave them.
+ *
+ * @param <K> the key type its filters can read
+ * @param <V> the value type its filters can read
+ */
+@FunctionalInterface
+public interface FilterFactory<K, V> {
+
+    /**
+     * A new filter for {@code topicPartition}, called once per assignment of that partition.
+     *
+     * @param topicPartition the assigned partition, never {@code null}
+     * @return a new filter, never {@code null}
+     */
+    Filter<K, V> create(TopicPartition topicPartition);
+
+    /**
+     * Whether this filter must run first in its chain (the offset manager must see the batch as fetched).
+     * {@code build()} rejects a topology where such a filter is not first.
+     */
+    default boolean firstInChain() {
+        return false;
+    }
+
+    /**
+     * The authority over this topic's consumed offsets, when this filter keeps them outside Kafka. A topic with
+     * one runs with manual marking, and every mark the runtime makes on its own goes through it first.
+     */
+    default Optional<OffsetAuthority> offsetAuthority() {
+        return Optional.empty();
+    }
+
+    /** A short name for logs and the Web UI; the class name by default. */
+    default String describe() {
+        return getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,31 @@
+package io.sluice.dsl;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The settings a topology can give every topic ({@link TopologyBuilder#defaults}) or one topic (its
+ * {@link TopicBuilder}); a topic's own settings win over the defaults, whatever the order they are declared in.
+ *
+ * @param <S> the step returned, so chains keep their place in the grammar
+ */
+public interface SettingsStep<S extends SettingsStep<S>> {
+
+    /** Retry a failing partition after {@code initial}, doubling up to {@code max}. Default 1 s to 30 s. */
+    S backoff(Duration initial, Duration max);
+
+    /** Retry a failing partition with this backoff. */
+    S backoff(Backoff backoff);
+
+    /** The consumer marks offsets itself (see {@link MarkingMode#MANUAL}). */
+    S manualMarking();
+
+    /** Dead-letter a message to {@code topic} after {@code maxRetries} failed attempts. */
+    S deadLetterQueue(String topic, int maxRetries);
+
+    /** Exceptions (and their subclasses) that send a message straight to the dead-letter queue. */
+    S nonRetryable(List<Class<? extends Throwable>> types);
+
+    /** What an offset manager does with a stored offset outside the log; default {@link OffsetOutOfRangePolicy#FAIL}. */
+    S onOffsetOutOfRange(OffsetOutOfRangePolicy policy);
+}

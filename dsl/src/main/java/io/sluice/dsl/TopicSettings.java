@@ -1,0 +1,70 @@
+package io.sluice.dsl;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The per-topic settings the runtime obeys. Immutable; built through {@link SettingsStep} on the topology
+ * builder, where {@code defaults(...)} sets the starting point for every topic.
+ *
+ * @param marking            who marks consumed offsets
+ * @param backoff            the wait between retries of a failing partition
+ * @param deadLetterQueue    where messages that fail too often go; empty: retry forever
+ * @param nonRetryable       exceptions that send a message straight to the dead-letter queue
+ * @param onOffsetOutOfRange what an offset manager does with an offset outside the log
+ */
+public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadLetterQueue> deadLetterQueue,
+                            List<Class<? extends Throwable>> nonRetryable,
+                            OffsetOutOfRangePolicy onOffsetOutOfRange) {
+
+    /** Automatic marking, the default backoff, no dead-letter queue, policy FAIL. */
+    public static final TopicSettings DEFAULTS = new TopicSettings(MarkingMode.AUTOMATIC, Backoff.DEFAULT,
+            Optional.empty(), List.of(), OffsetOutOfRangePolicy.FAIL);
+
+    /** Rejects nulls and freezes the list. */
+    public TopicSettings {
+        Objects.requireNonNull(marking, "marking");
+        Objects.requireNonNull(backoff, "backoff");
+        Objects.requireNonNull(deadLetterQueue, "deadLetterQueue");
+        nonRetryable = List.copyOf(nonRetryable);
+        Objects.requireNonNull(onOffsetOutOfRange, "onOffsetOutOfRange");
+    }
+
+    /** Whether {@code error} (or one of its causes) is of a non-retryable type. */
+    public boolean isNonRetryable(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            for (Class<? extends Throwable> type : nonRetryable) {
+                if (type.isInstance(t)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** A copy with another marking mode. */
+    public TopicSettings withMarking(MarkingMode value) {
+        return new TopicSettings(value, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange);
+    }
+
+    /** A copy with another backoff. */
+    public TopicSettings withBackoff(Backoff value) {
+        return new TopicSettings(marking, value, deadLetterQueue, nonRetryable, onOffsetOutOfRange);
+    }
+
+    /** A copy with another dead-letter queue. */
+    public TopicSettings withDeadLetterQueue(Optional<DeadLetterQueue> value) {
+        return new TopicSettings(marking, backoff, value, nonRetryable, onOffsetOutOfRange);
+    }
+
+    /** A copy with another list of non-retryable exceptions. */
+    public TopicSettings withNonRetryable(List<Class<? extends Throwable>> value) {
+        return new TopicSettings(marking, backoff, deadLetterQueue, value, onOffsetOutOfRange);
+    }
+
+    /** A copy with another out-of-range policy. */
+    public TopicSettings withOnOffsetOutOfRange(OffsetOutOfRangePolicy value) {
+        return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, value);
+    }
+}

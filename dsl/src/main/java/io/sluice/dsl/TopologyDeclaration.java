@@ -1,0 +1,296 @@
+package io.sluice.dsl;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * The builder behind {@link Sluice#topology()}. Collects declarations without failing early, so that
+ * {@link #build()} can report every problem at once.
+ */
+final class TopologyDeclaration implements TopologyBuilder {
+
+    private final List<UnaryOperator<TopicSettings>> defaults = new ArrayList<>();
+    private final List<String> defaultsProblems = new ArrayList<>();
+    private final List<TopicDeclaration<?, ?>> topics = new ArrayList<>();
+
+    @Override
+    public TopologyBuilder defaults(java.util.function.Consumer<Defaults> block) {
+        Objects.requireNonNull(block, "defaults block");
+        SettingsRecorder recorder = new SettingsRecorder();
+        block.accept(recorder);
+        defaults.addAll(recorder.changes);
+        defaultsProblems.addAll(recorder.problems);
+        return this;
+    }
+
+    @Override
+    public TopicStep<byte[], byte[]> topic(String name) {
+        TopicDeclaration<byte[], byte[]> topic =
+                new TopicDeclaration<>(name, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        topics.add(topic);
+        return topic.step();
+    }
+
+    @Override
+    public Topology build() {
+        List<String> problems = new ArrayList<>();
+        if (topics.isEmpty()) {
+            problems.add("no topics are declared; declare at least one with .topic(name).consumer(...)");
+        }
+        for (String p : defaultsProblems) {
+            problems.add("defaults: " + p);
+        }
+        TopicSettings base = TopicSettings.DEFAULTS;
+        for (UnaryOperator<TopicSettings> change : defaults) {
+            base = change.apply(base);
+        }
+        Map<String, Integer> seen = new LinkedHashMap<>();
+        List<TopicDefinition<?, ?>> definitions = new ArrayList<>();
+        for (TopicDeclaration<?, ?> topic : topics) {
+            String label = topic.label();
+            if (seen.merge(String.valueOf(topic.name), 1, Integer::sum) == 2) {
+                problems.add(label + ": declared more than once; declare each topic once with all its filters");
+            }
+            TopicNames.problem(topic.name).ifPresent(p -> problems.add(label + ": illegal topic name: " + p));
+            topic.validate(base, problems).ifPresent(definitions::add);
+        }
+        if (!problems.isEmpty()) {
+            throw new TopologyException(problems);
+        }
+        return new Topology(definitions);
+    }
+
+    /** Records settings changes as functions, so topic changes apply on top of defaults declared later. */
+    private static class SettingsRecorder implements Defaults {
+        final List<UnaryOperator<TopicSettings>> changes = new ArrayList<>();
+        final List<String> problems = new ArrayList<>();
+
+        @Override
+        public Defaults backoff(Duration initial, Duration max) {
+            try {
+                return backoff(Backoff.exponential(initial, max));
+            } catch (RuntimeException e) {
+                problems.add("backoff: " + e.getMessage());
+                return this;
+            }
+        }
+
+        @Override
+        public Defaults backoff(Backoff backoff) {
+            if (backoff == null) {
+                problems.add("backoff is null");
+            } else {
+                changes.add(s -> s.withBackoff(backoff));
+            }
+            return this;
+        }
+
+        @Override
+        public Defaults manualMarking() {
+            changes.add(s -> s.withMarking(MarkingMode.MANUAL));
+            return this;
+        }
+
+        @Override
+        public Defaults deadLetterQueue(String topic, int maxRetries) {
+            Optional<String> nameProblem = TopicNames.problem(topic);
+            if (nameProblem.isPresent()) {
+                problems.add("dead-letter topic '" + topic + "' is illegal: " + nameProblem.get());
+            } else if (maxRetries < 0) {
+                problems.add("dead-letter maxRetries must be >= 0, was " + maxRetries);
+            } else {
+                DeadLetterQueue dlq = new DeadLetterQueue(topic, maxRetries);
+                changes.add(s -> s.withDeadLetterQueue(Optional.of(dlq)));
+            }
+            return this;
+        }
+
+        @Override
+        public Defaults nonRetryable(List<Class<? extends Throwable>> types) {
+            if (types == null || types.contains(null)) {
+                problems.add("nonRetryable needs exception classes, got null");
+            } else {
+                List<Class<? extends Throwable>> copy = List.copyOf(types);
+                changes.add(s -> s.withNonRetryable(copy));
+            }
+            return this;
+        }
+
+        @Override
+        public Defaults onOffsetOutOfRange(OffsetOutOfRangePolicy policy) {
+            if (policy == null) {
+                problems.add("onOffsetOutOfRange policy is null");
+            } else {
+                changes.add(s -> s.withOnOffsetOutOfRange(policy));
+            }
+            return this;
+        }
+    }
+
+    /** One topic being declared. Its steps share this state; the type parameters move with deserializers. */
+    private final class TopicDeclaration<K, V> {
+        final String name;
+        Deserializer<?> keyDeserializer;
+        Deserializer<?> valueDeserializer;
+        Supplier<?> consumerFactory;
+        boolean consumerDeclared;
+        final List<FilterFactory<?, ?>> filters = new ArrayList<>();
+        final SettingsRecorder settings = new SettingsRecorder();
+
+        TopicDeclaration(String name, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
+            this.name = name;
+            this.keyDeserializer = keyDeserializer;
+            this.valueDeserializer = valueDeserializer;
+        }
+
+        String label() {
+            return "topic '" + name + "'";
+        }
+
+        TopicStep<K, V> step() {
+            return new Step<>();
+        }
+
+        /** Checks this topic and, when it is sound, makes its definition. */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Optional<TopicDefinition<?, ?>> validate(TopicSettings base, List<String> problems) {
+            int before = problems.size();
+            String label = label();
+            if (!consumerDeclared) {
+                problems.add(label + ": has no consumer; declare one with .consumer(...)");
+            } else if (consumerFactory == null) {
+                problems.add(label + ": the consumer factory is null");
+            }
+            if (keyDeserializer == null) {
+                problems.add(label + ": the key deserializer is null");
+            }
+            if (valueDeserializer == null) {
+                problems.add(label + ": the value deserializer is null");
+            }
+            Optional<OffsetAuthority> authority = Optional.empty();
+            for (int i = 0; i < filters.size(); i++) {
+                FilterFactory<?, ?> f = filters.get(i);
+                if (f == null) {
+                    problems.add(label + ": filter #" + (i + 1) + " is null");
+                    continue;
+                }
+                if (f.firstInChain() && i > 0) {
+                    problems.add(label + ": filter '" + f.describe() + "' must be first in the chain but is #"
+                            + (i + 1) + "; declare it before the other filters");
+                }
+                Optional<OffsetAuthority> own = f.offsetAuthority();
+                if (own.isPresent()) {
+                    if (authority.isPresent()) {
+                        problems.add(label + ": more than one filter keeps the topic's offsets ('"
+                                + f.describe() + "' is #" + (i + 1) + "); keep one");
+                    }
+                    authority = own;
+                }
+            }
+            for (String p : settings.problems) {
+                problems.add(label + ": " + p);
+            }
+            TopicSettings effective = base;
+            for (UnaryOperator<TopicSettings> change : settings.changes) {
+                effective = change.apply(effective);
+            }
+            if (authority.isPresent()) {
+                // the offset store is the truth: only committed transactions may mark
+                effective = effective.withMarking(MarkingMode.MANUAL);
+            }
+            Optional<DeadLetterQueue> dlq = effective.deadLetterQueue();
+            if (dlq.isPresent() && dlq.get().topic().equals(name)) {
+                problems.add(label + ": the dead-letter topic is the topic itself; name another topic");
+            }
+            if (problems.size() > before) {
+                return Optional.empty();
+            }
+            return Optional.of(new TopicDefinition(name, keyDeserializer, valueDeserializer, consumerFactory,
+                    filters, effective, authority));
+        }
+
+        private final class Step<SK, SV> implements TopicStep<SK, SV> {
+            @Override
+            public <K2, V2> TopicStep<K2, V2> deserializers(Deserializer<K2> key, Deserializer<V2> value) {
+                keyDeserializer = key;
+                valueDeserializer = value;
+                return new Step<>();
+            }
+
+            @Override
+            public TopicBuilder<SK, SV> consumer(Supplier<? extends Consumer<SK, SV>> factory) {
+                consumerDeclared = true;
+                consumerFactory = factory;
+                return new Builder<>();
+            }
+        }
+
+        private final class Builder<BK, BV> implements TopicBuilder<BK, BV> {
+            @Override
+            public TopicBuilder<BK, BV> filter(FilterFactory<? super BK, ? super BV> factory) {
+                filters.add(factory);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> backoff(Duration initial, Duration max) {
+                settings.backoff(initial, max);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> backoff(Backoff backoff) {
+                settings.backoff(backoff);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> manualMarking() {
+                settings.manualMarking();
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> deadLetterQueue(String topic, int maxRetries) {
+                settings.deadLetterQueue(topic, maxRetries);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> nonRetryable(List<Class<? extends Throwable>> types) {
+                settings.nonRetryable(types);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> onOffsetOutOfRange(OffsetOutOfRangePolicy policy) {
+                settings.onOffsetOutOfRange(policy);
+                return this;
+            }
+
+            @Override
+            public TopologyBuilder defaults(java.util.function.Consumer<Defaults> block) {
+                return TopologyDeclaration.this.defaults(block);
+            }
+
+            @Override
+            public TopicStep<byte[], byte[]> topic(String next) {
+                return TopologyDeclaration.this.topic(next);
+            }
+
+            @Override
+            public Topology build() {
+                return TopologyDeclaration.this.build();
+            }
+        }
+    }
+}
