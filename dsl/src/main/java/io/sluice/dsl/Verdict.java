@@ -28,6 +28,11 @@ public sealed interface Verdict permits Verdict.NotApplied, Verdict.Skip, Verdic
     /** The next offset this verdict asks to mark as consumed, if any. */
     OptionalLong mark();
 
+    /** The offset the partition resumes from after this verdict: the cursor of a SEEK or PAUSE, else empty. */
+    default OptionalLong resumeAt() {
+        return OptionalLong.empty();
+    }
+
     /** Whether the filter acted: everything but {@link NotApplied}. */
     default boolean applied() {
         return true;
@@ -108,6 +113,11 @@ public sealed interface Verdict permits Verdict.NotApplied, Verdict.Skip, Verdic
         }
 
         @Override
+        public OptionalLong resumeAt() {
+            return OptionalLong.of(cursor.offset());
+        }
+
+        @Override
         public Seek marking(long nextOffset) {
             return new Seek(cursor, OptionalLong.of(nextOffset));
         }
@@ -129,6 +139,11 @@ public sealed interface Verdict permits Verdict.NotApplied, Verdict.Skip, Verdic
                 throw new IllegalArgumentException("pause timeout must not be negative, was " + timeout);
             }
             mark = checkMark(mark);
+        }
+
+        @Override
+        public OptionalLong resumeAt() {
+            return OptionalLong.of(cursor.offset());
         }
 
         @Override

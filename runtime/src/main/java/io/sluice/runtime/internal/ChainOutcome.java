@@ -25,13 +25,9 @@ public record ChainOutcome(Verdict verdict, long settledEnd, int removedByFilter
 
     /** The combined cursor, when the chain asked for a seek or a pause. */
     public Optional<Cursor> cursor() {
-        if (verdict instanceof Verdict.Seek s) {
-            return Optional.of(s.cursor());
-        }
-        if (verdict instanceof Verdict.Pause p) {
-            return Optional.of(p.cursor());
-        }
-        return Optional.empty();
+        return verdict.resumeAt().isPresent()
+                ? Optional.of(Cursor.at(verdict.resumeAt().getAsLong()))
+                : Optional.empty();
     }
 
     /** The pause timeout, when the chain asked for a pause. */

@@ -72,7 +72,7 @@ public final class FilterChain<K, V> {
         }
         int removedByFilters = batch.removedCount() - removedBefore;
         Verdict combined = combine(applied);
-        OptionalLong cursor = cursorOf(combined);
+        OptionalLong cursor = combined.resumeAt();
         int removedAtCursor = cursor.isPresent() ? batch.removeFrom(cursor.getAsLong()) : 0;
         long settledEnd = cursor.isPresent() ? Math.min(cursor.getAsLong(), batch.nextOffset()) : batch.nextOffset();
         if (combined.mark().isPresent()) {
@@ -120,15 +120,5 @@ public final class FilterChain<K, V> {
 
     private static Cursor lowest(Cursor current, Cursor candidate) {
         return current == null || candidate.compareTo(current) < 0 ? candidate : current;
-    }
-
-    private static OptionalLong cursorOf(Verdict v) {
-        if (v instanceof Verdict.Seek s) {
-            return OptionalLong.of(s.cursor().offset());
-        }
-        if (v instanceof Verdict.Pause p) {
-            return OptionalLong.of(p.cursor().offset());
-        }
-        return OptionalLong.empty();
     }
 }

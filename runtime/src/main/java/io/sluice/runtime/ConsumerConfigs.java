@@ -1,0 +1,72 @@
+package io.sluice.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Turns the user's Kafka properties into the consumer configuration Sluice runs with. Every property passes
+ * through, except those the runtime must own: byte-array deserializers (Sluice deserializes per message inside
+ * the job) and {@code enable.auto.commit=false} (Sluice commits what it marked).
+ *
+ * <p>Under the {@code classic} group protocol the cooperative-sticky assignor is set unless the user chose one
+ * (Kafka's default list runs eager Range first, so nothing would be kept across rebalances); under
+ * {@code group.protocol=consumer} none of the assignor or session settings are set, as Kafka rejects them there.
+ */
+public final class ConsumerConfigs {
+
+    private ConsumerConfigs() {
+    }
+
+    /**
+     * The consumer configuration for one instance.
+     *
+     * @param user     the user's properties; not changed
+     * @param clientId the client id of this instance, used unless the user set one (then suffixed)
+     * @throws IllegalArgumentException when {@code bootstrap.servers} or {@code group.id} is missing, or a
+     *                                  property the runtime must own is set to something else
+     */
+    public static Properties forInstance(Properties user, String clientId) {
+        List<String> problems = new ArrayList<>();
+        if (isBlank(user.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG))) {
+            problems.add("'" + ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG + "' is missing: name the Kafka brokers, "
+                    + "e.g. localhost:9092");
+        }
+        if (isBlank(user.getProperty(ConsumerConfig.GROUP_ID_CONFIG))) {
+            problems.add("'" + ConsumerConfig.GROUP_ID_CONFIG + "' is missing: Sluice consumes as a consumer group");
+        }
+        String autoCommit = user.getProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
+        if (autoCommit != null && Boolean.parseBoolean(autoCommit.trim())) {
+            problems.add("'" + ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG + "=true' is not supported: Sluice commits "
+                    + "only what it marked; remove the property");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid Kafka consumer properties: " + String.join("; ", problems));
+        }
+        Properties props = new Properties();
+        props.putAll(user);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        String given = user.getProperty(ConsumerConfig.CLIENT_ID_CONFIG);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, isBlank(given) ? clientId : given + "-" + clientId);
+        if (!isConsumerProtocol(user) && !user.containsKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG)) {
+            props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        }
+        return props;
+    }
+
+    /** Whether the properties select the KIP-848 {@code consumer} group protocol. */
+    public static boolean isConsumerProtocol(Properties props) {
+        String protocol = props.getProperty(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+        return protocol != null && protocol.trim().toLowerCase(Locale.ROOT).equals("consumer");
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
+    }
+}

@@ -1,0 +1,85 @@
+package io.sluice.runtime;
+
+import io.sluice.dsl.Message;
+import io.sluice.dsl.Verdict;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Something the runtime did, as a typed event for {@link SluiceEventListener}s: metrics, dashboards, tests.
+ * A closed set; every event names the consumer instance it happened in.
+ */
+public sealed interface SluiceEvent {
+
+    /** The consumer instance the event happened in. */
+    String instance();
+
+    /** A partition was assigned to the instance; a new consumer and new filters were made. */
+    record Assigned(String instance, TopicPartition topicPartition, long generation, long position)
+            implements SluiceEvent {
+    }
+
+    /** A partition was revoked (orderly: its marks were committed). */
+    record Revoked(String instance, TopicPartition topicPartition, long generation) implements SluiceEvent {
+    }
+
+    /** A partition was lost (nothing committed). */
+    record Lost(String instance, TopicPartition topicPartition, long generation) implements SluiceEvent {
+    }
+
+    /**
+     * A consumer handled a batch successfully. Fired on the worker thread.
+     *
+     * @param messages the messages the consumer was handed (do not modify)
+     * @param duration how long the consumer took
+     */
+    record Consumed(String instance, TopicPartition topicPartition, long generation, List<Message<?, ?>> messages,
+                    Duration duration) implements SluiceEvent {
+    }
+
+    /** The filter chain applied to a batch: the combined verdict and how many messages were dropped. */
+    record Filtered(String instance, TopicPartition topicPartition, long generation, Verdict verdict, int dropped)
+            implements SluiceEvent {
+    }
+
+    /** The partition's position was moved to {@code offset}. */
+    record Sought(String instance, TopicPartition topicPartition, long offset) implements SluiceEvent {
+    }
+
+    /** The partition was paused until {@code until}, to resume from {@code cursor}. */
+    record Paused(String instance, TopicPartition topicPartition, Instant until, long cursor, String reason)
+            implements SluiceEvent {
+    }
+
+    /** A pause ended; the partition resumes from {@code cursor}. */
+    record Resumed(String instance, TopicPartition topicPartition, long cursor) implements SluiceEvent {
+    }
+
+    /**
+     * A job failed; it is retried after {@code backoff}.
+     *
+     * @param kind         CONSUMER, POISON or FILTER
+     * @param attempt      the attempt count of that kind (filter failures count apart)
+     * @param failedOffset the failing message, when known
+     */
+    record Failed(String instance, TopicPartition topicPartition, long generation, String kind, int attempt,
+                  OptionalLong failedOffset, Throwable error, Duration backoff) implements SluiceEvent {
+    }
+
+    /** A message was sent to the dead-letter topic after {@code attempts} failed attempts. */
+    record DeadLettered(String instance, TopicPartition topicPartition, long offset, String deadLetterTopic,
+                        int attempts) implements SluiceEvent {
+    }
+
+    /** Marked offsets were committed to Kafka (next offsets). */
+    record Committed(String instance, Map<TopicPartition, Long> offsets) implements SluiceEvent {
+    }
+
+    /** A commit failed; the marks stay and are committed later. */
+    record CommitFailed(String instance, Map<TopicPartition, Long> offsets, Throwable error) implements SluiceEvent {
+    }
+}

@@ -1,0 +1,266 @@
+package io.sluice.runtime;
+
+import io.sluice.dsl.Topology;
+import io.sluice.runtime.internal.BlockingReportQueue;
+import io.sluice.runtime.internal.ListenerLoop;
+import io.sluice.runtime.internal.LoopSettings;
+import io.sluice.runtime.internal.PartitionState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a {@link Topology} on real Kafka consumers: one listener thread per consumer instance owns its
+ * {@code KafkaConsumer}; batches run as jobs on a shared worker pool, one job at a time per partition.
+ *
+ * <pre>{@code
+ * try (SluiceRuntime runtime = SluiceRuntime.start(topology, props)) {
+ *     ...
+ * }   // close(): in-flight jobs finish, marks are committed
+ * }</pre>
+ *
+ * <p>Guarantees: {@link #close()} is idempotent and returns within the shutdown timeout plus the commit and
+ * close timeouts; {@link #halt()} simulates a crash (nothing committed, the group left at once).
+ */
+public final class SluiceRuntime implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SluiceRuntime.class);
+    private static final AtomicInteger RUNTIMES = new AtomicInteger();
+
+    private final Topology topology;
+    private final Properties properties;
+    private final RuntimeSettings settings;
+    private final Function<Properties, Consumer<byte[], byte[]>> consumers;
+    private final List<Instance> instances = new ArrayList<>();
+    private final String name;
+    private volatile SluiceEventListener listener = SluiceEventListener.none();
+    private ExecutorService workers;
+    private boolean started;
+    private boolean stopped;
+
+    private SluiceRuntime(Topology topology, Properties properties, RuntimeSettings settings,
+                          Function<Properties, Consumer<byte[], byte[]>> consumers) {
+        this.topology = Objects.requireNonNull(topology, "topology");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.consumers = Objects.requireNonNull(consumers, "consumers");
+        this.name = "sluice-" + RUNTIMES.incrementAndGet();
+        // validate now, so a bad configuration fails before anything starts
+        ConsumerConfigs.forInstance(Objects.requireNonNull(properties, "properties"), name);
+        this.properties = new Properties();
+        this.properties.putAll(properties);
+    }
+
+    /**
+     * A runtime for {@code topology} with the given Kafka consumer properties and default settings; not started.
+     *
+     * @throws IllegalArgumentException when {@code bootstrap.servers} or {@code group.id} is missing
+     */
+    public static SluiceRuntime create(Topology topology, Properties kafka) {
+        return create(topology, kafka, RuntimeSettings.defaults());
+    }
+
+    /** A runtime with explicit settings; not started. */
+    public static SluiceRuntime create(Topology topology, Properties kafka, RuntimeSettings settings) {
+        return new SluiceRuntime(topology, kafka, settings, KafkaConsumer::new);
+    }
+
+    /** Creates and starts a runtime with default settings. */
+    public static SluiceRuntime start(Topology topology, Properties kafka) {
+        return create(topology, kafka).start();
+    }
+
+    /** Creates and starts a runtime. */
+    public static SluiceRuntime start(Topology topology, Properties kafka, RuntimeSettings settings) {
+        return create(topology, kafka, settings).start();
+    }
+
+    /**
+     * Sets the listener that receives this runtime's events; call before {@link #start()}. Returns this.
+     */
+    public synchronized SluiceRuntime listener(SluiceEventListener eventListener) {
+        if (started) {
+            throw new IllegalStateException("set the event listener before starting " + name);
+        }
+        this.listener = Objects.requireNonNull(eventListener, "eventListener");
+        return this;
+    }
+
+    /** Starts the listener threads; returns this. */
+    public synchronized SluiceRuntime start() {
+        if (started) {
+            throw new IllegalStateException(name + " is already started");
+        }
+        started = true;
+        workers = Executors.newFixedThreadPool(settings.workerThreads(), threads(name + "-worker"));
+        Duration maxPollInterval = Duration.ofMillis(Long.parseLong(properties.getProperty(
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "300000").trim()));
+        LoopSettings loopSettings = new LoopSettings(settings.pollTimeout(), settings.commitInterval(),
+                settings.effectiveRevocationGrace(maxPollInterval), settings.commitTimeout());
+        for (int i = 0; i < settings.consumerInstances(); i++) {
+            String instanceName = name + "-consumer-" + i;
+            Consumer<byte[], byte[]> consumer = consumers.apply(ConsumerConfigs.forInstance(properties, instanceName));
+            ListenerLoop loop = new ListenerLoop(instanceName, topology, consumer, settings.clock(), workers,
+                    new BlockingReportQueue(), loopSettings, listener);
+            Instance instance = new Instance(instanceName, loop, consumer);
+            instances.add(instance);
+            instance.thread.start();
+        }
+        LOG.info("{} started: {} consumer instance(s), {} worker(s), topics {}", name, settings.consumerInstances(),
+                settings.workerThreads(), topology.topicNames());
+        return this;
+    }
+
+    /** Closes with the configured shutdown timeout. */
+    @Override
+    public void close() {
+        stop(false);
+    }
+
+    /**
+     * A simulated crash, for demos and tests: marks are discarded, nothing is committed, and every consumer
+     * leaves its group at once, so the partitions move without waiting out a session timeout. Idempotent.
+     */
+    public void halt() {
+        stop(true);
+    }
+
+    /** Whether the runtime is started and not yet closed or halted. */
+    public synchronized boolean isRunning() {
+        return started && !stopped;
+    }
+
+    /** Snapshots of every assigned partition, by consumer instance name. */
+    public Map<String, List<PartitionState>> partitions() {
+        Map<String, List<PartitionState>> all = new LinkedHashMap<>();
+        for (Instance i : instances) {
+            all.put(i.name, i.snapshot);
+        }
+        return all;
+    }
+
+    /** Counters of every consumer instance, summed. */
+    public Map<String, Long> counters() {
+        Map<String, Long> sum = new LinkedHashMap<>();
+        for (Instance i : instances) {
+            i.loop.counters().snapshot().forEach((k, v) -> sum.merge(k, v, Long::sum));
+        }
+        return sum;
+    }
+
+    private void stop(boolean crash) {
+        synchronized (this) {
+            if (!started || stopped) {
+                return;
+            }
+            stopped = true;
+        }
+        for (Instance i : instances) {
+            i.requestStop(crash);
+        }
+        long waitMillis = settings.shutdownTimeout().plus(settings.commitTimeout()).plusSeconds(30).toMillis();
+        for (Instance i : instances) {
+            try {
+                if (!i.done.await(waitMillis, TimeUnit.MILLISECONDS)) {
+                    LOG.error("{} did not stop within {} ms", i.name, waitMillis);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (crash) {
+            workers.shutdownNow();
+        } else {
+            workers.shutdown();
+        }
+        LOG.info("{} {}", name, crash ? "halted" : "closed");
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** One consumer instance: its listener thread runs the loop until asked to stop. */
+    private final class Instance {
+        final String name;
+        final ListenerLoop loop;
+        final Consumer<byte[], byte[]> consumer;
+        final Thread thread;
+        final CountDownLatch done = new CountDownLatch(1);
+        volatile boolean stopRequested;
+        volatile boolean crash;
+        volatile List<PartitionState> snapshot = List.of();
+
+        Instance(String name, ListenerLoop loop, Consumer<byte[], byte[]> consumer) {
+            this.name = name;
+            this.loop = loop;
+            this.consumer = consumer;
+            this.thread = new Thread(this::run, name);
+        }
+
+        void requestStop(boolean asCrash) {
+            crash = asCrash;
+            stopRequested = true;
+            consumer.wakeup();
+        }
+
+        private void run() {
+            try {
+                loop.subscribe();
+                while (!stopRequested) {
+                    step();
+                }
+                if (crash) {
+                    loop.halt(settings.commitTimeout());
+                    return;
+                }
+                loop.beginClose();
+                long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+                while (loop.hasJobsInFlight() && System.nanoTime() < deadline && !crash) {
+                    step();
+                }
+                if (crash) {
+                    loop.halt(settings.commitTimeout());
+                } else {
+                    loop.finishClose(settings.commitTimeout());
+                }
+            } catch (RuntimeException | Error e) {
+                LOG.error("{} stopped on an unexpected error", name, e);
+                try {
+                    consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(settings.commitTimeout()));
+                } catch (RuntimeException closing) {
+                    LOG.warn("{}: closing after the error failed: {}", name, closing.toString());
+                }
+            } finally {
+                snapshot = List.of();
+                done.countDown();
+            }
+        }
+
+        private void step() {
+            loop.step();
+            snapshot = loop.partitions();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package io.sluice.runtime.internal;
+
+import io.sluice.dsl.Batch;
+import io.sluice.dsl.Consumer;
+import io.sluice.dsl.Header;
+import io.sluice.dsl.MarkingMode;
+import io.sluice.dsl.Message;
+import io.sluice.dsl.MessageFailedException;
+import io.sluice.dsl.OffsetAuthority;
+import io.sluice.dsl.TopicDefinition;
+import io.sluice.dsl.Verdict;
+import io.sluice.runtime.SluiceEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One batch of one partition, run on a worker: deserialize message by message, run the filter chain, hand what
+ * is left to the consumer, work out the marks, and report. Never throws; every outcome becomes a {@link Report}.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+final class Job<K, V> implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Job.class);
+
+    private final TopicDefinition<K, V> topic;
+    private final FilterChain<K, V> chain;
+    private final Consumer<K, V> consumer;
+    private final PartitionContext context;
+    private final List<ConsumerRecord<byte[], byte[]>> records;
+    private final long fetchOffset;
+    private final long nextOffset;
+    private final java.util.function.Consumer<Report> sink;
+    private final String instance;
+    private final Events events;
+
+    Job(String instance, Events events, TopicDefinition<K, V> topic, FilterChain<K, V> chain, Consumer<K, V> consumer, PartitionContext context,
+        List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset, long nextOffset,
+        java.util.function.Consumer<Report> sink) {
+        this.topic = topic;
+        this.chain = chain;
+        this.consumer = consumer;
+        this.context = context;
+        this.records = records;
+        this.fetchOffset = fetchOffset;
+        this.nextOffset = nextOffset;
+        this.sink = sink;
+        this.instance = instance;
+        this.events = events;
+    }
+
+    @Override
+    public void run() {
+        Report report;
+        try {
+            report = execute();
+        } catch (Throwable unexpected) {
+            // a bug of ours: report it as a filter failure so the partition retries instead of hanging
+            LOG.error("job for {} failed unexpectedly", context.topicPartition(), unexpected);
+            report = failed(unexpected, Report.FailureKind.FILTER, OptionalLong.empty());
+        }
+        sink.accept(report);
+    }
+
+    private Report execute() {
+        TopicPartition tp = context.topicPartition();
+        List<Message<K, V>> messages = new ArrayList<>(records.size());
+        long end = nextOffset;
+        Throwable poison = null;
+        long poisonOffset = -1;
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            try {
+                messages.add(deserialize(r));
+            } catch (RuntimeException e) {
+                poison = e;
+                poisonOffset = r.offset();
+                end = r.offset();
+                LOG.error("poison message at {}@{}: cannot deserialize: {}", tp, r.offset(), e.toString());
+                break;
+            }
+        }
+        Batch<K, V> batch = Batch.of(tp, fetchOffset, end, messages);
+
+        ChainOutcome outcome;
+        try {
+            outcome = chain.apply(batch, context);
+        } catch (Throwable e) {
+            LOG.warn("filter chain of {} failed on the batch from {}: {}", tp, fetchOffset, e.toString());
+            return failed(e, Report.FailureKind.FILTER, OptionalLong.empty());
+        }
+
+        if (outcome.verdict().applied()) {
+            events.emit(new SluiceEvent.Filtered(instance, tp, context.generation(), outcome.verdict(),
+                    outcome.removedByFilters()));
+        }
+        int handed = batch.size();
+        if (!batch.isEmpty()) {
+            Batch<K, V> forConsumer = Batch.of(tp, fetchOffset, outcome.settledEnd(), batch.messages());
+            long started = System.nanoTime();
+            try {
+                consumer.consume(forConsumer, context);
+                events.emit(new SluiceEvent.Consumed(instance, tp, context.generation(),
+                        List.copyOf(forConsumer.messages()), Duration.ofNanos(System.nanoTime() - started)));
+            } catch (Throwable e) {
+                OptionalLong failedOffset = e instanceof MessageFailedException mfe
+                        ? OptionalLong.of(mfe.offset()) : OptionalLong.empty();
+                return failed(e, Report.FailureKind.CONSUMER, failedOffset);
+            }
+        }
+
+        // automatic marking settles the whole batch, dropped tail included; manual honours the filters' clamped ask
+        long ownMark = topic.settings().marking() == MarkingMode.AUTOMATIC
+                ? outcome.settledEnd()
+                : outcome.filterMark().orElse(-1);
+        if (ownMark > context.markedOffset()) {
+            Optional<OffsetAuthority> authority = topic.offsetAuthority();
+            if (authority.isPresent()) {
+                try {
+                    authority.get().advance(tp, ownMark);
+                } catch (Throwable e) {
+                    LOG.warn("offset authority of {} could not advance to {}: {}", tp, ownMark, e.toString());
+                    return failed(e, Report.FailureKind.FILTER, OptionalLong.empty());
+                }
+            }
+            context.markAsConsumed(ownMark);
+        }
+
+        Verdict verdict = context.override().orElse(outcome.verdict());
+        if (poison != null) {
+            OptionalLong cursor = verdict.resumeAt();
+            if (cursor.isEmpty() || cursor.getAsLong() >= poisonOffset) {
+                return new Report(tp, context.generation(), context.jobMark(), new Report.Failed(poison,
+                        Report.FailureKind.POISON, OptionalLong.of(poisonOffset), poisonOffset, poisonOffset));
+            }
+        }
+        return new Report(tp, context.generation(), context.jobMark(),
+                new Report.Succeeded(verdict, handed, outcome.removedByFilters()));
+    }
+
+    private Report failed(Throwable error, Report.FailureKind kind, OptionalLong failedOffset) {
+        OptionalLong mark = context.jobMark();
+        long retryFrom = Math.max(fetchOffset, mark.isPresent() ? mark.getAsLong() : fetchOffset);
+        long batchStart = records.isEmpty() ? fetchOffset : records.get(0).offset();
+        return new Report(context.topicPartition(), context.generation(), mark,
+                new Report.Failed(error, kind, failedOffset, retryFrom, batchStart));
+    }
+
+    private Message<K, V> deserialize(ConsumerRecord<byte[], byte[]> r) {
+        K key = topic.keyDeserializer().deserialize(r.topic(), r.headers(), r.key());
+        V value = topic.valueDeserializer().deserialize(r.topic(), r.headers(), r.value());
+        List<Header> headers = new ArrayList<>();
+        for (org.apache.kafka.common.header.Header h : r.headers()) {
+            headers.add(new Header(h.key(), h.value()));
+        }
+        return new Message<>(r.topic(), r.partition(), r.offset(), r.timestamp(), key, value, headers);
+    }
+}

@@ -1,0 +1,567 @@
+package io.sluice.runtime.internal;
+
+import io.sluice.dsl.Backoff;
+import io.sluice.dsl.TopicDefinition;
+import io.sluice.dsl.Topology;
+import io.sluice.dsl.Verdict;
+import io.sluice.runtime.SluiceEvent;
+import io.sluice.runtime.SluiceEventListener;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listener of one consumer instance, as a step function over an injected Kafka {@link Consumer}, a
+ * {@link Clock}, an {@link Executor} and a {@link ReportQueue} (DESIGN §5). The runtime calls {@link #step()} in
+ * a loop on the listener thread; the test driver calls it by hand over an in-memory consumer, a manual clock
+ * and a manual executor. Every Kafka call happens on the thread that calls {@code step()}.
+ *
+ * <p>One step: apply the reports of finished jobs (marks, then the verdict: resume, seek or pause), resume
+ * partitions whose pause ran out, commit marks when the commit interval has passed, poll, and turn each
+ * partition's records into a job on the executor, pausing the partition while the job is in flight.
+ */
+public final class ListenerLoop implements ConsumerRebalanceListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ListenerLoop.class);
+
+    private final Topology topology;
+    private final Consumer<byte[], byte[]> consumer;
+    private final Clock clock;
+    private final Executor executor;
+    private final ReportQueue reports;
+    private final LoopSettings settings;
+    private final String name;
+    private final Events events;
+
+    private final Map<TopicPartition, PartitionCoordinator<?, ?>> coordinators = new LinkedHashMap<>();
+    private final Map<TopicPartition, Long> generations = new HashMap<>();
+    private final Map<TopicPartition, Integer> inFlight = new HashMap<>();
+    private final Deque<Report> deferred = new ArrayDeque<>();
+    private final LoopCounters counters = new LoopCounters();
+
+    private Instant nextCommit;
+    private boolean closing;
+    private volatile boolean halted;
+    private boolean wokenUp;
+
+    /**
+     * @param name     a name for logs (the consumer instance)
+     * @param topology the topics to consume
+     * @param consumer the Kafka consumer this loop owns; {@code enable.auto.commit} must be off
+     * @param clock    the clock for pauses, backoff and the commit interval
+     * @param executor runs jobs
+     * @param reports  carries job reports back; workers wake the consumer after offering
+     * @param settings timings
+     * @param listener receives the loop's events
+     */
+    public ListenerLoop(String name, Topology topology, Consumer<byte[], byte[]> consumer, Clock clock,
+                        Executor executor, ReportQueue reports, LoopSettings settings, SluiceEventListener listener) {
+        this.name = name;
+        this.events = new Events(listener);
+        this.topology = topology;
+        this.consumer = consumer;
+        this.clock = clock;
+        this.executor = executor;
+        this.reports = reports;
+        this.settings = settings;
+        this.nextCommit = clock.instant().plus(settings.commitInterval());
+    }
+
+    /** Subscribes to the topology's topics with this loop as the rebalance listener. */
+    public void subscribe() {
+        consumer.subscribe(topology.topicNames(), this);
+    }
+
+    /** One iteration of the loop; see the class comment. */
+    public void step() {
+        drainReports();
+        expirePauses();
+        maybeCommit();
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+            records = consumer.poll(wokenUp ? Duration.ZERO : pollTimeout());
+        } catch (WakeupException e) {
+            // a worker finished a job: its report is applied at the start of the next step
+            return;
+        } finally {
+            wokenUp = false;
+        }
+        dispatch(records);
+    }
+
+    /** Stops dispatching: every assigned partition is paused; {@link #step()} goes on applying reports. */
+    public void beginClose() {
+        closing = true;
+        Set<TopicPartition> assigned = Set.copyOf(coordinators.keySet());
+        if (!assigned.isEmpty()) {
+            consumer.pause(assigned);
+        }
+    }
+
+    /** Whether any job, of any generation, is still in flight. */
+    public boolean hasJobsInFlight() {
+        return inFlight.values().stream().anyMatch(n -> n > 0);
+    }
+
+    /** Commits every mark synchronously and closes the consumer; the end of an orderly {@code close()}. */
+    public void finishClose(Duration timeout) {
+        closing = true;
+        commit(coordinators.keySet());
+        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
+            c.revoke();
+        }
+        coordinators.clear();
+        try {
+            consumer.close(CloseOptions.timeout(timeout));
+        } catch (RuntimeException e) {
+            LOG.warn("[{}] closing the consumer failed: {}", name, e.toString());
+        }
+    }
+
+    /**
+     * A simulated crash: marks are discarded, nothing is committed, and the consumer leaves the group at once
+     * so its partitions move without waiting out a session timeout. Must be called on the loop's thread.
+     */
+    public void halt(Duration timeout) {
+        halted = true;
+        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
+            c.revoke();
+        }
+        coordinators.clear();
+        try {
+            consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(timeout));
+        } catch (RuntimeException e) {
+            LOG.warn("[{}] closing the consumer on halt failed: {}", name, e.toString());
+        }
+    }
+
+    /** Snapshots of the assigned partitions, in assignment order. */
+    public List<PartitionState> partitions() {
+        List<PartitionState> states = new ArrayList<>();
+        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
+            states.add(new PartitionState(c.topicPartition(), c.generation(), c.state().name(), c.fetchPosition(),
+                    c.marked(), c.committed(), Optional.ofNullable(c.pausedUntil()), c.attempts(),
+                    c.filterFailures(), c.logStart(), c.logEnd()));
+        }
+        return states;
+    }
+
+    /** Counters of what this loop did. */
+    public LoopCounters counters() {
+        return counters;
+    }
+
+    // ---------------------------------------------------------------- reports
+
+    private void drainReports() {
+        Report r;
+        while ((r = deferred.poll()) != null) {
+            apply(r);
+        }
+        while ((r = reports.poll()) != null) {
+            apply(r);
+        }
+    }
+
+    private void apply(Report report) {
+        TopicPartition tp = report.topicPartition();
+        inFlight.computeIfPresent(tp, (k, n) -> n <= 1 ? null : n - 1);
+        PartitionCoordinator<?, ?> c = coordinators.get(tp);
+        if (c == null || c.generation() != report.generation() || c.state() != PartitionCoordinator.State.IN_FLIGHT) {
+            LOG.debug("[{}] report of {} generation {} is stale; it only frees the partition", name, tp,
+                    report.generation());
+            counters.staleReports.incrementAndGet();
+            if (c != null && c.state() == PartitionCoordinator.State.IDLE && !closing && !busy(tp)) {
+                consumer.resume(List.of(tp));
+            }
+            return;
+        }
+        report.mark().ifPresent(c::mark);
+        Instant now = clock.instant();
+        if (report.outcome() instanceof Report.Succeeded ok) {
+            c.succeeded();
+            counters.jobsSucceeded.incrementAndGet();
+            counters.messagesConsumed.addAndGet(ok.consumed());
+            Verdict v = ok.verdict();
+            if (v instanceof Verdict.Pause p && !p.timeout().isZero()) {
+                c.pauseUntil(now.plus(p.timeout()), p.cursor().offset());
+                counters.pauses.incrementAndGet();
+                events.emit(new SluiceEvent.Paused(name, tp, c.pausedUntil(), p.cursor().offset(), "filter"));
+                return;
+            }
+            c.complete();
+            OptionalLong cursor = v.resumeAt();
+            if (cursor.isPresent()) {
+                seek(c, cursor.getAsLong());
+            }
+            if (!closing) {
+                consumer.resume(List.of(tp));
+            }
+        } else if (report.outcome() instanceof Report.Failed failed) {
+            counters.jobsFailed.incrementAndGet();
+            Backoff backoff = c.topic().settings().backoff();
+            int attempt = failed.kind() == Report.FailureKind.FILTER ? c.failedFilter() : c.failedAttempt();
+            Duration delay = backoff.delay(attempt);
+            LOG.warn("[{}] {} failed ({} failure, attempt {}), retrying from offset {} in {}: {}", name, tp,
+                    failed.kind(), attempt, failed.retryFrom(), delay, failed.error().toString());
+            c.pauseUntil(now.plus(delay), failed.retryFrom());
+            events.emit(new SluiceEvent.Failed(name, tp, c.generation(), failed.kind().name(), attempt,
+                    failed.failedOffset(), failed.error(), delay));
+            events.emit(new SluiceEvent.Paused(name, tp, c.pausedUntil(), failed.retryFrom(), "backoff"));
+        }
+    }
+
+    private void expirePauses() {
+        Instant now = clock.instant();
+        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
+            if (c.state() == PartitionCoordinator.State.PAUSED && !now.isBefore(c.pausedUntil())) {
+                long cursor = c.resume();
+                seek(c, cursor);
+                events.emit(new SluiceEvent.Resumed(name, c.topicPartition(), cursor));
+                if (!closing) {
+                    consumer.resume(List.of(c.topicPartition()));
+                }
+            }
+        }
+    }
+
+    private void seek(PartitionCoordinator<?, ?> c, long offset) {
+        consumer.seek(c.topicPartition(), offset);
+        c.fetchPosition(offset);
+        counters.seeks.incrementAndGet();
+        events.emit(new SluiceEvent.Sought(name, c.topicPartition(), offset));
+    }
+
+    // ---------------------------------------------------------------- polling and dispatch
+
+    private Duration pollTimeout() {
+        Instant now = clock.instant();
+        Duration timeout = settings.pollTimeout();
+        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
+            if (c.state() == PartitionCoordinator.State.PAUSED) {
+                Duration left = Duration.between(now, c.pausedUntil());
+                if (left.compareTo(timeout) < 0) {
+                    timeout = left.isNegative() ? Duration.ZERO : left;
+                }
+            }
+        }
+        return timeout;
+    }
+
+    private void dispatch(ConsumerRecords<byte[], byte[]> records) {
+        Map<TopicPartition, OffsetAndMetadata> nextOffsets = records.nextOffsets();
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+            PartitionCoordinator<?, ?> c = coordinators.get(tp);
+            if (c == null || list.isEmpty()) {
+                continue;
+            }
+            long first = list.get(0).offset();
+            if (closing || c.state() != PartitionCoordinator.State.IDLE || busy(tp)) {
+                // fetched for a busy partition (pause state forgotten by a rebalance): fetch it again later
+                consumer.seek(tp, c.fetchPosition() >= 0 ? c.fetchPosition() : first);
+                consumer.pause(List.of(tp));
+                counters.refetches.incrementAndGet();
+                continue;
+            }
+            OffsetAndMetadata next = nextOffsets.get(tp);
+            long nextOffset = next != null ? next.offset() : list.get(list.size() - 1).offset() + 1;
+            long fetchOffset = c.fetchPosition() >= 0 && c.fetchPosition() <= first ? c.fetchPosition() : first;
+            Runnable job = c.dispatch(list, fetchOffset, nextOffset, clock, this::offerReport, name, events);
+            c.fetchPosition(nextOffset);
+            consumer.pause(List.of(tp));
+            inFlight.merge(tp, 1, Integer::sum);
+            counters.jobsDispatched.incrementAndGet();
+            executor.execute(job);
+        }
+        // a fetch may step over markers without returning records
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : nextOffsets.entrySet()) {
+            PartitionCoordinator<?, ?> c = coordinators.get(e.getKey());
+            if (c != null && c.state() == PartitionCoordinator.State.IDLE && records.records(e.getKey()).isEmpty()
+                    && e.getValue().offset() > c.fetchPosition()) {
+                c.fetchPosition(e.getValue().offset());
+            }
+        }
+    }
+
+    private void offerReport(Report report) {
+        reports.offer(report);
+        if (!halted) {
+            consumer.wakeup();
+        }
+    }
+
+    private boolean busy(TopicPartition tp) {
+        return inFlight.getOrDefault(tp, 0) > 0;
+    }
+
+    // ---------------------------------------------------------------- commits
+
+    private void maybeCommit() {
+        Instant now = clock.instant();
+        if (!now.isBefore(nextCommit)) {
+            commit(coordinators.keySet());
+            nextCommit = now.plus(settings.commitInterval());
+        }
+    }
+
+    private void commit(Collection<TopicPartition> tps) {
+        if (halted) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : tps) {
+            PartitionCoordinator<?, ?> c = coordinators.get(tp);
+            if (c != null && c.dirty()) {
+                offsets.put(tp, new OffsetAndMetadata(c.marked()));
+            }
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            retryOnWakeup(() -> {
+                consumer.commitSync(offsets, settings.commitTimeout());
+                return null;
+            });
+            for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
+                coordinators.get(e.getKey()).committed(e.getValue().offset());
+            }
+            counters.commits.incrementAndGet();
+            events.emit(new SluiceEvent.Committed(name, plain(offsets)));
+        } catch (RuntimeException e) {
+            counters.commitFailures.incrementAndGet();
+            events.emit(new SluiceEvent.CommitFailed(name, plain(offsets), e));
+            LOG.warn("[{}] commit of {} failed; the marks stay and are committed later: {}", name, offsets,
+                    e.toString());
+        }
+    }
+
+    private static Map<TopicPartition, Long> plain(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        Map<TopicPartition, Long> m = new LinkedHashMap<>();
+        offsets.forEach((tp, o) -> m.put(tp, o.offset()));
+        return m;
+    }
+
+    /** A blocking consumer call other than poll: a wakeup meant for poll is retried once, then passed on. */
+    private <T> T retryOnWakeup(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (WakeupException e) {
+            wokenUp = true;
+            return call.get();
+        }
+    }
+
+    // ---------------------------------------------------------------- rebalances
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        try {
+            release(partitions, true);
+        } catch (RuntimeException e) {
+            // nothing may escape a rebalance callback
+            LOG.error("[{}] handling the revocation of {} failed", name, partitions, e);
+        }
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        try {
+            release(partitions, false);
+        } catch (RuntimeException e) {
+            LOG.error("[{}] handling the loss of {} failed", name, partitions, e);
+        }
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        try {
+            assign(partitions);
+        } catch (RuntimeException e) {
+            LOG.error("[{}] handling the assignment of {} failed", name, partitions, e);
+        } finally {
+            repauseBusy();
+        }
+    }
+
+    private void release(Collection<TopicPartition> partitions, boolean commit) {
+        List<TopicPartition> ours = partitions.stream().filter(coordinators::containsKey).toList();
+        if (ours.isEmpty()) {
+            repauseBusy();
+            return;
+        }
+        counters.rebalances.incrementAndGet();
+        LOG.info("[{}] partitions {}: {}", name, commit ? "revoked" : "lost", ours);
+        for (TopicPartition tp : ours) {
+            coordinators.get(tp).revokedFlag().set(true);
+        }
+        if (!halted && !closing) {
+            awaitJobs(ours);
+        }
+        if (commit && !halted) {
+            commit(ours);
+        }
+        for (TopicPartition tp : ours) {
+            PartitionCoordinator<?, ?> c = coordinators.remove(tp);
+            c.revoke();
+            events.emit(commit ? new SluiceEvent.Revoked(name, tp, c.generation())
+                    : new SluiceEvent.Lost(name, tp, c.generation()));
+        }
+        repauseBusy();
+    }
+
+    /** Waits up to the grace period for the jobs of {@code tps}, applying their marks as they report. */
+    private void awaitJobs(List<TopicPartition> tps) {
+        Instant deadline = clock.instant().plus(settings.revocationGrace());
+        while (tps.stream().anyMatch(this::busy)) {
+            Duration left = Duration.between(clock.instant(), deadline);
+            if (left.isNegative() || left.isZero()) {
+                LOG.warn("[{}] jobs of {} still run after the revocation grace of {}; their results will be ignored",
+                        name, tps.stream().filter(this::busy).toList(), settings.revocationGrace());
+                return;
+            }
+            Report r;
+            try {
+                r = reports.await(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (r == null) {
+                continue;
+            }
+            if (tps.contains(r.topicPartition())) {
+                inFlight.computeIfPresent(r.topicPartition(), (k, n) -> n <= 1 ? null : n - 1);
+                PartitionCoordinator<?, ?> c = coordinators.get(r.topicPartition());
+                if (c != null && c.generation() == r.generation()) {
+                    r.mark().ifPresent(c::mark);
+                }
+            } else {
+                deferred.add(r);
+            }
+        }
+    }
+
+    private void assign(Collection<TopicPartition> partitions) {
+        List<TopicPartition> fresh = partitions.stream().filter(tp -> !coordinators.containsKey(tp)).toList();
+        if (fresh.isEmpty()) {
+            return;
+        }
+        counters.rebalances.incrementAndGet();
+        LOG.info("[{}] partitions assigned: {}", name, fresh);
+        Map<TopicPartition, Long> starts = offsets(() -> consumer.beginningOffsets(fresh, settings.commitTimeout()));
+        Map<TopicPartition, Long> ends = offsets(() -> consumer.endOffsets(fresh, settings.commitTimeout()));
+        for (TopicPartition tp : fresh) {
+            Optional<TopicDefinition<?, ?>> topic = topology.topic(tp.topic());
+            if (topic.isEmpty()) {
+                LOG.warn("[{}] assigned {} which the topology does not declare; ignoring it", name, tp);
+                continue;
+            }
+            long position;
+            try {
+                position = retryOnWakeup(() -> consumer.position(tp, settings.commitTimeout()));
+            } catch (RuntimeException e) {
+                LOG.warn("[{}] position of {} unknown at assignment: {}", name, tp, e.toString());
+                position = -1;
+            }
+            long generation = generations.merge(tp, 1L, Long::sum);
+            PartitionCoordinator<?, ?> c = PartitionCoordinator.create(tp, generation, topic.get(), position,
+                    optional(starts.get(tp)), optional(ends.get(tp)));
+            coordinators.put(tp, c);
+            counters.assignments.incrementAndGet();
+            events.emit(new SluiceEvent.Assigned(name, tp, generation, position));
+        }
+    }
+
+    private Map<TopicPartition, Long> offsets(Supplier<Map<TopicPartition, Long>> call) {
+        try {
+            return retryOnWakeup(call);
+        } catch (RuntimeException e) {
+            LOG.warn("[{}] could not read log offsets at assignment: {}", name, e.toString());
+            return Map.of();
+        }
+    }
+
+    private static OptionalLong optional(Long value) {
+        return value == null ? OptionalLong.empty() : OptionalLong.of(value);
+    }
+
+    /** KafkaConsumer forgets pause state across rebalances: pause again every partition that is not idle. */
+    private void repauseBusy() {
+        if (halted) {
+            return;
+        }
+        List<TopicPartition> toPause = new ArrayList<>();
+        Set<TopicPartition> assignment = consumer.assignment();
+        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
+            TopicPartition tp = c.topicPartition();
+            if (assignment.contains(tp)
+                    && (closing || c.state() != PartitionCoordinator.State.IDLE || busy(tp))) {
+                toPause.add(tp);
+            }
+        }
+        if (!toPause.isEmpty()) {
+            consumer.pause(toPause);
+        }
+    }
+
+    /** Counters of one loop; read from any thread. */
+    public static final class LoopCounters {
+        final AtomicLong jobsDispatched = new AtomicLong();
+        final AtomicLong jobsSucceeded = new AtomicLong();
+        final AtomicLong jobsFailed = new AtomicLong();
+        final AtomicLong messagesConsumed = new AtomicLong();
+        final AtomicLong seeks = new AtomicLong();
+        final AtomicLong pauses = new AtomicLong();
+        final AtomicLong refetches = new AtomicLong();
+        final AtomicLong commits = new AtomicLong();
+        final AtomicLong commitFailures = new AtomicLong();
+        final AtomicLong rebalances = new AtomicLong();
+        final AtomicLong assignments = new AtomicLong();
+        final AtomicLong staleReports = new AtomicLong();
+
+        /** Every counter by name. */
+        public Map<String, Long> snapshot() {
+            Map<String, Long> m = new LinkedHashMap<>();
+            m.put("jobsDispatched", jobsDispatched.get());
+            m.put("jobsSucceeded", jobsSucceeded.get());
+            m.put("jobsFailed", jobsFailed.get());
+            m.put("messagesConsumed", messagesConsumed.get());
+            m.put("seeks", seeks.get());
+            m.put("pauses", pauses.get());
+            m.put("refetches", refetches.get());
+            m.put("commits", commits.get());
+            m.put("commitFailures", commitFailures.get());
+            m.put("rebalances", rebalances.get());
+            m.put("assignments", assignments.get());
+            m.put("staleReports", staleReports.get());
+            return m;
+        }
+    }
+}

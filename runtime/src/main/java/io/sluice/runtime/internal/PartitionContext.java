@@ -1,0 +1,123 @@
+package io.sluice.runtime.internal;
+
+import io.sluice.dsl.ConsumerContext;
+import io.sluice.dsl.Message;
+import io.sluice.dsl.TopicSettings;
+import io.sluice.dsl.Verdict;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The context one job's filters and consumer see. Marks and seek/pause requests are collected here and carried
+ * out by the listener when the job's report arrives; {@link #revoked()} reads the assignment's shared flag, so
+ * it turns true at once when the listener revokes the partition.
+ */
+final class PartitionContext implements ConsumerContext {
+
+    private final TopicPartition topicPartition;
+    private final long generation;
+    private final TopicSettings settings;
+    private final Clock clock;
+    private final OptionalLong logStart;
+    private final OptionalLong logEnd;
+    private final AtomicBoolean revoked;
+    private final long markedAtStart;
+    private volatile long mark = -1;
+    private volatile Verdict override;
+
+    PartitionContext(TopicPartition topicPartition, long generation, TopicSettings settings, Clock clock,
+                     OptionalLong logStart, OptionalLong logEnd, AtomicBoolean revoked, long markedAtStart) {
+        this.topicPartition = topicPartition;
+        this.generation = generation;
+        this.settings = settings;
+        this.clock = clock;
+        this.logStart = logStart;
+        this.logEnd = logEnd;
+        this.revoked = revoked;
+        this.markedAtStart = markedAtStart;
+    }
+
+    @Override
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    @Override
+    public TopicSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public boolean revoked() {
+        return revoked.get();
+    }
+
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public OptionalLong logStartOffset() {
+        return logStart;
+    }
+
+    @Override
+    public OptionalLong logEndOffset() {
+        return logEnd;
+    }
+
+    @Override
+    public long generation() {
+        return generation;
+    }
+
+    @Override
+    public void markAsConsumed(Message<?, ?> message) {
+        if (!message.topicPartition().equals(topicPartition)) {
+            throw new IllegalArgumentException("cannot mark " + message.topicPartition() + "@" + message.offset()
+                    + " from the context of " + topicPartition);
+        }
+        markAsConsumed(message.nextOffset());
+    }
+
+    @Override
+    public synchronized void markAsConsumed(long nextOffset) {
+        if (nextOffset < 0) {
+            throw new IllegalArgumentException("a mark is a next offset and must be >= 0, was " + nextOffset);
+        }
+        if (nextOffset > mark) {
+            mark = nextOffset;
+        }
+    }
+
+    @Override
+    public long markedOffset() {
+        return Math.max(mark, markedAtStart);
+    }
+
+    @Override
+    public void seek(long offset) {
+        override = Verdict.seek(offset);
+    }
+
+    @Override
+    public void pause(long offset, Duration timeout) {
+        override = Verdict.pause(offset, timeout);
+    }
+
+    /** The highest mark this job made, if any. */
+    OptionalLong jobMark() {
+        long m = mark;
+        return m < 0 ? OptionalLong.empty() : OptionalLong.of(m);
+    }
+
+    /** The consumer's own seek or pause request, which overrides the chain's verdict. */
+    Optional<Verdict> override() {
+        return Optional.ofNullable(override);
+    }
+}

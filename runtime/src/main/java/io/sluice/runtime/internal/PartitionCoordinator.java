@@ -1,0 +1,231 @@
+package io.sluice.runtime.internal;
+
+import io.sluice.dsl.Consumer;
+import io.sluice.dsl.Filter;
+import io.sluice.dsl.FilterFactory;
+import io.sluice.dsl.TopicDefinition;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The listener's state for one assignment of one partition. Owned by the listener thread; only the
+ * {@link #revokedFlag() revoked flag} is read by workers.
+ *
+ * <p>States and moves (any other move throws {@link IllegalStateException} naming the state):
+ * <pre>
+ *   IDLE ──dispatch──▶ IN_FLIGHT ──complete──▶ IDLE
+ *                         │
+ *                         └──pauseUntil──▶ PAUSED ──resume──▶ IDLE
+ *   IDLE ──pauseUntil──▶ PAUSED
+ *   any ──revoke──▶ REVOKED (final)
+ * </pre>
+ * A partition is paused in the Kafka consumer whenever it is not IDLE. Every assignment gets a new
+ * coordinator with a higher {@link #generation()}, new filters and a new consumer instance.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+final class PartitionCoordinator<K, V> {
+
+    /** The coordinator's states; see the class comment for the moves. */
+    enum State { IDLE, IN_FLIGHT, PAUSED, REVOKED }
+
+    private final TopicPartition topicPartition;
+    private final long generation;
+    private final TopicDefinition<K, V> topic;
+    private final FilterChain<K, V> chain;
+    private final Consumer<K, V> consumer;
+    private final AtomicBoolean revoked = new AtomicBoolean();
+    private final OptionalLong logStart;
+    private final OptionalLong logEnd;
+
+    private State state = State.IDLE;
+    private long fetchPosition;
+    private long marked = -1;
+    private long committed = -1;
+    private Instant pausedUntil;
+    private long resumeFrom = -1;
+    private int attempts;
+    private int filterFailures;
+
+    PartitionCoordinator(TopicPartition topicPartition, long generation, TopicDefinition<K, V> topic,
+                         long fetchPosition, OptionalLong logStart, OptionalLong logEnd) {
+        this.topicPartition = topicPartition;
+        this.generation = generation;
+        this.topic = topic;
+        List<Filter<? super K, ? super V>> filters = new ArrayList<>();
+        for (FilterFactory<? super K, ? super V> factory : topic.filters()) {
+            Filter<? super K, ? super V> filter = factory.create(topicPartition);
+            if (filter == null) {
+                throw new IllegalStateException("filter factory " + factory.describe() + " of topic '" + topic.name()
+                        + "' returned null for " + topicPartition);
+            }
+            filters.add(filter);
+        }
+        this.chain = new FilterChain<>(filters);
+        this.consumer = topic.newConsumer();
+        this.fetchPosition = fetchPosition;
+        this.logStart = logStart;
+        this.logEnd = logEnd;
+    }
+
+    /** Makes the coordinator of a new assignment, capturing the topic's type parameters. */
+    static <K, V> PartitionCoordinator<K, V> create(TopicPartition tp, long generation, TopicDefinition<K, V> topic,
+                                                    long fetchPosition, OptionalLong logStart, OptionalLong logEnd) {
+        return new PartitionCoordinator<>(tp, generation, topic, fetchPosition, logStart, logEnd);
+    }
+
+    TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    long generation() {
+        return generation;
+    }
+
+    TopicDefinition<K, V> topic() {
+        return topic;
+    }
+
+    State state() {
+        return state;
+    }
+
+    AtomicBoolean revokedFlag() {
+        return revoked;
+    }
+
+    /** Where the next fetch of this partition starts, or -1 when unknown. */
+    long fetchPosition() {
+        return fetchPosition;
+    }
+
+    void fetchPosition(long position) {
+        this.fetchPosition = position;
+    }
+
+    long marked() {
+        return marked;
+    }
+
+    long committed() {
+        return committed;
+    }
+
+    Instant pausedUntil() {
+        return pausedUntil;
+    }
+
+    long resumeFrom() {
+        return resumeFrom;
+    }
+
+    int attempts() {
+        return attempts;
+    }
+
+    int filterFailures() {
+        return filterFailures;
+    }
+
+    OptionalLong logStart() {
+        return logStart;
+    }
+
+    OptionalLong logEnd() {
+        return logEnd;
+    }
+
+    /** Records a mark; marks never move backwards. */
+    void mark(long nextOffset) {
+        if (nextOffset > marked) {
+            marked = nextOffset;
+        }
+    }
+
+    /** Whether a mark is waiting to be committed. */
+    boolean dirty() {
+        return marked > committed;
+    }
+
+    void committed(long offset) {
+        if (offset > committed) {
+            committed = offset;
+        }
+    }
+
+    /** IDLE → IN_FLIGHT: makes the job for one fetched batch. */
+    Job<K, V> dispatch(List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset, long nextOffset, Clock clock,
+                       java.util.function.Consumer<Report> sink, String instance, Events events) {
+        require(State.IDLE, "dispatch");
+        state = State.IN_FLIGHT;
+        PartitionContext context = new PartitionContext(topicPartition, generation, topic.settings(), clock,
+                logStart, logEnd, revoked, marked);
+        return new Job<>(instance, events, topic, chain, consumer, context, records, fetchOffset, nextOffset, sink);
+    }
+
+    /** IN_FLIGHT → IDLE after a job whose verdict needs no pause. */
+    void complete() {
+        require(State.IN_FLIGHT, "complete");
+        state = State.IDLE;
+    }
+
+    /** IN_FLIGHT or IDLE → PAUSED: resume from {@code cursor} once {@code until} has passed. */
+    void pauseUntil(Instant until, long cursor) {
+        if (state != State.IN_FLIGHT && state != State.IDLE) {
+            throw illegal("pause");
+        }
+        state = State.PAUSED;
+        pausedUntil = until;
+        resumeFrom = cursor;
+    }
+
+    /** PAUSED → IDLE; returns where to resume from. */
+    long resume() {
+        require(State.PAUSED, "resume");
+        state = State.IDLE;
+        pausedUntil = null;
+        long cursor = resumeFrom;
+        resumeFrom = -1;
+        return cursor;
+    }
+
+    /** Any state → REVOKED; in-flight jobs see {@code revoked()} turn true at once. */
+    void revoke() {
+        state = State.REVOKED;
+        revoked.set(true);
+    }
+
+    /** A consumer or poison failure: one more attempt. */
+    int failedAttempt() {
+        return ++attempts;
+    }
+
+    /** A filter failure: counted apart, never toward maxRetries. */
+    int failedFilter() {
+        return ++filterFailures;
+    }
+
+    /** A successful job resets both failure counts. */
+    void succeeded() {
+        attempts = 0;
+        filterFailures = 0;
+    }
+
+    private void require(State expected, String move) {
+        if (state != expected) {
+            throw illegal(move);
+        }
+    }
+
+    private IllegalStateException illegal(String move) {
+        return new IllegalStateException("cannot " + move + " " + topicPartition + " (generation " + generation
+                + ") in state " + state);
+    }
+}
