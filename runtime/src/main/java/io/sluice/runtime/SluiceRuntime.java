@@ -2,6 +2,7 @@ package io.sluice.runtime;
 
 import io.sluice.dsl.Topology;
 import io.sluice.runtime.internal.BlockingReportQueue;
+import io.sluice.runtime.internal.KafkaDeadLetterPublisher;
 import io.sluice.runtime.internal.ListenerLoop;
 import io.sluice.runtime.internal.LoopSettings;
 import io.sluice.runtime.internal.PartitionState;
@@ -51,6 +52,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private final String name;
     private volatile SluiceEventListener listener = SluiceEventListener.none();
     private ExecutorService workers;
+    private KafkaDeadLetterPublisher deadLetters;
     private boolean started;
     private boolean stopped;
 
@@ -108,6 +110,7 @@ public final class SluiceRuntime implements AutoCloseable {
         }
         started = true;
         workers = Executors.newFixedThreadPool(settings.workerThreads(), threads(name + "-worker"));
+        deadLetters = new KafkaDeadLetterPublisher(properties, settings.commitTimeout().multipliedBy(6));
         Duration maxPollInterval = Duration.ofMillis(Long.parseLong(properties.getProperty(
                 ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "300000").trim()));
         LoopSettings loopSettings = new LoopSettings(settings.pollTimeout(), settings.commitInterval(),
@@ -116,7 +119,7 @@ public final class SluiceRuntime implements AutoCloseable {
             String instanceName = name + "-consumer-" + i;
             Consumer<byte[], byte[]> consumer = consumers.apply(ConsumerConfigs.forInstance(properties, instanceName));
             ListenerLoop loop = new ListenerLoop(instanceName, topology, consumer, settings.clock(), workers,
-                    new BlockingReportQueue(), loopSettings, listener);
+                    new BlockingReportQueue(), loopSettings, listener, deadLetters);
             Instance instance = new Instance(instanceName, loop, consumer);
             instances.add(instance);
             instance.thread.start();
@@ -189,6 +192,7 @@ public final class SluiceRuntime implements AutoCloseable {
         } else {
             workers.shutdown();
         }
+        deadLetters.close();
         LOG.info("{} {}", name, crash ? "halted" : "closed");
     }
 

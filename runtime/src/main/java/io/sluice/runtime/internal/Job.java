@@ -110,9 +110,7 @@ final class Job<K, V> implements Runnable {
                 events.emit(new SluiceEvent.Consumed(instance, tp, context.generation(),
                         List.copyOf(forConsumer.messages()), Duration.ofNanos(System.nanoTime() - started)));
             } catch (Throwable e) {
-                OptionalLong failedOffset = e instanceof MessageFailedException mfe
-                        ? OptionalLong.of(mfe.offset()) : OptionalLong.empty();
-                return failed(e, Report.FailureKind.CONSUMER, failedOffset);
+                return consumerFailed(forConsumer, e);
             }
         }
 
@@ -138,19 +136,49 @@ final class Job<K, V> implements Runnable {
             OptionalLong cursor = verdict.resumeAt();
             if (cursor.isEmpty() || cursor.getAsLong() >= poisonOffset) {
                 return new Report(tp, context.generation(), context.jobMark(), new Report.Failed(poison,
-                        Report.FailureKind.POISON, OptionalLong.of(poisonOffset), poisonOffset, poisonOffset));
+                        Report.FailureKind.POISON, OptionalLong.of(poisonOffset), poisonOffset, nextOffset,
+                        recordAt(poisonOffset)));
             }
         }
         return new Report(tp, context.generation(), context.jobMark(),
                 new Report.Succeeded(verdict, handed, outcome.removedByFilters()));
     }
 
+    /**
+     * The consumer threw. The failing message is known when the consumer named it (and it is in the batch) or
+     * when the batch held one message; then, under automatic marking, the messages before it count as consumed.
+     */
+    private Report consumerFailed(Batch<K, V> handed, Throwable e) {
+        OptionalLong failedOffset = OptionalLong.empty();
+        if (e instanceof MessageFailedException mfe) {
+            long named = mfe.offset();
+            if (handed.stream().anyMatch(m -> m.offset() == named)) {
+                failedOffset = OptionalLong.of(named);
+            } else {
+                LOG.warn("consumer of {} named offset {} as failed, which its batch does not hold; narrowing instead",
+                        context.topicPartition(), named);
+            }
+        } else if (handed.size() == 1) {
+            failedOffset = OptionalLong.of(handed.get(0).offset());
+        }
+        if (failedOffset.isPresent() && topic.settings().marking() == MarkingMode.AUTOMATIC
+                && failedOffset.getAsLong() > context.markedOffset()) {
+            context.markAsConsumed(failedOffset.getAsLong());
+        }
+        return failed(e, Report.FailureKind.CONSUMER, failedOffset);
+    }
+
     private Report failed(Throwable error, Report.FailureKind kind, OptionalLong failedOffset) {
         OptionalLong mark = context.jobMark();
         long retryFrom = Math.max(fetchOffset, mark.isPresent() ? mark.getAsLong() : fetchOffset);
-        long batchStart = records.isEmpty() ? fetchOffset : records.get(0).offset();
+        Optional<ConsumerRecord<byte[], byte[]>> record = failedOffset.isPresent()
+                ? recordAt(failedOffset.getAsLong()) : Optional.empty();
         return new Report(context.topicPartition(), context.generation(), mark,
-                new Report.Failed(error, kind, failedOffset, retryFrom, batchStart));
+                new Report.Failed(error, kind, failedOffset, retryFrom, nextOffset, record));
+    }
+
+    private Optional<ConsumerRecord<byte[], byte[]>> recordAt(long offset) {
+        return records.stream().filter(r -> r.offset() == offset).findFirst();
     }
 
     private Message<K, V> deserialize(ConsumerRecord<byte[], byte[]> r) {

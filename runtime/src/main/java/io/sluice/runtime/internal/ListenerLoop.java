@@ -1,6 +1,8 @@
 package io.sluice.runtime.internal;
 
 import io.sluice.dsl.Backoff;
+import io.sluice.dsl.DeadLetterQueue;
+import io.sluice.dsl.TopicSettings;
 import io.sluice.dsl.TopicDefinition;
 import io.sluice.dsl.Topology;
 import io.sluice.dsl.Verdict;
@@ -56,6 +58,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private final LoopSettings settings;
     private final String name;
     private final Events events;
+    private final DeadLetterPublisher deadLetters;
 
     private final Map<TopicPartition, PartitionCoordinator<?, ?>> coordinators = new LinkedHashMap<>();
     private final Map<TopicPartition, Long> generations = new HashMap<>();
@@ -77,10 +80,13 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
      * @param reports  carries job reports back; workers wake the consumer after offering
      * @param settings timings
      * @param listener receives the loop's events
+     * @param deadLetters publishes dead letters, confirmed
      */
     public ListenerLoop(String name, Topology topology, Consumer<byte[], byte[]> consumer, Clock clock,
-                        Executor executor, ReportQueue reports, LoopSettings settings, SluiceEventListener listener) {
+                        Executor executor, ReportQueue reports, LoopSettings settings, SluiceEventListener listener,
+                        DeadLetterPublisher deadLetters) {
         this.name = name;
+        this.deadLetters = deadLetters;
         this.events = new Events(listener);
         this.topology = topology;
         this.consumer = consumer;
@@ -222,24 +228,85 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             if (!closing) {
                 consumer.resume(List.of(tp));
             }
+        } else if (report.outcome() instanceof Report.DeadLettered dl) {
+            c.succeeded();
+            c.pendingDeadLetter(null);
+            c.complete();
+            counters.deadLettered.incrementAndGet();
+            events.emit(new SluiceEvent.DeadLettered(name, tp, dl.offset(), dl.topic(), dl.attempts()));
+            seek(c, dl.offset() + 1);
+            if (!closing) {
+                consumer.resume(List.of(tp));
+            }
         } else if (report.outcome() instanceof Report.Failed failed) {
-            counters.jobsFailed.incrementAndGet();
-            Backoff backoff = c.topic().settings().backoff();
-            int attempt = failed.kind() == Report.FailureKind.FILTER ? c.failedFilter() : c.failedAttempt();
-            Duration delay = backoff.delay(attempt);
-            LOG.warn("[{}] {} failed ({} failure, attempt {}), retrying from offset {} in {}: {}", name, tp,
-                    failed.kind(), attempt, failed.retryFrom(), delay, failed.error().toString());
-            c.pauseUntil(now.plus(delay), failed.retryFrom());
-            events.emit(new SluiceEvent.Failed(name, tp, c.generation(), failed.kind().name(), attempt,
-                    failed.failedOffset(), failed.error(), delay));
-            events.emit(new SluiceEvent.Paused(name, tp, c.pausedUntil(), failed.retryFrom(), "backoff"));
+            onFailure(c, failed, now);
         }
+    }
+
+    /**
+     * A failed job: filter failures and failed dead-letter publications retry with backoff forever; a consumer
+     * or poison failure is narrowed down to its message, whose attempts count toward the dead-letter limit.
+     */
+    private void onFailure(PartitionCoordinator<?, ?> c, Report.Failed failed, Instant now) {
+        TopicPartition tp = c.topicPartition();
+        counters.jobsFailed.incrementAndGet();
+        TopicSettings topicSettings = c.topic().settings();
+        Backoff backoff = topicSettings.backoff();
+        int attempt;
+        switch (failed.kind()) {
+            case FILTER, DEAD_LETTER -> attempt = c.failedFilter();
+            default -> {
+                attempt = c.failedAttempt();
+                if (failed.failedOffset().isPresent()) {
+                    long offset = failed.failedOffset().getAsLong();
+                    int messageAttempts = c.failedAt(offset);
+                    Optional<DeadLetterQueue> dlq = topicSettings.deadLetterQueue();
+                    boolean exhausted = dlq.isPresent() && (messageAttempts > dlq.get().maxRetries()
+                            || topicSettings.isNonRetryable(failed.error()));
+                    if (exhausted && failed.failedRecord().isPresent()) {
+                        events.emit(new SluiceEvent.Failed(name, tp, c.generation(), failed.kind().name(),
+                                messageAttempts, failed.failedOffset(), failed.error(), Duration.ZERO));
+                        c.narrowUntil(failed.batchEnd());
+                        executor.execute(c.deadLetter(failed.failedRecord().get(), failed.error(), messageAttempts,
+                                dlq.get().topic(), deadLetters, this::offerReport));
+                        inFlight.merge(tp, 1, Integer::sum);
+                        return;
+                    }
+                    attempt = messageAttempts;
+                }
+                // retry one message at a time up to the failed batch's end, so the failing one is found alone
+                c.narrowUntil(failed.batchEnd());
+            }
+        }
+        Duration delay = backoff.delay(attempt);
+        if (failed.kind() == Report.FailureKind.DEAD_LETTER) {
+            // the publication is retried, not the consumer
+            c.pauseUntil(now.plus(delay), failed.retryFrom());
+        } else {
+            c.pendingDeadLetter(null);
+            c.pauseUntil(now.plus(delay), failed.retryFrom());
+        }
+        LOG.warn("[{}] {} failed ({} failure, attempt {}{}), retrying from offset {} in {}: {}", name, tp,
+                failed.kind(), attempt, failed.failedOffset().isPresent()
+                        ? " of offset " + failed.failedOffset().getAsLong() : "", failed.retryFrom(), delay,
+                failed.error().toString());
+        events.emit(new SluiceEvent.Failed(name, tp, c.generation(), failed.kind().name(), attempt,
+                failed.failedOffset(), failed.error(), delay));
+        events.emit(new SluiceEvent.Paused(name, tp, c.pausedUntil(), failed.retryFrom(), "backoff"));
     }
 
     private void expirePauses() {
         Instant now = clock.instant();
         for (PartitionCoordinator<?, ?> c : coordinators.values()) {
             if (c.state() == PartitionCoordinator.State.PAUSED && !now.isBefore(c.pausedUntil())) {
+                PartitionCoordinator.PendingDeadLetter pending = c.pendingDeadLetter();
+                Optional<DeadLetterQueue> dlq = c.topic().settings().deadLetterQueue();
+                if (pending != null && dlq.isPresent() && !closing) {
+                    executor.execute(c.deadLetter(pending.record(), pending.error(), pending.attempts(),
+                            dlq.get().topic(), deadLetters, this::offerReport));
+                    inFlight.merge(c.topicPartition(), 1, Integer::sum);
+                    continue;
+                }
                 long cursor = c.resume();
                 seek(c, cursor);
                 events.emit(new SluiceEvent.Resumed(name, c.topicPartition(), cursor));
@@ -291,6 +358,18 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             }
             OffsetAndMetadata next = nextOffsets.get(tp);
             long nextOffset = next != null ? next.offset() : list.get(list.size() - 1).offset() + 1;
+            if (c.narrowUntil() >= 0) {
+                if (first < c.narrowUntil()) {
+                    // finding a failing message: one at a time; the rest is fetched again
+                    if (list.size() > 1) {
+                        nextOffset = list.get(1).offset();
+                        list = list.subList(0, 1);
+                        consumer.seek(tp, nextOffset);
+                    }
+                } else {
+                    c.stopNarrowing();
+                }
+            }
             long fetchOffset = c.fetchPosition() >= 0 && c.fetchPosition() <= first ? c.fetchPosition() : first;
             Runnable job = c.dispatch(list, fetchOffset, nextOffset, clock, this::offerReport, name, events);
             c.fetchPosition(nextOffset);
@@ -545,6 +624,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         final AtomicLong rebalances = new AtomicLong();
         final AtomicLong assignments = new AtomicLong();
         final AtomicLong staleReports = new AtomicLong();
+        final AtomicLong deadLettered = new AtomicLong();
 
         /** Every counter by name. */
         public Map<String, Long> snapshot() {
@@ -561,6 +641,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             m.put("rebalances", rebalances.get());
             m.put("assignments", assignments.get());
             m.put("staleReports", staleReports.get());
+            m.put("deadLettered", deadLettered.get());
             return m;
         }
     }

@@ -20,11 +20,16 @@ import org.apache.kafka.common.TopicPartition;
  * <p>States and moves (any other move throws {@link IllegalStateException} naming the state):
  * <pre>
  *   IDLE ──dispatch──▶ IN_FLIGHT ──complete──▶ IDLE
- *                         │
+ *                         │  ▲
+ *                         │  └──deadLetter (a message failed too often: publish it, still in flight)
  *                         └──pauseUntil──▶ PAUSED ──resume──▶ IDLE
+ *                                            └──deadLetter──▶ IN_FLIGHT (retrying a failed publication)
  *   IDLE ──pauseUntil──▶ PAUSED
  *   any ──revoke──▶ REVOKED (final)
  * </pre>
+ * Failure bookkeeping: while the failing message of a failed batch is unknown, batches are narrowed to one
+ * message up to the failed batch's end ({@link #narrowUntil()}); once known, its failed attempts are counted
+ * ({@link #failingOffset()}, {@link #failingAttempts()}) toward the topic's {@code maxRetries}.
  * A partition is paused in the Kafka consumer whenever it is not IDLE. Every assignment gets a new
  * coordinator with a higher {@link #generation()}, new filters and a new consumer instance.
  *
@@ -53,6 +58,14 @@ final class PartitionCoordinator<K, V> {
     private long resumeFrom = -1;
     private int attempts;
     private int filterFailures;
+    private long narrowUntil = -1;
+    private long failingOffset = -1;
+    private int failingAttempts;
+    private PendingDeadLetter pendingDeadLetter;
+
+    /** A dead letter whose publication failed and waits to be tried again. */
+    record PendingDeadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts) {
+    }
 
     PartitionCoordinator(TopicPartition topicPartition, long generation, TopicDefinition<K, V> topic,
                          long fetchPosition, OptionalLong logStart, OptionalLong logEnd) {
@@ -212,10 +225,66 @@ final class PartitionCoordinator<K, V> {
         return ++filterFailures;
     }
 
-    /** A successful job resets both failure counts. */
+    /** A successful job resets the failure counts. */
     void succeeded() {
         attempts = 0;
         filterFailures = 0;
+        failingOffset = -1;
+        failingAttempts = 0;
+    }
+
+    /** One more failed attempt of the message at {@code offset}; returns its count. */
+    int failedAt(long offset) {
+        if (offset != failingOffset) {
+            failingOffset = offset;
+            failingAttempts = 0;
+        }
+        return ++failingAttempts;
+    }
+
+    long failingOffset() {
+        return failingOffset;
+    }
+
+    int failingAttempts() {
+        return failingAttempts;
+    }
+
+    /** Batches start at one message until the fetch position reaches {@code offset}. */
+    void narrowUntil(long offset) {
+        narrowUntil = Math.max(narrowUntil, offset);
+    }
+
+    /** Where narrowing stops, or -1 when batches are not narrowed. */
+    long narrowUntil() {
+        return narrowUntil;
+    }
+
+    void stopNarrowing() {
+        narrowUntil = -1;
+    }
+
+    PendingDeadLetter pendingDeadLetter() {
+        return pendingDeadLetter;
+    }
+
+    void pendingDeadLetter(PendingDeadLetter pending) {
+        this.pendingDeadLetter = pending;
+    }
+
+    /** IN_FLIGHT or PAUSED → IN_FLIGHT: the job that publishes a dead letter. */
+    DeadLetterJob deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error, int failedAttempts,
+                             String deadLetterTopic, DeadLetterPublisher publisher,
+                             java.util.function.Consumer<Report> sink) {
+        if (state != State.IN_FLIGHT && state != State.PAUSED) {
+            throw illegal("dead-letter");
+        }
+        state = State.IN_FLIGHT;
+        pausedUntil = null;
+        resumeFrom = -1;
+        pendingDeadLetter = new PendingDeadLetter(record, error, failedAttempts);
+        return new DeadLetterJob(topicPartition, generation, deadLetterTopic, record, error, failedAttempts,
+                publisher, topic.offsetAuthority(), sink);
     }
 
     private void require(State expected, String move) {

@@ -2,6 +2,8 @@ package io.sluice.runtime.internal;
 
 import io.sluice.dsl.Verdict;
 import java.util.Objects;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import java.util.OptionalLong;
 import org.apache.kafka.common.TopicPartition;
 
@@ -24,7 +26,17 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
     }
 
     /** How a job ended. */
-    public sealed interface Outcome permits Succeeded, Failed {
+    public sealed interface Outcome permits Succeeded, Failed, DeadLettered {
+    }
+
+    /**
+     * A failing message was sent to the dead-letter topic (and its offset advanced in any offset authority).
+     *
+     * @param offset   the dead-lettered message's offset
+     * @param topic    the dead-letter topic
+     * @param attempts how many attempts had failed
+     */
+    public record DeadLettered(long offset, String topic, int attempts) implements Outcome {
     }
 
     /**
@@ -48,15 +60,17 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
      * @param kind          whose failure it was
      * @param failedOffset  the offset of the failing message, when known
      * @param retryFrom     where the retry starts: the first unmarked message
-     * @param batchStart    the first offset the failed batch held
+     * @param batchEnd      the fetch's next offset of the failed batch: narrowing goes on up to it
+     * @param failedRecord  the failing message as fetched, when known (what a dead letter carries)
      */
     public record Failed(Throwable error, FailureKind kind, OptionalLong failedOffset, long retryFrom,
-                         long batchStart) implements Outcome {
+                         long batchEnd, Optional<ConsumerRecord<byte[], byte[]>> failedRecord) implements Outcome {
         /** Rejects nulls. */
         public Failed {
             Objects.requireNonNull(error, "error");
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(failedOffset, "failedOffset");
+            Objects.requireNonNull(failedRecord, "failedRecord");
         }
     }
 
@@ -67,6 +81,8 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
         /** A message could not be deserialized. */
         POISON,
         /** A filter or the offset authority threw: retried indefinitely, never dead-lettered. */
-        FILTER
+        FILTER,
+        /** Publishing a dead letter failed: nothing is marked, the publication is retried. */
+        DEAD_LETTER
     }
 }

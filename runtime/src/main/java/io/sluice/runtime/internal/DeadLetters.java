@@ -1,0 +1,64 @@
+package io.sluice.runtime.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+
+/**
+ * Builds dead letters: the original key, value and headers, raw bytes as fetched, plus headers saying where the
+ * message came from and why it failed. The header names are a published format.
+ */
+public final class DeadLetters {
+
+    /** The original topic. */
+    public static final String TOPIC = "sluice.dlq.original.topic";
+    /** The original partition, decimal. */
+    public static final String PARTITION = "sluice.dlq.original.partition";
+    /** The original offset, decimal. */
+    public static final String OFFSET = "sluice.dlq.original.offset";
+    /** The original timestamp in epoch milliseconds, decimal. */
+    public static final String TIMESTAMP = "sluice.dlq.original.timestamp";
+    /** The class name of the last failure. */
+    public static final String EXCEPTION_CLASS = "sluice.dlq.exception.class";
+    /** The message of the last failure (may be empty). */
+    public static final String EXCEPTION_MESSAGE = "sluice.dlq.exception.message";
+    /** How many attempts failed, decimal. */
+    public static final String ATTEMPTS = "sluice.dlq.attempts";
+
+    private DeadLetters() {
+    }
+
+    /** The dead letter for {@code original}, which failed {@code attempts} times, last with {@code error}. */
+    public static ProducerRecord<byte[], byte[]> of(String deadLetterTopic, ConsumerRecord<byte[], byte[]> original,
+                                                    Throwable error, int attempts) {
+        List<Header> headers = new ArrayList<>();
+        for (Header h : original.headers()) {
+            headers.add(new RecordHeader(h.key(), h.value()));
+        }
+        Throwable cause = rootOf(error);
+        headers.add(header(TOPIC, original.topic()));
+        headers.add(header(PARTITION, Integer.toString(original.partition())));
+        headers.add(header(OFFSET, Long.toString(original.offset())));
+        headers.add(header(TIMESTAMP, Long.toString(original.timestamp())));
+        headers.add(header(EXCEPTION_CLASS, cause.getClass().getName()));
+        headers.add(header(EXCEPTION_MESSAGE, cause.getMessage() == null ? "" : cause.getMessage()));
+        headers.add(header(ATTEMPTS, Integer.toString(attempts)));
+        return new ProducerRecord<>(deadLetterTopic, null, original.key(), original.value(), headers);
+    }
+
+    /** The failure the user cares about: the cause inside our own wrapper, if any. */
+    private static Throwable rootOf(Throwable error) {
+        if (error instanceof io.sluice.dsl.MessageFailedException && error.getCause() != null) {
+            return error.getCause();
+        }
+        return error;
+    }
+
+    private static Header header(String key, String value) {
+        return new RecordHeader(key, value.getBytes(StandardCharsets.UTF_8));
+    }
+}
