@@ -1,5 +1,8 @@
 package io.sluice.dsl;
 
+import java.time.Duration;
+import java.util.function.Predicate;
+
 /**
  * A topic with its consumer: add filters and settings, declare the next topic, or build.
  *
@@ -13,4 +16,33 @@ public interface TopicBuilder<K, V> extends SettingsStep<TopicBuilder<K, V>>, To
      * it left; the order matters.
      */
     TopicBuilder<K, V> filter(FilterFactory<? super K, ? super V> factory);
+
+    /**
+     * Lets at most {@code limit} messages per sliding {@code interval} through, per partition; the rest are
+     * fetched again once the window allows (a PAUSE, or a SEEK when the window is already open).
+     * Needs {@code sluice-filters}.
+     */
+    TopicBuilder<K, V> throttle(int limit, Duration interval);
+
+    /**
+     * Holds back messages younger than {@code delay} (by timestamp) and pauses until the first of them is old
+     * enough. Needs {@code sluice-filters}.
+     */
+    TopicBuilder<K, V> delayBy(Duration delay);
+
+    /**
+     * Drops messages older than {@code ttl} (by timestamp); they count as consumed, so lag stays true.
+     * Needs {@code sluice-filters}.
+     */
+    TopicBuilder<K, V> expireAfter(Duration ttl);
+
+    /**
+     * Keeps only the messages matching {@code predicate}; the others are dropped for good and count as consumed.
+     * (Named apart from {@link #filter(FilterFactory)} so that a lambda there stays unambiguous.)
+     * Needs {@code sluice-filters}.
+     */
+    TopicBuilder<K, V> keepIf(Predicate<? super Message<K, V>> predicate);
+
+    /** Drops the messages matching {@code predicate}; the opposite of {@link #keepIf}. */
+    TopicBuilder<K, V> dropIf(Predicate<? super Message<K, V>> predicate);
 }

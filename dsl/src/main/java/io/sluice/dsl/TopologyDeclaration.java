@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -238,6 +240,50 @@ final class TopologyDeclaration implements TopologyBuilder {
             @Override
             public TopicBuilder<BK, BV> filter(FilterFactory<? super BK, ? super BV> factory) {
                 filters.add(factory);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> throttle(int limit, Duration interval) {
+                return builtIn("throttle(" + limit + ", " + interval + ")", b -> b.throttle(limit, interval));
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> delayBy(Duration delay) {
+                return builtIn("delayBy(" + delay + ")", b -> b.delayBy(delay));
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> expireAfter(Duration ttl) {
+                return builtIn("expireAfter(" + ttl + ")", b -> b.expireAfter(ttl));
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> keepIf(Predicate<? super Message<BK, BV>> predicate) {
+                if (predicate == null) {
+                    settings.problems.add("keepIf needs a predicate, got null");
+                    return this;
+                }
+                return builtIn("keepIf", b -> b.<BK, BV>keepIf(predicate));
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> dropIf(Predicate<? super Message<BK, BV>> predicate) {
+                if (predicate == null) {
+                    settings.problems.add("dropIf needs a predicate, got null");
+                    return this;
+                }
+                Predicate<Message<BK, BV>> keep = m -> !predicate.test(m);
+                return builtIn("dropIf", b -> b.<BK, BV>keepIf(keep));
+            }
+
+            /** Adds a built-in filter; a bad argument or a missing module becomes a problem for build(). */
+            private TopicBuilder<BK, BV> builtIn(String what, Function<BuiltInFilters, FilterFactory<?, ?>> make) {
+                try {
+                    filters.add(make.apply(BuiltInFilters.provider()));
+                } catch (RuntimeException e) {
+                    settings.problems.add(what + ": " + e.getMessage());
+                }
                 return this;
             }
 
