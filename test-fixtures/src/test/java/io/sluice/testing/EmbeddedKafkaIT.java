@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.GroupProtocol;
@@ -37,6 +39,8 @@ class EmbeddedKafkaIT {
     private static final Duration POLL = Duration.ofMillis(100);
     /** Well below what the broker's default timeouts allow (about 10 s under either protocol). */
     private static final Duration FAST_REBALANCE = Duration.ofSeconds(8);
+    /** Well below the default session timeout (45 s under either protocol). */
+    private static final Duration SESSION_EXPIRY = Duration.ofSeconds(20);
 
     private final EmbeddedKafka kafka;
 
@@ -111,6 +115,40 @@ class EmbeddedKafkaIT {
                     + " / " + second.assignment());
             assertTrue(handOver.compareTo(FAST_REBALANCE) < 0,
                     "hand-over under " + protocol + " took " + handOver.toMillis() + " ms");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(GroupProtocol.class)
+    void aSilentMemberLosesItsPartitionsWithinSeconds(GroupProtocol protocol) {
+        String topic = "silent-" + name(protocol);
+        String group = "silent-" + name(protocol);
+        int partitions = 2;
+        kafka.createTopic(topic, partitions);
+        try (KafkaConsumer<byte[], byte[]> survivor = new KafkaConsumer<>(memberProperties(group, protocol))) {
+            // a static member: closed without leaving, it keeps its partitions until its session expires
+            Map<String, Object> staticMember = memberProperties(group, protocol);
+            staticMember.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "crashing-" + name(protocol));
+            KafkaConsumer<byte[], byte[]> crashing = new KafkaConsumer<>(staticMember);
+            crashing.subscribe(List.of(topic));
+            survivor.subscribe(List.of(topic));
+            pollUntil(() -> {
+                crashing.poll(POLL);
+                survivor.poll(POLL);
+                return !crashing.assignment().isEmpty() && !survivor.assignment().isEmpty();
+            }, DEADLINE, "both members to own a partition under " + protocol);
+
+            // a crash as the group sees it: the member falls silent without leaving
+            long silentAt = System.nanoTime();
+            crashing.close(CloseOptions.groupMembershipOperation(GroupMembershipOperation.REMAIN_IN_GROUP));
+            pollUntil(() -> {
+                survivor.poll(POLL);
+                return survivor.assignment().size() == partitions;
+            }, DEADLINE, "the survivor to own every partition under " + protocol);
+            Duration takeOver = Duration.ofNanos(System.nanoTime() - silentAt);
+            LOG.info("Under {} the survivor took over after {} ms", protocol, takeOver.toMillis());
+            assertTrue(takeOver.compareTo(SESSION_EXPIRY) < 0,
+                    "take-over under " + protocol + " took " + takeOver.toMillis() + " ms");
         }
     }
 
