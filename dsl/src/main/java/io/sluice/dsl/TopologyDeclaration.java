@@ -116,7 +116,8 @@ final class TopologyDeclaration implements TopologyBuilder {
 
         @Override
         public Defaults nonRetryable(List<Class<? extends Throwable>> types) {
-            if (types == null || types.contains(null)) {
+            // List.of(...).contains(null) throws, so look for null elements by hand
+            if (types == null || types.stream().anyMatch(Objects::isNull)) {
                 problems.add("nonRetryable needs exception classes, got null");
             } else {
                 List<Class<? extends Throwable>> copy = List.copyOf(types);
