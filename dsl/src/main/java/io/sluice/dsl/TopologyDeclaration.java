@@ -60,7 +60,6 @@ final class TopologyDeclaration implements TopologyBuilder {
             if (seen.merge(String.valueOf(topic.name), 1, Integer::sum) == 2) {
                 problems.add(label + ": declared more than once; declare each topic once with all its filters");
             }
-            TopicNames.problem(topic.name).ifPresent(p -> problems.add(label + ": illegal topic name: " + p));
             topic.validate(base, problems).ifPresent(definitions::add);
         }
         if (!problems.isEmpty()) {
@@ -166,6 +165,8 @@ final class TopologyDeclaration implements TopologyBuilder {
         Optional<TopicDefinition<?, ?>> validate(TopicSettings base, List<String> problems) {
             int before = problems.size();
             String label = label();
+            // checked here, after 'before', so a topic with an illegal (or null) name never gets a definition
+            TopicNames.problem(name).ifPresent(p -> problems.add(label + ": illegal topic name: " + p));
             if (!consumerDeclared) {
                 problems.add(label + ": has no consumer; declare one with .consumer(...)");
             } else if (consumerFactory == null) {
