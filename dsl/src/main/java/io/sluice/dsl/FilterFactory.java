@@ -19,10 +19,14 @@ public interface FilterFactory<K, V> {
     /**
      * A new filter for {@code topicPartition}, called once per assignment of that partition.
      *
+     * <p>The filter may read any supertype of the topic's key and value types, so a filter of
+     * {@code Filter<Object, Object>} (one that never looks at keys or values) fits every topic as
+     * {@code MyFilter::new}.
+     *
      * @param topicPartition the assigned partition, never {@code null}
      * @return a new filter, never {@code null}
      */
-    Filter<K, V> create(TopicPartition topicPartition);
+    Filter<? super K, ? super V> create(TopicPartition topicPartition);
 
     /**
      * Whether this filter must run first in its chain (the offset manager must see the batch as fetched).

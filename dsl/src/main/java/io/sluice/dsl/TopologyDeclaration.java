@@ -62,7 +62,6 @@ final class TopologyDeclaration implements TopologyBuilder {
             if (seen.merge(String.valueOf(topic.name), 1, Integer::sum) == 2) {
                 problems.add(label + ": declared more than once; declare each topic once with all its filters");
             }
-            TopicNames.problem(topic.name).ifPresent(p -> problems.add(label + ": illegal topic name: " + p));
             topic.validate(base, problems).ifPresent(definitions::add);
         }
         if (!problems.isEmpty()) {
@@ -118,7 +117,8 @@ final class TopologyDeclaration implements TopologyBuilder {
 
         @Override
         public Defaults nonRetryable(List<Class<? extends Throwable>> types) {
-            if (types == null || types.contains(null)) {
+            // List.of(...).contains(null) throws, so look for null elements by hand
+            if (types == null || types.stream().anyMatch(Objects::isNull)) {
                 problems.add("nonRetryable needs exception classes, got null");
             } else {
                 List<Class<? extends Throwable>> copy = List.copyOf(types);
@@ -167,6 +167,8 @@ final class TopologyDeclaration implements TopologyBuilder {
         Optional<TopicDefinition<?, ?>> validate(TopicSettings base, List<String> problems) {
             int before = problems.size();
             String label = label();
+            // checked here, after 'before', so a topic with an illegal (or null) name never gets a definition
+            TopicNames.problem(name).ifPresent(p -> problems.add(label + ": illegal topic name: " + p));
             if (!consumerDeclared) {
                 problems.add(label + ": has no consumer; declare one with .consumer(...)");
             } else if (consumerFactory == null) {
