@@ -150,6 +150,20 @@ class InMemoryConsumerThreadingTest {
     }
 
     @Test
+    void closeIgnoresWakeupsSoItsRevocationCommitGoesThrough() {
+        Fixtures.RecordingListener listener = new Fixtures.RecordingListener();
+        consumer.subscribe(List.of(TOPIC), listener);
+        consumer.poll(POLL);
+        listener.onRevoked = partitions -> consumer.commitSync();
+        consumer.wakeup();
+        consumer.wakeupOnNext("commitSync");
+
+        consumer.close();
+
+        assertEquals(Map.of(tp(0), new OffsetAndMetadata(3)), consumer.committedOffsets());
+    }
+
+    @Test
     void theFirstCallingThreadOwnsTheConsumer() throws InterruptedException {
         InMemoryConsumer fresh = new InMemoryConsumer(log, "g2");
         assertEquals(null, onOtherThread(() -> fresh.subscribe(List.of(TOPIC))));
