@@ -177,13 +177,14 @@ public final class InMemoryConsumer implements Consumer<byte[], byte[]> {
     // Confined to the owner thread, except state, which tests may read from anywhere.
     private final AtomicReference<Thread> owner = new AtomicReference<>();
     private volatile State state = State.UNSUBSCRIBED;
-    private Set<String> subscription = Set.of();
+    private volatile Set<String> subscription = Set.of();
     private ConsumerRebalanceListener listener = NO_LISTENER;
     /** The assignment; iteration order is the fetch order. */
     private final Map<TopicPartition, PartitionState> assigned = new LinkedHashMap<>();
     private final List<AsyncCommitResult> asyncResults = new ArrayList<>();
     private Set<TopicPartition> losing = Set.of();
     private boolean inCallback;
+    private boolean closing;
     private volatile int generation;
 
     // Written by the test from any thread.
@@ -1221,20 +1222,23 @@ public final class InMemoryConsumer implements Consumer<byte[], byte[]> {
         if (state == State.CLOSED) {
             return;
         }
+        closing = true; // KafkaConsumer disables wakeups while it closes
         RuntimeException error = null;
-        if (state == State.SUBSCRIBED && !assigned.isEmpty()
-                && options.groupMembershipOperation() != CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP) {
-            SortedSet<TopicPartition> owned = sorted(assigned.keySet());
-            error = invoke(() -> listener.onPartitionsRevoked(owned));
-        }
         try {
+            if (state == State.SUBSCRIBED && !assigned.isEmpty()
+                    && options.groupMembershipOperation() != CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP) {
+                SortedSet<TopicPartition> owned = sorted(assigned.keySet());
+                error = invoke(() -> listener.onPartitionsRevoked(owned));
+            }
             completeAsyncCommits();
         } catch (RuntimeException e) {
             error = error == null ? e : error;
+        } finally {
+            closing = false;
+            assigned.clear();
+            pendingRebalances.clear();
+            state = State.CLOSED;
         }
-        assigned.clear();
-        pendingRebalances.clear();
-        state = State.CLOSED;
         if (error != null) {
             throw new KafkaException("Failed to close kafka consumer", error);
         }
@@ -1265,6 +1269,9 @@ public final class InMemoryConsumer implements Consumer<byte[], byte[]> {
     }
 
     private void throwIfArmed(String method) {
+        if (closing) {
+            return;
+        }
         synchronized (armedWakeups) {
             Integer armed = armedWakeups.get(method);
             if (armed == null) {
@@ -1280,7 +1287,7 @@ public final class InMemoryConsumer implements Consumer<byte[], byte[]> {
     }
 
     private void throwIfWokenUp() {
-        if (wakeupRequested.getAndSet(false)) {
+        if (!closing && wakeupRequested.getAndSet(false)) {
             throw new WakeupException();
         }
     }
