@@ -44,8 +44,9 @@ public interface FilterFactory<K, V> {
         return Optional.empty();
     }
 
-    /** A short name for logs and the Web UI; the class name by default. */
+    /** A short name for logs and the Web UI; the class name by default (the full one for an anonymous class). */
     default String describe() {
-        return getClass().getSimpleName();
+        String simple = getClass().getSimpleName();
+        return simple.isEmpty() ? getClass().getName() : simple;
     }
 }

@@ -156,6 +156,27 @@ class TopologyBuilderTest {
     }
 
     @Test
+    void anAnonymousFirstInChainFilterIsNamedByItsClass() {
+        FilterFactory<Object, Object> anonymous = new FilterFactory<>() {
+            @Override
+            public Filter<Object, Object> create(TopicPartition topicPartition) {
+                return (batch, context) -> Verdict.notApplied();
+            }
+
+            @Override
+            public boolean firstInChain() {
+                return true;
+            }
+        };
+        TopologyBuilder builder = Sluice.topology()
+                .topic("orders").consumer(NoopConsumer::new).filter(PassFilter::new).filter(anonymous);
+
+        assertEquals(List.of("topic 'orders': filter '" + anonymous.getClass().getName()
+                + "' must be first in the chain but is #2; declare it before the other filters"),
+                rejected(builder).problems());
+    }
+
+    @Test
     void acceptsAFirstInChainFilterThatIsFirst() {
         Topology topology = Sluice.topology()
                 .topic("orders").consumer(NoopConsumer::new)
