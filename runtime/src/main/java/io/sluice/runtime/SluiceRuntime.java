@@ -50,7 +50,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private final Function<Properties, Consumer<byte[], byte[]>> consumers;
     private final List<Instance> instances = new ArrayList<>();
     private final String name;
-    private volatile SluiceEventListener listener = SluiceEventListener.none();
+    private final List<SluiceEventListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ExecutorService workers;
     private KafkaDeadLetterPublisher deadLetters;
     private boolean started;
@@ -93,14 +93,25 @@ public final class SluiceRuntime implements AutoCloseable {
     }
 
     /**
-     * Sets the listener that receives this runtime's events; call before {@link #start()}. Returns this.
+     * Adds a listener that receives this runtime's events (metrics, a dashboard); call before {@link #start()}.
+     * Listeners are called in the order added. Returns this.
      */
     public synchronized SluiceRuntime listener(SluiceEventListener eventListener) {
         if (started) {
-            throw new IllegalStateException("set the event listener before starting " + name);
+            throw new IllegalStateException("add event listeners before starting " + name);
         }
-        this.listener = Objects.requireNonNull(eventListener, "eventListener");
+        listeners.add(Objects.requireNonNull(eventListener, "eventListener"));
         return this;
+    }
+
+    /** The runtime's name, unique in this JVM (prefix of its threads and client ids). */
+    public String name() {
+        return name;
+    }
+
+    /** The topology this runtime runs. */
+    public Topology topology() {
+        return topology;
     }
 
     /** Starts the listener threads; returns this. */
@@ -119,7 +130,7 @@ public final class SluiceRuntime implements AutoCloseable {
             String instanceName = name + "-consumer-" + i;
             Consumer<byte[], byte[]> consumer = consumers.apply(ConsumerConfigs.forInstance(properties, instanceName));
             ListenerLoop loop = new ListenerLoop(instanceName, topology, consumer, settings.clock(), workers,
-                    new BlockingReportQueue(), loopSettings, listener, deadLetters);
+                    new BlockingReportQueue(), loopSettings, this::emit, deadLetters);
             Instance instance = new Instance(instanceName, loop, consumer);
             instances.add(instance);
             instance.thread.start();
@@ -164,6 +175,16 @@ public final class SluiceRuntime implements AutoCloseable {
             i.loop.counters().snapshot().forEach((k, v) -> sum.merge(k, v, Long::sum));
         }
         return sum;
+    }
+
+    private void emit(SluiceEvent event) {
+        for (SluiceEventListener l : listeners) {
+            try {
+                l.on(event);
+            } catch (RuntimeException e) {
+                LOG.warn("event listener {} failed on {}: {}", l, event.getClass().getSimpleName(), e.toString());
+            }
+        }
     }
 
     private void stop(boolean crash) {
