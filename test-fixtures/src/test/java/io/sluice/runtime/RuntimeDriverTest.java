@@ -249,6 +249,8 @@ class RuntimeDriverTest {
         driver.eagerRebalance(List.of(new TopicPartition(T, 0), new TopicPartition(T, 1)));
         driver.holdJobsDuringRevocation(true).step();
         assertTrue(driver.paused(T, 0), "the partition with a job in flight was paused again");
+        assertEquals(0, driver.counters().get("refetches"),
+                "paused inside the rebalance callback, so the same poll fetched nothing for it");
         driver.holdJobsDuringRevocation(false);
         driver.runJobs();
         driver.runUntilIdle();
