@@ -53,16 +53,13 @@ public final class Delay<K, V> implements Filter<K, V> {
     @Override
     public Verdict apply(Batch<? extends K, ? extends V> batch, FilterContext context) {
         Instant now = context.clock().instant();
-        for (Message<?, ?> m : batch) {
-            if (!Dropping.hasTimestamp(m)) {
-                continue;
+        for (int i = 0; i < batch.size(); i++) {
+            Message<?, ?> m = batch.get(i);
+            Duration left = Dropping.hasTimestamp(m) ? delay.minus(Dropping.age(m, now)) : Duration.ZERO;
+            if (left.compareTo(Duration.ZERO) > 0) {
+                batch.removeFrom(m.offset());
+                return Verdict.pause(m.offset(), left);
             }
-            Duration left = delay.minus(Dropping.age(m, now));
-            if (left.isNegative() || left.isZero()) {
-                continue;
-            }
-            batch.removeFrom(m.offset());
-            return Verdict.pause(m.offset(), left);
         }
         return Verdict.notApplied();
     }
