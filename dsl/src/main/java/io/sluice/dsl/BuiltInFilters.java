@@ -25,6 +25,11 @@ public interface BuiltInFilters {
     /** Keeps only the messages matching {@code predicate}; the rest are dropped for good. */
     <K, V> FilterFactory<K, V> keepIf(Predicate<? super Message<K, V>> predicate);
 
+    /** Drops the messages matching {@code predicate}; the rest pass. */
+    default <K, V> FilterFactory<K, V> dropIf(Predicate<? super Message<K, V>> predicate) {
+        return keepIf(m -> !predicate.test(m));
+    }
+
     /**
      * The provider on the classpath.
      *

@@ -275,8 +275,7 @@ final class TopologyDeclaration implements TopologyBuilder {
                     settings.problems.add("dropIf needs a predicate, got null");
                     return this;
                 }
-                Predicate<Message<BK, BV>> keep = m -> !predicate.test(m);
-                return builtIn("dropIf", b -> b.<BK, BV>keepIf(keep));
+                return builtIn("dropIf", b -> b.<BK, BV>dropIf(predicate));
             }
 
             /** Adds a built-in filter; a bad argument or a missing module becomes a problem for build(). */

@@ -39,4 +39,9 @@ public final class SluiceFilters implements BuiltInFilters {
     public <K, V> FilterFactory<K, V> keepIf(Predicate<? super Message<K, V>> predicate) {
         return MessagePredicate.keepIf(predicate);
     }
+
+    @Override
+    public <K, V> FilterFactory<K, V> dropIf(Predicate<? super Message<K, V>> predicate) {
+        return MessagePredicate.dropIf(predicate);
+    }
 }

@@ -20,7 +20,7 @@ class DelayTest {
     private static final Duration DELAY = Duration.ofSeconds(10);
 
     private final StubFilterContext context = new StubFilterContext();
-    private final Filter<String, String> filter = Delay.<String, String>by(DELAY).create(TP);
+    private final Filter<? super String, ? super String> filter = Delay.<String, String>by(DELAY).create(TP);
 
     private Instant ago(Duration age) {
         return context.clock.instant().minus(age);

@@ -23,7 +23,7 @@ class ExpiryTest {
     private static final Duration FRESH = Duration.ofMinutes(1);
 
     private final StubFilterContext context = new StubFilterContext();
-    private final Filter<String, String> filter = Expiry.<String, String>after(TTL).create(TP);
+    private final Filter<? super String, ? super String> filter = Expiry.<String, String>after(TTL).create(TP);
 
     private Message<String, String> aged(long offset, Duration age) {
         Instant stamp = context.clock.instant().minus(age);

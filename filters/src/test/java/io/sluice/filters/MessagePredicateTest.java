@@ -34,7 +34,7 @@ class MessagePredicateTest {
 
     @Test
     void keepIfKeepsTheMatchingMessagesAndMarksPastTheLastDropped() throws Exception {
-        Filter<String, Integer> even = MessagePredicate.<String, Integer>keepIf(m -> m.value() % 2 == 0).create(TP);
+        Filter<? super String, ? super Integer> even = MessagePredicate.<String, Integer>keepIf(m -> m.value() % 2 == 0).create(TP);
         Batch<String, Integer> batch = numbers(1, 2, 3, 4, 6);   // offsets 100..104
 
         Verdict verdict = even.apply(batch, context);
@@ -46,7 +46,7 @@ class MessagePredicateTest {
 
     @Test
     void keepingEverythingIsNotApplied() throws Exception {
-        Filter<String, Integer> all = MessagePredicate.<String, Integer>keepIf(m -> true).create(TP);
+        Filter<? super String, ? super Integer> all = MessagePredicate.<String, Integer>keepIf(m -> true).create(TP);
         Batch<String, Integer> batch = numbers(1, 2);
 
         assertEquals(Verdict.notApplied(), all.apply(batch, context));
@@ -55,7 +55,7 @@ class MessagePredicateTest {
 
     @Test
     void droppingEverythingEmptiesTheBatchAndMarksPastIt() throws Exception {
-        Filter<String, Integer> none = MessagePredicate.<String, Integer>keepIf(m -> false).create(TP);
+        Filter<? super String, ? super Integer> none = MessagePredicate.<String, Integer>keepIf(m -> false).create(TP);
         Batch<String, Integer> batch = numbers(1, 2, 3);
 
         Verdict verdict = none.apply(batch, context);
@@ -66,7 +66,7 @@ class MessagePredicateTest {
 
     @Test
     void dropIfDropsTheMatchingMessages() throws Exception {
-        Filter<String, Integer> odd = MessagePredicate.<String, Integer>dropIf(m -> m.value() % 2 != 0).create(TP);
+        Filter<? super String, ? super Integer> odd = MessagePredicate.<String, Integer>dropIf(m -> m.value() % 2 != 0).create(TP);
         Batch<String, Integer> batch = numbers(2, 3, 4, 5);
 
         Verdict verdict = odd.apply(batch, context);
@@ -77,7 +77,7 @@ class MessagePredicateTest {
 
     @Test
     void dropIfDroppingNothingIsNotApplied() throws Exception {
-        Filter<String, Integer> none = MessagePredicate.<String, Integer>dropIf(m -> false).create(TP);
+        Filter<? super String, ? super Integer> none = MessagePredicate.<String, Integer>dropIf(m -> false).create(TP);
 
         assertEquals(Verdict.notApplied(), none.apply(numbers(1, 2), context));
     }
@@ -85,7 +85,7 @@ class MessagePredicateTest {
     @Test
     void asksThePredicateOncePerMessageInOffsetOrder() throws Exception {
         List<Long> asked = new ArrayList<>();
-        Filter<String, Integer> filter = MessagePredicate.<String, Integer>keepIf(m -> {
+        Filter<? super String, ? super Integer> filter = MessagePredicate.<String, Integer>keepIf(m -> {
             asked.add(m.offset());
             return m.value() > 1;
         }).create(TP);
@@ -98,7 +98,7 @@ class MessagePredicateTest {
     @Test
     void aPredicateOverAnyMessageFits() throws Exception {
         Predicate<Message<?, ?>> hasKey = m -> m.key() != null;
-        Filter<String, Integer> filter = MessagePredicate.<String, Integer>keepIf(hasKey).create(TP);
+        Filter<? super String, ? super Integer> filter = MessagePredicate.<String, Integer>keepIf(hasKey).create(TP);
         Batch<String, Integer> batch = Batch.of(List.of(
                 Message.<String, Integer>of("t", 0, 0, 0, null, 1),
                 Message.of("t", 0, 1, 0, "k", 2)));

@@ -57,7 +57,7 @@ class SluiceFiltersTest {
                 .build();
 
         TopicDefinition<?, ?> topic = topology.topic("t").orElseThrow();
-        assertEquals(List.of("throttle(100, PT1S)", "delayBy(PT5S)", "expireAfter(PT10M)", "keepIf", "keepIf"),
+        assertEquals(List.of("throttle(100, PT1S)", "delayBy(PT5S)", "expireAfter(PT10M)", "keepIf", "dropIf"),
                 topic.filters().stream().map(FilterFactory::describe).toList());
         List<Filter<?, ?>> filters = createAll(topic);
         assertInstanceOf(Throttle.class, filters.get(0));

@@ -23,11 +23,11 @@ class ThrottleTest {
 
     private final StubFilterContext context = new StubFilterContext();
 
-    private static Filter<String, String> throttle(int limit, Duration interval) {
+    private static Filter<? super String, ? super String> throttle(int limit, Duration interval) {
         return Throttle.<String, String>of(limit, interval).create(TP);
     }
 
-    private Verdict apply(Filter<String, String> filter, Batch<String, String> batch) throws Exception {
+    private Verdict apply(Filter<? super String, ? super String> filter, Batch<String, String> batch) throws Exception {
         return filter.apply(batch, context);
     }
 
@@ -37,7 +37,7 @@ class ThrottleTest {
 
     @Test
     void aBatchThatFitsTheWindowPassesWhole() throws Exception {
-        Filter<String, String> filter = throttle(3, SECOND);
+        Filter<? super String, ? super String> filter = throttle(3, SECOND);
         Batch<String, String> batch = batch(0, 1, 2);
 
         assertEquals(Verdict.notApplied(), apply(filter, batch));
@@ -53,7 +53,7 @@ class ThrottleTest {
 
     @Test
     void dropsTheFirstMessageThatDoesNotFitAndEverythingAfterIt() throws Exception {
-        Filter<String, String> filter = throttle(3, SECOND);
+        Filter<? super String, ? super String> filter = throttle(3, SECOND);
         Batch<String, String> batch = batch(10, 11, 12, 13, 14, 15);
 
         Verdict verdict = apply(filter, batch);
@@ -74,7 +74,7 @@ class ThrottleTest {
 
     @Test
     void theWindowFillsAcrossBatchesAndTheTimeoutIsWhatIsLeftOfIt() throws Exception {
-        Filter<String, String> filter = throttle(3, SECOND);
+        Filter<? super String, ? super String> filter = throttle(3, SECOND);
         assertEquals(Verdict.notApplied(), apply(filter, batch(0, 1)));
 
         context.clock.advance(Duration.ofMillis(400));
@@ -87,7 +87,7 @@ class ThrottleTest {
 
     @Test
     void aFullWindowDropsAWholeBatch() throws Exception {
-        Filter<String, String> filter = throttle(2, SECOND);
+        Filter<? super String, ? super String> filter = throttle(2, SECOND);
         apply(filter, batch(0, 1));
 
         context.clock.advance(Duration.ofMillis(250));
@@ -100,7 +100,7 @@ class ThrottleTest {
 
     @Test
     void seeksWhenTheWindowEndsExactlyNow() throws Exception {
-        Filter<String, String> filter = throttle(2, SECOND);
+        Filter<? super String, ? super String> filter = throttle(2, SECOND);
         assertEquals(Verdict.pause(2, SECOND), apply(filter, batch(0, 1, 2)));
 
         // the messages let through are exactly one interval old: they still count, with nothing left to wait
@@ -115,7 +115,7 @@ class ThrottleTest {
 
     @Test
     void theWindowReopensOnceItHasSlidPastTheMessagesLetThrough() throws Exception {
-        Filter<String, String> filter = throttle(2, SECOND);
+        Filter<? super String, ? super String> filter = throttle(2, SECOND);
         apply(filter, batch(0, 1, 2));
 
         context.clock.advance(SECOND.plusNanos(1));
@@ -128,7 +128,7 @@ class ThrottleTest {
 
     @Test
     void theWindowSlidesMessageByMessageRatherThanResettingWhole() throws Exception {
-        Filter<String, String> filter = throttle(2, SECOND);
+        Filter<? super String, ? super String> filter = throttle(2, SECOND);
         apply(filter, batch(0));                                    // t = 0
         context.clock.advance(Duration.ofMillis(600));
         apply(filter, batch(1));                                    // t = 600 ms
@@ -145,7 +145,7 @@ class ThrottleTest {
 
     @Test
     void droppedMessagesDoNotCountAgainstTheWindow() throws Exception {
-        Filter<String, String> filter = throttle(2, SECOND);
+        Filter<? super String, ? super String> filter = throttle(2, SECOND);
         apply(filter, batch(0, 1, 2, 3, 4, 5));
 
         context.clock.advance(SECOND.plusMillis(1));
@@ -157,7 +157,7 @@ class ThrottleTest {
 
     @Test
     void aClockThatWentBackNeverMakesThePauseLongerThanTheInterval() throws Exception {
-        Filter<String, String> filter = throttle(1, SECOND);
+        Filter<? super String, ? super String> filter = throttle(1, SECOND);
         apply(filter, batch(0));
 
         context.clock.advance(Duration.ofMinutes(-5));
@@ -169,10 +169,10 @@ class ThrottleTest {
     @Test
     void everyAssignmentStartsWithAnEmptyWindow() throws Exception {
         FilterFactory<String, String> factory = Throttle.of(1, SECOND);
-        Filter<String, String> first = factory.create(TP);
+        Filter<? super String, ? super String> first = factory.create(TP);
         apply(first, batch(0));
 
-        Filter<String, String> second = factory.create(TP);
+        Filter<? super String, ? super String> second = factory.create(TP);
         Batch<String, String> batch = batch(1);
 
         assertNotSame(first, second);
