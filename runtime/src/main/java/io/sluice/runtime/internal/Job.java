@@ -161,9 +161,17 @@ final class Job<K, V> implements Runnable {
         } else if (handed.size() == 1) {
             failedOffset = OptionalLong.of(handed.get(0).offset());
         }
-        if (failedOffset.isPresent() && topic.settings().marking() == MarkingMode.AUTOMATIC
-                && failedOffset.getAsLong() > context.markedOffset()) {
-            context.markAsConsumed(failedOffset.getAsLong());
+        if (failedOffset.isPresent() && e instanceof MessageFailedException) {
+            long failed = failedOffset.getAsLong();
+            List<Message<K, V>> before = handed.stream().filter(m -> m.offset() < failed).toList();
+            if (!before.isEmpty()) {
+                // the consumer named the failing message: the ones before it were handled
+                events.emit(new SluiceEvent.Consumed(instance, context.topicPartition(), context.generation(),
+                        List.copyOf(before), Duration.ZERO));
+            }
+            if (topic.settings().marking() == MarkingMode.AUTOMATIC && failed > context.markedOffset()) {
+                context.markAsConsumed(failed);
+            }
         }
         return failed(e, Report.FailureKind.CONSUMER, failedOffset);
     }

@@ -266,16 +266,19 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                     if (exhausted && failed.failedRecord().isPresent()) {
                         events.emit(new SluiceEvent.Failed(name, tp, c.generation(), failed.kind().name(),
                                 messageAttempts, failed.failedOffset(), failed.error(), Duration.ZERO));
-                        c.narrowUntil(failed.batchEnd());
+                        c.narrowUntil(offset + 1);
                         executor.execute(c.deadLetter(failed.failedRecord().get(), failed.error(), messageAttempts,
                                 dlq.get().topic(), deadLetters, this::offerReport));
                         inFlight.merge(tp, 1, Integer::sum);
                         return;
                     }
                     attempt = messageAttempts;
+                    // the failing message is known: retry it alone, then batches as usual
+                    c.narrowUntil(offset + 1);
+                } else {
+                    // retry one message at a time up to the failed batch's end, so the failing one is found alone
+                    c.narrowUntil(failed.batchEnd());
                 }
-                // retry one message at a time up to the failed batch's end, so the failing one is found alone
-                c.narrowUntil(failed.batchEnd());
             }
         }
         Duration delay = backoff.delay(attempt);
