@@ -90,6 +90,9 @@ public final class PartitionOffsets implements OffsetAuthority {
     private final SQLDialect dialect;
     private final String tableName;
     private final Table<?> table;
+    private final Field<String> topic;
+    private final Field<Integer> partition;
+    private final Field<Long> nextOffset;
     private final Duration lockTimeout;
     private final String lockTimeoutSql;
     private final Set<String> lockTimeoutSqlStates;
@@ -100,6 +103,10 @@ public final class PartitionOffsets implements OffsetAuthority {
         this.dialect = builder.dialect;
         this.tableName = builder.tableName;
         this.table = DSL.table(DSL.name(tableName));
+        // qualified, or H2's MERGE emulation of the upsert finds "topic" ambiguous
+        this.topic = DSL.field(DSL.name(tableName, "topic"), TOPIC.getDataType());
+        this.partition = DSL.field(DSL.name(tableName, "partition"), PARTITION.getDataType());
+        this.nextOffset = DSL.field(DSL.name(tableName, "next_offset"), NEXT_OFFSET.getDataType());
         this.lockTimeout = builder.lockTimeout;
         this.lockTimeoutSql = lockTimeoutSql;
         this.lockTimeoutSqlStates = lockTimeoutSqlStates;
@@ -172,9 +179,9 @@ public final class PartitionOffsets implements OffsetAuthority {
     public OptionalLong nextOffset(TopicPartition topicPartition) {
         Objects.requireNonNull(topicPartition, "topicPartition");
         createTableIfMissing();
-        Long value = withConnection(ctx -> ctx.select(NEXT_OFFSET).from(table)
+        Long value = withConnection(ctx -> ctx.select(nextOffset).from(table)
                 .where(rowOf(topicPartition))
-                .fetchOne(NEXT_OFFSET));
+                .fetchOne(nextOffset));
         return value == null ? OptionalLong.empty() : OptionalLong.of(value);
     }
 
@@ -303,7 +310,7 @@ public final class PartitionOffsets implements OffsetAuthority {
 
     void writeNextOffset(DSLContext tx, TopicPartition topicPartition, long nextOffset) {
         int updated = ownStatement(topicPartition, () -> tx.update(table)
-                .set(NEXT_OFFSET, nextOffset)
+                .set(this.nextOffset, nextOffset)
                 .where(rowOf(topicPartition))
                 .execute());
         if (updated != 1) {
@@ -343,9 +350,9 @@ public final class PartitionOffsets implements OffsetAuthority {
         Long stored = selectForUpdate(tx, tp);
         boolean created = false;
         if (stored == null) {
-            created = ownStatement(tp, () -> tx.insertInto(table, TOPIC, PARTITION, NEXT_OFFSET)
+            created = ownStatement(tp, () -> tx.insertInto(table, topic, partition, nextOffset)
                     .values(tp.topic(), tp.partition(), seedOffset)
-                    .onConflict(TOPIC, PARTITION)
+                    .onConflict(topic, partition)
                     .doNothing()
                     .execute()) == 1;
             stored = selectForUpdate(tx, tp);
@@ -361,10 +368,10 @@ public final class PartitionOffsets implements OffsetAuthority {
     }
 
     private Long selectForUpdate(DSLContext tx, TopicPartition tp) {
-        return ownStatement(tp, () -> tx.select(NEXT_OFFSET).from(table)
+        return ownStatement(tp, () -> tx.select(nextOffset).from(table)
                 .where(rowOf(tp))
                 .forUpdate()
-                .fetchOne(NEXT_OFFSET));
+                .fetchOne(nextOffset));
     }
 
     /** Runs one of the store's own statements, telling a lock timeout apart from other failures. */
@@ -393,7 +400,7 @@ public final class PartitionOffsets implements OffsetAuthority {
     }
 
     private Condition rowOf(TopicPartition tp) {
-        return TOPIC.eq(tp.topic()).and(PARTITION.eq(tp.partition()));
+        return topic.eq(tp.topic()).and(partition.eq(tp.partition()));
     }
 
     private boolean tableExists(DSLContext ctx) {
