@@ -21,11 +21,13 @@ import org.slf4j.LoggerFactory;
  * <p>Declare it first in the chain with {@code .filter(OffsetManager.using(offsets))}; consume with
  * {@link PartitionOffsets#consume} so the row moves in the consumer's own transaction.
  *
- * <p>Guarantees — one instance per assignment; it acts only on the first batch that it gets through without
- * failing, and returns {@link Verdict#notApplied()} for every later batch. On that first batch, under the row
- * lock (creating the row at the fetch offset on first use), it compares the row's next offset with the offset
- * the batch was <em>fetched from</em> ({@link Batch#fetchOffset()}; never the first message's offset, which lies
- * above it after compaction or a transaction marker):
+ * <p>Guarantees — one instance per assignment; it acts on the first batch and returns
+ * {@link Verdict#notApplied()} for every later one, with one exception: after a SEEK it stays watchful until a
+ * batch arrives fetched from the sought offset, and decides again on any batch fetched elsewhere (the job that
+ * carried the SEEK failed in a later filter, and the runtime dropped its verdict). When it decides, under the
+ * row lock (creating the row at the fetch offset on first use), it compares the row's next offset with the
+ * offset the batch was <em>fetched from</em> ({@link Batch#fetchOffset()}; never the first message's offset,
+ * which lies above it after compaction or a transaction marker):
  * <ul>
  *   <li>equal: {@link Verdict#skip()}, the batch untouched;</li>
  *   <li>different, and inside the log range {@code [logStartOffset, logEndOffset]} (a side that is unknown is
@@ -48,6 +50,8 @@ public final class OffsetManager implements Filter<Object, Object> {
     private final PartitionOffsets offsets;
     private final TopicPartition topicPartition;
     private boolean decided;
+    /** The offset of a SEEK not yet seen to take effect, or -1. */
+    private long soughtOffset = -1;
 
     /**
      * An offset manager for one assignment of {@code topicPartition}.
@@ -70,19 +74,32 @@ public final class OffsetManager implements Filter<Object, Object> {
 
     @Override
     public Verdict apply(Batch<?, ?> batch, FilterContext context) {
-        if (decided) {
-            return Verdict.notApplied();
-        }
         if (!batch.topicPartition().equals(topicPartition)) {
             throw new IllegalArgumentException("offset manager of " + topicPartition + " got a batch of "
                     + batch.topicPartition());
+        }
+        if (soughtOffset >= 0 && batch.fetchOffset() == soughtOffset) {
+            soughtOffset = -1;
+            decided = true;
+        }
+        if (decided) {
+            return Verdict.notApplied();
         }
         if (context.revoked()) {
             batch.clear();
             return Verdict.seek(batch.fetchOffset());
         }
+        if (soughtOffset >= 0) {
+            LOG.warn("{}: batch fetched from {}, not from the offset {} this offset manager sought: deciding again",
+                    topicPartition, batch.fetchOffset(), soughtOffset);
+        }
         Verdict verdict = offsets.locked(topicPartition, batch.fetchOffset(), row -> decide(row, batch, context));
-        decided = true;
+        if (verdict instanceof Verdict.Seek seek) {
+            soughtOffset = seek.cursor().offset();
+        } else {
+            soughtOffset = -1;
+            decided = true;
+        }
         return verdict;
     }
 
@@ -132,7 +149,8 @@ public final class OffsetManager implements Filter<Object, Object> {
 
     @Override
     public String toString() {
-        return "OffsetManager[" + topicPartition + (decided ? " decided" : "") + "]";
+        return "OffsetManager[" + topicPartition + (decided ? " decided" : soughtOffset >= 0
+                ? " seeking " + soughtOffset : " undecided") + "]";
     }
 
     private static final class Factory implements FilterFactory<Object, Object> {
