@@ -119,9 +119,9 @@ class TestHooksTest {
         TestHooks.fencing(fencing);
         CountDownLatch parked = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Thread zombieThread = Thread.currentThread();
+        Thread newOwnerThread = Thread.currentThread(); // the zombie runs on the executor
         TestHooks.beforeRowLock((t, b) -> {
-            if (Thread.currentThread() != zombieThread && b.fetchOffset() == 0 && parked.getCount() > 0) {
+            if (Thread.currentThread() != newOwnerThread && b.fetchOffset() == 0 && parked.getCount() > 0) {
                 parked.countDown();
                 assertTrue(release.await(60, TimeUnit.SECONDS));
             }

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestInstanceFactoryContext;
+import org.junit.jupiter.api.extension.TestInstancePreConstructCallback;
 
 /**
  * JUnit 5 extension giving tests a real PostgreSQL: {@code @ExtendWith(PostgresExtension.class)}.
@@ -24,15 +26,27 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *       the reason), and only then: a server that fails to start with binaries present fails the tests.</li>
  * </ul>
  */
-public final class PostgresExtension implements BeforeAllCallback, ParameterResolver {
+public final class PostgresExtension implements BeforeAllCallback, TestInstancePreConstructCallback,
+        ParameterResolver {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PostgresExtension.class);
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        assumeBinaries(context);
+    }
+
+    /** Also before the constructor, which may take a server or database (per-class lifecycle). */
+    @Override
+    public void preConstructTestInstance(TestInstanceFactoryContext factoryContext, ExtensionContext context) {
+        assumeBinaries(context);
+    }
+
+    private static void assumeBinaries(ExtensionContext context) {
         Assumptions.assumeTrue(PostgresServer.findBinaries().isPresent(),
-                "PostgreSQL binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin, /usr/local/bin or"
-                        + " /usr/bin: skipping " + context.getDisplayName() + " (install the postgresql package)");
+                "PostgreSQL binaries (initdb, pg_ctl) not found under -D" + PostgresServer.BIN_DIR_PROPERTY
+                        + ", /usr/lib/postgresql/*/bin, /usr/local/bin or /usr/bin: skipping "
+                        + context.getDisplayName() + " (install the postgresql package)");
     }
 
     @Override

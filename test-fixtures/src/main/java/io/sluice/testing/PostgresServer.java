@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.sql.Connection;
@@ -125,9 +126,17 @@ public final class PostgresServer implements AutoCloseable {
                         + BIN_DIR_PROPERTY));
         boolean asRoot = "root".equals(System.getProperty("user.name"));
         Files.createDirectories(parent);
-        Path baseDir = parent.toAbsolutePath()
-                .resolve("postgres-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet());
-        Files.createDirectory(baseDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        String dirName = "postgres-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+        Path baseDir;
+        if (asRoot && !traversableByOthers(parent.toAbsolutePath())) {
+            // the postgres user could not reach a data directory there (e.g. a project under /root)
+            baseDir = Files.createTempDirectory(dirName + "-");
+            LOG.warn("{} is not traversable by user {}: PostgreSQL data goes to {}", parent, USER, baseDir);
+        } else {
+            baseDir = parent.toAbsolutePath().resolve(dirName);
+            Files.createDirectory(baseDir);
+        }
+        Files.setPosixFilePermissions(baseDir, PosixFilePermissions.fromString("rwx------"));
         Path socketDir = baseDir.resolve("sock");
         // a unix socket path is limited to ~107 bytes
         if (socketDir.resolve(".s.PGSQL.65535").toString().length() > 100) {
@@ -305,6 +314,15 @@ public final class PostgresServer implements AutoCloseable {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    private static boolean traversableByOthers(Path dir) throws IOException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int freePort() throws IOException {
