@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -81,6 +82,8 @@ public final class PartitionOffsets implements OffsetAuthority {
     private static final int MAX_IDENTIFIER_LENGTH = 63;
     private static final String H2_LOCK_TIMEOUT = "HYT00";
     private static final String POSTGRES_LOCK_NOT_AVAILABLE = "55P03";
+    private static final String INTEGRITY_CONSTRAINT_VIOLATION_CLASS = "23";
+    private static final int ROW_CREATION_ATTEMPTS = 3;
 
     private static final Field<String> TOPIC = DSL.field(DSL.name("topic"), SQLDataType.VARCHAR(255).notNull());
     private static final Field<Integer> PARTITION = DSL.field(DSL.name("partition"), SQLDataType.INTEGER.notNull());
@@ -212,11 +215,20 @@ public final class PartitionOffsets implements OffsetAuthority {
                     + topicPartition);
         }
         createTableIfMissing();
-        Connection connection = connect();
-        try {
-            return inTransaction(connection, topicPartition, seedOffset, work);
-        } finally {
-            closeQuietly(connection);
+        for (int attempt = 1; ; attempt++) {
+            Connection connection = connect();
+            try {
+                return inTransaction(connection, topicPartition, seedOffset, work);
+            } catch (RowCreatedConcurrently e) {
+                // the block has not run: starting over finds the row the other transaction created
+                if (attempt >= ROW_CREATION_ATTEMPTS) {
+                    throw new DataAccessException("offset row of " + topicPartition + " could not be created or"
+                            + " locked after " + attempt + " attempts", e.getCause());
+                }
+                LOG.debug("offset row of {} was created concurrently; locking it again", topicPartition);
+            } finally {
+                closeQuietly(connection);
+            }
         }
     }
 
@@ -350,11 +362,19 @@ public final class PartitionOffsets implements OffsetAuthority {
         Long stored = selectForUpdate(tx, tp);
         boolean created = false;
         if (stored == null) {
-            created = ownStatement(tp, () -> tx.insertInto(table, topic, partition, nextOffset)
-                    .values(tp.topic(), tp.partition(), seedOffset)
-                    .onConflict(topic, partition)
-                    .doNothing()
-                    .execute()) == 1;
+            try {
+                created = ownStatement(tp, () -> tx.insertInto(table, topic, partition, nextOffset)
+                        .values(tp.topic(), tp.partition(), seedOffset)
+                        .onConflict(topic, partition)
+                        .doNothing()
+                        .execute()) == 1;
+            } catch (DataAccessException e) {
+                // H2's MERGE waits for a concurrent uncommitted insert of the row, then fails on the key
+                if (hasSqlState(e, s -> s.startsWith(INTEGRITY_CONSTRAINT_VIOLATION_CLASS))) {
+                    throw new RowCreatedConcurrently(e);
+                }
+                throw e;
+            }
             stored = selectForUpdate(tx, tp);
             if (stored == null) {
                 throw new IllegalStateException("offset row of " + tp + " missing right after its upsert into \""
@@ -387,10 +407,14 @@ public final class PartitionOffsets implements OffsetAuthority {
     }
 
     private boolean isLockTimeout(Throwable error) {
+        return hasSqlState(error, lockTimeoutSqlStates::contains);
+    }
+
+    private static boolean hasSqlState(Throwable error, Predicate<String> matches) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SQLException sql) {
                 for (SQLException s = sql; s != null; s = s.getNextException()) {
-                    if (s.getSQLState() != null && lockTimeoutSqlStates.contains(s.getSQLState())) {
+                    if (s.getSQLState() != null && matches.test(s.getSQLState())) {
                         return true;
                     }
                 }
@@ -438,6 +462,15 @@ public final class PartitionOffsets implements OffsetAuthority {
     }
 
     private record Consumed(int applied, OptionalLong mark) {
+    }
+
+    /** The upsert lost a race with another transaction creating the same row; before the block ran. */
+    private static final class RowCreatedConcurrently extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RowCreatedConcurrently(DataAccessException cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
     }
 
     /** One JDBC transaction on a borrowed connection; restores the connection's autocommit and isolation. */

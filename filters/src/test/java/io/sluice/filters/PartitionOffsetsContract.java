@@ -50,6 +50,14 @@ abstract class PartitionOffsetsContract {
     /** How many sessions of this database wait for a lock right now. */
     abstract int sessionsWaitingForLocks(DSLContext ctx);
 
+    /**
+     * Whether {@code thread}, inside a locked transaction, waits for another transaction: by default, some
+     * session waits for a lock. An embedded database may override it with the thread's own state.
+     */
+    boolean waitsForAnotherTransaction(Thread thread) {
+        return sessionsWaitingForLocks(db()) >= 1;
+    }
+
     @AfterEach
     void stopThreads() throws InterruptedException {
         threads.shutdownNow();
@@ -258,6 +266,41 @@ abstract class PartitionOffsetsContract {
         assertEquals(OptionalLong.of(50), impatient.nextOffset(tp));
         long after = impatient.locked(tp, 0, row -> row.advanceTo(51));
         assertEquals(51L, after, "the store works after a timeout");
+    }
+
+    @Test
+    void twoFirstUsersOfOnePartitionCreateOneRowAndTheSecondWaits() throws Exception {
+        PartitionOffsets store = store(newTableName(), LONG_WAIT);
+        store.createTableIfMissing();
+        CountDownLatch firstHolds = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        Future<Boolean> first = threads.submit(() -> store.locked(tp, 5, row -> {
+            firstHolds.countDown();
+            assertTrue(releaseFirst.await(60, TimeUnit.SECONDS));
+            row.advanceTo(6);
+            return row.created();
+        }));
+        assertTrue(firstHolds.await(30, TimeUnit.SECONDS));
+        AtomicReference<Long> secondSaw = new AtomicReference<>();
+        AtomicBoolean secondCreated = new AtomicBoolean(true);
+        AtomicReference<Thread> secondThread = new AtomicReference<>();
+        Future<?> second = threads.submit(() -> {
+            secondThread.set(Thread.currentThread());
+            return store.locked(tp, 9, row -> {
+                secondSaw.set(row.nextOffset());
+                secondCreated.set(row.created());
+                return null;
+            });
+        });
+        await().atMost(LONG_WAIT).until(() -> secondThread.get() != null
+                && waitsForAnotherTransaction(secondThread.get()));
+        assertFalse(second.isDone());
+        releaseFirst.countDown();
+        assertTrue(first.get(30, TimeUnit.SECONDS), "the first user created the row");
+        second.get(30, TimeUnit.SECONDS);
+        assertEquals(6L, secondSaw.get(), "the second one waited for the first's row instead of seeding its own");
+        assertFalse(secondCreated.get());
+        assertEquals(1, db().fetchCount(DSL.table(DSL.name(store.tableName()))));
     }
 
     @Test
