@@ -196,7 +196,8 @@ public final class PartitionOffsets implements OffsetAuthority {
      * and commits when it returns (or rolls back if it called {@link LockedRow#setRollbackOnly()}). If anything
      * throws, it rolls back and the exception propagates: the block's own exception unchanged, a lock wait past
      * the timeout as {@link OffsetLockTimeoutException}, other database failures as jOOQ's
-     * {@link DataAccessException}.
+     * {@link DataAccessException}. The block runs at most once: when creating the row loses a race with another
+     * transaction creating it, the transaction is started over before the block runs.
      *
      * @param topicPartition the partition, never {@code null}
      * @param seedOffset     the next offset of a row created now: the offset the partition was fetched from
