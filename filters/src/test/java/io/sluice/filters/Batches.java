@@ -3,10 +3,13 @@ package io.sluice.filters;
 import io.sluice.dsl.Batch;
 import io.sluice.dsl.Message;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.TopicPartition;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Builds batches of partition {@code t-0} for tests. */
+/** Builds batches for tests (of partition {@code t-0} unless a partition is given). */
 final class Batches {
 
     private Batches() {
@@ -39,5 +42,21 @@ final class Batches {
     /** The offsets left in {@code batch}. */
     static List<Long> offsets(Batch<?, ?> batch) {
         return batch.stream().map(Message::offset).toList();
+    }
+
+    /** A batch fetched from {@code fetchOffset} with messages at {@code offsets}, ending at {@code nextOffset}. */
+    static Batch<String, String> batch(TopicPartition tp, long fetchOffset, long nextOffset, long... offsets) {
+        return Batch.of(tp, fetchOffset, nextOffset, Arrays.stream(offsets)
+                .mapToObj(o -> Message.of(tp.topic(), tp.partition(), o, 0L, "k" + o, "v" + o))
+                .collect(Collectors.toList()));
+    }
+
+    /** A batch of consecutive messages {@code [from, to)}. */
+    static Batch<String, String> range(TopicPartition tp, long from, long to) {
+        long[] offsets = new long[(int) (to - from)];
+        for (int i = 0; i < offsets.length; i++) {
+            offsets[i] = from + i;
+        }
+        return batch(tp, from, to, offsets);
     }
 }

@@ -1,0 +1,183 @@
+package io.sluice.filters;
+
+import io.sluice.dsl.Batch;
+import io.sluice.dsl.Filter;
+import io.sluice.dsl.FilterContext;
+import io.sluice.dsl.FilterFactory;
+import io.sluice.dsl.OffsetAuthority;
+import io.sluice.dsl.OffsetOutOfRangePolicy;
+import io.sluice.dsl.Verdict;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transactional offset manager's filter (DESIGN §4): makes a partition resume exactly where its row in
+ * {@link PartitionOffsets} says, whatever Kafka's committed offset says. The row is the only truth.
+ *
+ * <p>Declare it first in the chain with {@code .filter(OffsetManager.using(offsets))}; consume with
+ * {@link PartitionOffsets#consume} so the row moves in the consumer's own transaction.
+ *
+ * <p>Guarantees — one instance per assignment; it acts on the first batch and returns
+ * {@link Verdict#notApplied()} for every later one, with one exception: after a SEEK it stays watchful until a
+ * batch arrives fetched from the sought offset, and decides again on any batch fetched elsewhere (the job that
+ * carried the SEEK failed in a later filter, and the runtime dropped its verdict). When it decides, under the
+ * row lock (creating the row at the fetch offset on first use), it compares the row's next offset with the
+ * offset the batch was <em>fetched from</em> ({@link Batch#fetchOffset()}; never the first message's offset,
+ * which lies above it after compaction or a transaction marker):
+ * <ul>
+ *   <li>equal: {@link Verdict#skip()}, the batch untouched;</li>
+ *   <li>different, and inside the log range {@code [logStartOffset, logEndOffset]} (a side that is unknown is
+ *       unbounded): the batch is cleared and the verdict is {@link Verdict#seek SEEK} to the row's offset,
+ *       forward or back;</li>
+ *   <li>outside the log range, by the topic's {@link OffsetOutOfRangePolicy}: {@code FAIL} throws
+ *       {@link StoredOffsetOutOfRangeException} naming the partition, both offsets and the range (the runtime
+ *       keeps the partition paused and retries, reporting it each time); {@code RESET_TO_LOG_START} and
+ *       {@code RESET_TO_LOG_END} log an error naming both offsets, move the row to that end of the log, clear
+ *       the batch and seek there (or pass the batch if it was fetched from there).</li>
+ * </ul>
+ * A failure (database down, {@link OffsetLockTimeoutException}) propagates as a filter failure and the next try
+ * decides again. If the partition is already revoked it decides nothing: it clears the batch and seeks to the
+ * fetch offset, so nothing is settled.
+ */
+public final class OffsetManager implements Filter<Object, Object> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OffsetManager.class);
+
+    private final PartitionOffsets offsets;
+    private final TopicPartition topicPartition;
+    private boolean decided;
+    /** The offset of a SEEK not yet seen to take effect, or -1. */
+    private long soughtOffset = -1;
+
+    /**
+     * An offset manager for one assignment of {@code topicPartition}.
+     *
+     * @param offsets        the store holding the partition's row
+     * @param topicPartition the assigned partition
+     */
+    public OffsetManager(PartitionOffsets offsets, TopicPartition topicPartition) {
+        this.offsets = Objects.requireNonNull(offsets, "offsets");
+        this.topicPartition = Objects.requireNonNull(topicPartition, "topicPartition");
+    }
+
+    /**
+     * The factory to declare on an offset-managed topic: a new {@code OffsetManager} per assignment; it must be
+     * first in its chain, and {@code offsets} is the topic's {@link OffsetAuthority}.
+     */
+    public static FilterFactory<Object, Object> using(PartitionOffsets offsets) {
+        return new Factory(Objects.requireNonNull(offsets, "offsets"));
+    }
+
+    @Override
+    public Verdict apply(Batch<?, ?> batch, FilterContext context) {
+        if (!batch.topicPartition().equals(topicPartition)) {
+            throw new IllegalArgumentException("offset manager of " + topicPartition + " got a batch of "
+                    + batch.topicPartition());
+        }
+        if (soughtOffset >= 0 && batch.fetchOffset() == soughtOffset) {
+            soughtOffset = -1;
+            decided = true;
+        }
+        if (decided) {
+            return Verdict.notApplied();
+        }
+        if (context.revoked()) {
+            batch.clear();
+            return Verdict.seek(batch.fetchOffset());
+        }
+        if (soughtOffset >= 0) {
+            LOG.warn("{}: batch fetched from {}, not from the offset {} this offset manager sought: deciding again",
+                    topicPartition, batch.fetchOffset(), soughtOffset);
+        }
+        Verdict verdict = offsets.locked(topicPartition, batch.fetchOffset(), row -> decide(row, batch, context));
+        if (verdict instanceof Verdict.Seek seek) {
+            soughtOffset = seek.cursor().offset();
+        } else {
+            soughtOffset = -1;
+            decided = true;
+        }
+        return verdict;
+    }
+
+    private Verdict decide(LockedRow row, Batch<?, ?> batch, FilterContext context) {
+        long stored = row.nextOffset();
+        long fetched = batch.fetchOffset();
+        if (stored == fetched) {
+            return Verdict.skip();
+        }
+        OptionalLong start = context.logStartOffset();
+        OptionalLong end = context.logEndOffset();
+        boolean inRange = (start.isEmpty() || stored >= start.getAsLong())
+                && (end.isEmpty() || stored <= end.getAsLong());
+        if (inRange) {
+            LOG.info("{}: stored next offset {} differs from the fetch offset {}: seeking {} to it", topicPartition,
+                    stored, fetched, stored > fetched ? "forward" : "back");
+            batch.clear();
+            return Verdict.seek(stored);
+        }
+        OffsetOutOfRangePolicy policy = context.settings().onOffsetOutOfRange();
+        OptionalLong target = switch (policy) {
+            case FAIL -> OptionalLong.empty();
+            case RESET_TO_LOG_START -> start;
+            case RESET_TO_LOG_END -> end;
+        };
+        if (target.isEmpty()) {
+            throw new StoredOffsetOutOfRangeException(topicPartition, stored, fetched, start, end,
+                    policy == OffsetOutOfRangePolicy.FAIL
+                            ? "policy FAIL: fix the row in \"" + offsets.tableName() + "\" or choose a reset policy"
+                            : "policy " + policy + " but that end of the log is unknown");
+        }
+        long reset = target.getAsLong();
+        LOG.error("{}: stored next offset {} is outside the log {} (Kafka fetched from {}); policy {}: moving the"
+                        + " stored offset to {}", topicPartition, stored, range(start, end), fetched, policy, reset);
+        row.moveTo(reset);
+        if (reset == fetched) {
+            return Verdict.skip();
+        }
+        batch.clear();
+        return Verdict.seek(reset);
+    }
+
+    static String range(OptionalLong start, OptionalLong end) {
+        return "[" + (start.isPresent() ? Long.toString(start.getAsLong()) : "unknown") + ", "
+                + (end.isPresent() ? Long.toString(end.getAsLong()) : "unknown") + "]";
+    }
+
+    @Override
+    public String toString() {
+        return "OffsetManager[" + topicPartition + (decided ? " decided" : soughtOffset >= 0
+                ? " seeking " + soughtOffset : " undecided") + "]";
+    }
+
+    private static final class Factory implements FilterFactory<Object, Object> {
+        private final PartitionOffsets offsets;
+
+        Factory(PartitionOffsets offsets) {
+            this.offsets = offsets;
+        }
+
+        @Override
+        public Filter<Object, Object> create(TopicPartition topicPartition) {
+            return new OffsetManager(offsets, topicPartition);
+        }
+
+        @Override
+        public boolean firstInChain() {
+            return true;
+        }
+
+        @Override
+        public Optional<OffsetAuthority> offsetAuthority() {
+            return Optional.of(offsets);
+        }
+
+        @Override
+        public String describe() {
+            return "OffsetManager(\"" + offsets.tableName() + "\")";
+        }
+    }
+}

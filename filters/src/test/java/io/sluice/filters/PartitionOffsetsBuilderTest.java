@@ -1,0 +1,102 @@
+package io.sluice.filters;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.apache.kafka.common.TopicPartition;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class PartitionOffsetsBuilderTest {
+
+    private final DataSource dataSource = Databases.h2();
+
+    @Test
+    void defaults() {
+        PartitionOffsets store = PartitionOffsets.create(dataSource, SQLDialect.H2);
+        assertEquals("kafka_partitions", store.tableName());
+        assertEquals(Duration.ofSeconds(5), store.lockTimeout());
+        assertEquals(SQLDialect.H2, store.dialect());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "1abc", "bad-name", "a b", "t\"; DROP TABLE x; --", "sch.table", "tábla",
+            "x234567890123456789012345678901234567890123456789012345678901234"})
+    void illegalTableNamesAreRejectedWithAClearError(String name) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PartitionOffsets.builder(dataSource, SQLDialect.H2).tableName(name));
+        assertTrue(e.getMessage().contains("not a plain SQL identifier"), e.getMessage());
+        assertTrue(e.getMessage().contains("'" + name + "'"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"_x", "MixedCase", "offsets_2", "x23456789012345678901234567890123456789012345678901234567890123"})
+    void legalTableNamesAreAccepted(String name) {
+        assertEquals(name, PartitionOffsets.builder(dataSource, SQLDialect.H2).tableName(name).build().tableName());
+    }
+
+    @Test
+    void aNullTableNameIsRejected() {
+        assertThrows(NullPointerException.class, () -> PartitionOffsets.builder(dataSource, SQLDialect.H2).tableName(null));
+    }
+
+    @Test
+    void theInjectionAttemptNeverReachesTheDatabase() {
+        assertThrows(IllegalArgumentException.class, () -> PartitionOffsets.builder(dataSource, SQLDialect.H2)
+                .tableName("kafka_partitions\"; DROP TABLE \"victim"));
+        DSL.using(dataSource, SQLDialect.H2).execute("CREATE TABLE \"victim\" (x INT)");
+        PartitionOffsets.create(dataSource, SQLDialect.H2).advance(new TopicPartition("t", 0), 1);
+        assertEquals(0, DSL.using(dataSource, SQLDialect.H2).fetchCount(DSL.table(DSL.name("victim"))));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"MYSQL", "SQLITE", "DERBY", "DEFAULT"})
+    void otherDialectsAreRejectedUnlessTheyBringALockTimeoutStatement(SQLDialect dialect) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PartitionOffsets.builder(dataSource, dialect).build());
+        assertTrue(e.getMessage().contains(dialect.getName()), e.getMessage());
+        assertTrue(e.getMessage().contains("lockTimeoutStatement"), e.getMessage());
+        assertDoesNotThrow(() -> PartitionOffsets.builder(dataSource, dialect)
+                .lockTimeoutStatement(t -> "SET innodb_lock_wait_timeout = " + t.toSeconds(), Set.of("HY000"))
+                .build());
+    }
+
+    @Test
+    void postgresVariantsAreSupported() {
+        assertDoesNotThrow(() -> PartitionOffsets.create(dataSource, SQLDialect.POSTGRES));
+    }
+
+    @Test
+    void aCustomLockTimeoutStatementIsUsed() {
+        PartitionOffsets store = PartitionOffsets.builder(dataSource, SQLDialect.H2)
+                .lockTimeout(Duration.ofMillis(1234))
+                .lockTimeoutStatement(t -> "SET LOCK_TIMEOUT " + t.toMillis(), Set.of("HYT00"))
+                .build();
+        TopicPartition tp = new TopicPartition("t", 1);
+        store.advance(tp, 3);
+        assertEquals(OptionalLong.of(3), store.nextOffset(tp));
+    }
+
+    @Test
+    void lockTimeoutBoundsAreChecked() {
+        assertThrows(IllegalArgumentException.class,
+                () -> PartitionOffsets.builder(dataSource, SQLDialect.H2).lockTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class,
+                () -> PartitionOffsets.builder(dataSource, SQLDialect.H2).lockTimeout(Duration.ofDays(30)));
+    }
+
+    @Test
+    void aNegativeSeedIsRejected() {
+        PartitionOffsets store = PartitionOffsets.create(dataSource, SQLDialect.H2);
+        assertThrows(IllegalArgumentException.class, () -> store.locked(new TopicPartition("t", 0), -1, r -> null));
+    }
+}

@@ -1,0 +1,355 @@
+package io.sluice.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A throwaway PostgreSQL server for integration tests, run from the binaries installed on the machine
+ * (Debian's {@code postgresql} package).
+ *
+ * <p>Guarantees: {@link #start} runs {@code initdb} and {@code pg_ctl start} (through
+ * {@code runuser -u postgres --} when the JVM runs as root, since PostgreSQL refuses to run as root) with its
+ * data directory and unix socket under the given directory, listening on 127.0.0.1 only, on a free port, with
+ * trust authentication for user {@value #USER} and durability switched off (fsync) for speed. {@link #close()}
+ * stops it and deletes the directory; it is idempotent, and a JVM shutdown hook does it if nobody did. Nothing
+ * outside the directory is touched.
+ *
+ * <p>Use {@link PostgresExtension} to share one server per test JVM.
+ */
+public final class PostgresServer implements AutoCloseable {
+
+    /** The superuser the server is initialised with; no password (trust authentication on 127.0.0.1). */
+    public static final String USER = "postgres";
+
+    /** A system property naming the directory of {@code initdb} and {@code pg_ctl}, overriding the search. */
+    public static final String BIN_DIR_PROPERTY = "sluice.postgres.bin";
+
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresServer.class);
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+    private static final int START_ATTEMPTS = 3;
+    private static final long COMMAND_TIMEOUT_SECONDS = 120;
+
+    private final Path binDir;
+    private final Path baseDir;
+    private final Path dataDir;
+    private final Path socketDir;
+    private final boolean asRoot;
+    private final int port;
+    private final Thread shutdownHook;
+    private boolean closed;
+
+    private PostgresServer(Path binDir, Path baseDir, Path dataDir, Path socketDir, boolean asRoot, int port) {
+        this.binDir = binDir;
+        this.baseDir = baseDir;
+        this.dataDir = dataDir;
+        this.socketDir = socketDir;
+        this.asRoot = asRoot;
+        this.port = port;
+        this.shutdownHook = new Thread(this::stopAndDelete, "postgres-" + port + "-shutdown");
+    }
+
+    /**
+     * The directory holding {@code initdb} and {@code pg_ctl}: the {@value #BIN_DIR_PROPERTY} property if set,
+     * else the newest {@code /usr/lib/postgresql/<version>/bin}, else {@code /usr/local/bin} or {@code /usr/bin};
+     * empty when none has both.
+     */
+    public static Optional<Path> findBinaries() {
+        List<Path> candidates = new ArrayList<>();
+        String configured = System.getProperty(BIN_DIR_PROPERTY);
+        if (configured != null && !configured.isBlank()) {
+            candidates.add(Path.of(configured));
+        }
+        Path debian = Path.of("/usr/lib/postgresql");
+        if (Files.isDirectory(debian)) {
+            try (Stream<Path> versions = Files.list(debian)) {
+                versions.filter(p -> p.getFileName().toString().matches("\\d+(\\.\\d+)?"))
+                        .sorted(Comparator.comparingDouble((Path p) -> Double.parseDouble(p.getFileName().toString()))
+                                .reversed())
+                        .map(p -> p.resolve("bin"))
+                        .forEach(candidates::add);
+            } catch (IOException e) {
+                LOG.debug("cannot list {}", debian, e);
+            }
+        }
+        candidates.add(Path.of("/usr/local/bin"));
+        candidates.add(Path.of("/usr/bin"));
+        return candidates.stream()
+                .filter(dir -> Files.isExecutable(dir.resolve("initdb")) && Files.isExecutable(dir.resolve("pg_ctl")))
+                .findFirst();
+    }
+
+    /**
+     * Starts a server under a new directory {@code postgres-<pid>-<n>} of the current module's {@code target/}
+     * (the {@code basedir} property Surefire and Failsafe set, else the working directory).
+     *
+     * @throws IllegalStateException when no binaries are installed
+     * @throws IOException           when the server cannot be initialised or started
+     */
+    public static PostgresServer start() throws IOException {
+        Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+        return start(module.resolve("target"));
+    }
+
+    /**
+     * Starts a server under a new directory inside {@code parent}.
+     *
+     * @throws IllegalStateException when no binaries are installed
+     * @throws IOException           when the server cannot be initialised or started
+     */
+    public static PostgresServer start(Path parent) throws IOException {
+        Path binDir = findBinaries().orElseThrow(() -> new IllegalStateException(
+                "no PostgreSQL binaries (initdb, pg_ctl) found; install the postgresql package or set -D"
+                        + BIN_DIR_PROPERTY));
+        boolean asRoot = "root".equals(System.getProperty("user.name"));
+        Files.createDirectories(parent);
+        String dirName = "postgres-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+        Path baseDir;
+        if (asRoot && !traversableByOthers(parent.toAbsolutePath())) {
+            // the postgres user could not reach a data directory there (e.g. a project under /root)
+            baseDir = Files.createTempDirectory(dirName + "-");
+            LOG.warn("{} is not traversable by user {}: PostgreSQL data goes to {}", parent, USER, baseDir);
+        } else {
+            baseDir = parent.toAbsolutePath().resolve(dirName);
+            Files.createDirectory(baseDir);
+        }
+        Files.setPosixFilePermissions(baseDir, PosixFilePermissions.fromString("rwx------"));
+        Path socketDir = baseDir.resolve("sock");
+        // a unix socket path is limited to ~107 bytes
+        if (socketDir.resolve(".s.PGSQL.65535").toString().length() > 100) {
+            socketDir = Files.createTempDirectory("pgsock");
+        } else {
+            Files.createDirectory(socketDir);
+        }
+        Path dataDir = baseDir.resolve("data");
+        if (asRoot) {
+            UserPrincipal postgres = baseDir.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(USER);
+            Files.setOwner(baseDir, postgres);
+            Files.setOwner(socketDir, postgres);
+        }
+        IOException last = null;
+        for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+            PostgresServer server = new PostgresServer(binDir, baseDir, dataDir, socketDir, asRoot, freePort());
+            try {
+                if (attempt == 1) {
+                    server.run("initdb", "-D", dataDir.toString(), "-U", USER, "--auth=trust", "-E", "UTF8",
+                            "--no-locale", "--no-sync");
+                }
+                server.run("pg_ctl", "-D", dataDir.toString(), "-l", baseDir.resolve("server.log").toString(),
+                        "-w", "-t", "60", "-o", "-p " + server.port + " -k '" + socketDir
+                                + "' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+                                + " -c full_page_writes=off",
+                        "start");
+                Runtime.getRuntime().addShutdownHook(server.shutdownHook);
+                LOG.info("PostgreSQL from {} listening on 127.0.0.1:{}, data in {}", binDir, server.port, dataDir);
+                return server;
+            } catch (IOException e) {
+                last = e;
+                LOG.warn("starting PostgreSQL failed (attempt {} of {}): {}", attempt, START_ATTEMPTS, e.getMessage());
+                if (!Files.isDirectory(dataDir)) {
+                    break;
+                }
+            }
+        }
+        deleteRecursively(baseDir);
+        deleteRecursively(socketDir);
+        throw last;
+    }
+
+    /** The TCP port on 127.0.0.1. */
+    public int port() {
+        return port;
+    }
+
+    /** The data directory, owned by the server's user. */
+    public Path dataDirectory() {
+        return dataDir;
+    }
+
+    /** The JDBC URL of the {@code postgres} database, as {@value #USER}. */
+    public String jdbcUrl() {
+        return jdbcUrl("postgres");
+    }
+
+    /** The JDBC URL of {@code database}, as {@value #USER}. */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database + "?user=" + USER;
+    }
+
+    /** A non-pooling data source for the {@code postgres} database. */
+    public DataSource dataSource() {
+        return dataSource("postgres");
+    }
+
+    /** A non-pooling data source for {@code database}. */
+    public DataSource dataSource(String database) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setServerNames(new String[] {"127.0.0.1"});
+        ds.setPortNumbers(new int[] {port});
+        ds.setDatabaseName(database);
+        ds.setUser(USER);
+        return ds;
+    }
+
+    /**
+     * Creates a fresh, empty database with a unique name starting with {@code prefix}.
+     *
+     * @param prefix lower-case letters, digits and {@code _}; the name is {@code prefix_<n>}
+     * @throws IllegalArgumentException when the prefix is not such an identifier
+     */
+    public PostgresDatabase createDatabase(String prefix) {
+        String name = prefix + "_" + COUNTER.incrementAndGet();
+        if (!IDENTIFIER.matcher(name).matches()) {
+            throw new IllegalArgumentException("database name '" + name + "' is not a lower-case identifier");
+        }
+        execute("CREATE DATABASE \"" + name + "\"");
+        return new PostgresDatabase(this, name);
+    }
+
+    void dropDatabase(String name) {
+        execute("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
+    }
+
+    private void execute(String sql) {
+        try (Connection c = dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + " failed on 127.0.0.1:" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops the server (fast shutdown) and deletes its directory. Idempotent. */
+    @Override
+    public void close() {
+        stopAndDelete();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // the JVM is shutting down already, or the hook was never registered
+        }
+    }
+
+    private synchronized void stopAndDelete() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            run("pg_ctl", "-D", dataDir.toString(), "-m", "fast", "-w", "-t", "30", "stop");
+        } catch (IOException e) {
+            LOG.warn("stopping PostgreSQL on port {} failed: {}", port, e.getMessage());
+        }
+        deleteRecursively(baseDir);
+        if (!socketDir.startsWith(baseDir)) {
+            deleteRecursively(socketDir);
+        }
+        LOG.info("PostgreSQL on port {} stopped and {} deleted", port, baseDir);
+    }
+
+    private void run(String program, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        if (asRoot) {
+            command.addAll(List.of("runuser", "-u", USER, "--"));
+        }
+        command.add(binDir.resolve(program).toString());
+        command.addAll(List.of(args));
+        Path output = Files.createTempFile("postgres-" + program, ".out");
+        try {
+            Process process = new ProcessBuilder(command)
+                    .directory(baseDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .start();
+            boolean done;
+            try {
+                done = process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new IOException(program + " interrupted", e);
+            }
+            if (!done) {
+                process.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " did not finish in " + COMMAND_TIMEOUT_SECONDS
+                        + " s");
+            }
+            if (process.exitValue() != 0) {
+                throw new IOException(String.join(" ", command) + " exited with " + process.exitValue() + ":\n"
+                        + Files.readString(output, StandardCharsets.UTF_8) + serverLogTail());
+            }
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+
+    private String serverLogTail() {
+        Path log = baseDir.resolve("server.log");
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return "server.log:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static boolean traversableByOthers(Path dir) throws IOException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("cannot delete {}: {}", dir, e.getMessage());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresServer[127.0.0.1:" + port + " " + dataDir + "]";
+    }
+}
