@@ -128,13 +128,19 @@ class RuntimeIT {
         kafka.createTopic(topic, 4);
         Set<String> consumed = ConcurrentHashMap.newKeySet();
         AtomicInteger sawRevoked = new AtomicInteger();
+        AtomicBoolean holding = new AtomicBoolean();
         Map<TopicPartition, AtomicInteger> filtersMade = new ConcurrentHashMap<>();
         Topology topology = Sluice.topology()
                 .topic(topic).deserializers(new StringDeserializer(), new StringDeserializer())
                 .consumer(() -> (batch, ctx) -> {
-                    // hold each batch a little, so that revocations find jobs in flight
-                    if (waitFor(Duration.ofMillis(300), ctx)) {
-                        sawRevoked.incrementAndGet();
+                    // while holding, every job stays in flight until its partition is revoked
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                    while (holding.get() && System.nanoTime() < deadline) {
+                        if (ctx.revoked()) {
+                            sawRevoked.incrementAndGet();
+                            break;
+                        }
+                        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
                     }
                     batch.forEach(m -> consumed.add(m.value()));
                 })
@@ -156,7 +162,9 @@ class RuntimeIT {
                 producer.flush();
             };
             sendSome.run();
-            awaitTrue("a consumes", Duration.ofSeconds(60), () -> consumed.size() >= 50);
+            awaitTrue("a consumes", Duration.ofSeconds(60), () -> consumed.size() == sent.get());
+            holding.set(true);
+            sendSome.run(); // every partition now has a job in flight, held
             SluiceRuntime b = SluiceRuntime.create(topology, props, fast())
                     .listener(e -> {
                         if (e instanceof SluiceEvent.Assigned as) {
@@ -164,10 +172,9 @@ class RuntimeIT {
                         }
                     }).start();
             try {
-                awaitTrue("b gets partitions", Duration.ofSeconds(60), () -> {
-                    sendSome.run();
-                    return !assignedToB.isEmpty();
-                });
+                awaitTrue("b gets partitions", Duration.ofSeconds(60), () -> !assignedToB.isEmpty());
+                awaitTrue("a held job sees revoked() turn true", Duration.ofSeconds(30), () -> sawRevoked.get() > 0);
+                holding.set(false);
                 sendSome.run();
                 awaitTrue("everything sent so far is consumed", Duration.ofSeconds(60),
                         () -> consumed.size() == sent.get());
