@@ -25,9 +25,9 @@ public interface FilterContext {
     /** The runtime's clock: time-based filters must use it so that tests can drive time by hand. */
     Clock clock();
 
-    /** The partition's log start offset as read at assignment, when known. */
+    /** The partition's log start offset as read at assignment (and again before a failed filter retries), when known. */
     OptionalLong logStartOffset();
 
-    /** The partition's log end offset as read at assignment, when known. */
+    /** The partition's log end offset as read at assignment (and again before a failed filter retries), when known. */
     OptionalLong logEndOffset();
 }

@@ -311,6 +311,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                     continue;
                 }
                 long cursor = c.resume();
+                if (c.refreshLogRange()) {
+                    refreshLogRange(c);
+                }
                 seek(c, cursor);
                 events.emit(new SluiceEvent.Resumed(name, c.topicPartition(), cursor));
                 if (!closing) {
@@ -318,6 +321,13 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 }
             }
         }
+    }
+
+    private void refreshLogRange(PartitionCoordinator<?, ?> c) {
+        List<TopicPartition> tp = List.of(c.topicPartition());
+        Map<TopicPartition, Long> starts = offsets(() -> consumer.beginningOffsets(tp, settings.commitTimeout()));
+        Map<TopicPartition, Long> ends = offsets(() -> consumer.endOffsets(tp, settings.commitTimeout()));
+        c.logRange(optional(starts.get(c.topicPartition())), optional(ends.get(c.topicPartition())));
     }
 
     private void seek(PartitionCoordinator<?, ?> c, long offset) {

@@ -47,8 +47,9 @@ final class PartitionCoordinator<K, V> {
     private final FilterChain<K, V> chain;
     private final Consumer<K, V> consumer;
     private final AtomicBoolean revoked = new AtomicBoolean();
-    private final OptionalLong logStart;
-    private final OptionalLong logEnd;
+    private OptionalLong logStart;
+    private OptionalLong logEnd;
+    private boolean refreshLogRange;
 
     private State state = State.IDLE;
     private long fetchPosition;
@@ -155,6 +156,18 @@ final class PartitionCoordinator<K, V> {
         return logEnd;
     }
 
+    /** New log offsets, read again before a filter retries (an operator may have fixed the range meanwhile). */
+    void logRange(OptionalLong start, OptionalLong end) {
+        this.logStart = start;
+        this.logEnd = end;
+        this.refreshLogRange = false;
+    }
+
+    /** Whether the log range should be read again before the next job (after a filter failure). */
+    boolean refreshLogRange() {
+        return refreshLogRange;
+    }
+
     /** Records a mark; marks never move backwards. */
     void mark(long nextOffset) {
         if (nextOffset > marked) {
@@ -220,8 +233,9 @@ final class PartitionCoordinator<K, V> {
         return ++attempts;
     }
 
-    /** A filter failure: counted apart, never toward maxRetries. */
+    /** A filter failure: counted apart, never toward maxRetries; the log range is read again before the retry. */
     int failedFilter() {
+        refreshLogRange = true;
         return ++filterFailures;
     }
 
