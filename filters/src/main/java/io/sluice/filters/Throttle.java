@@ -16,13 +16,15 @@ import java.util.Deque;
  * <p>Guarantees, for one partition assignment:
  * <ul>
  *   <li>it remembers the clock instant at which it let each message through, and a message counts against the
- *       window until it is <em>more</em> than {@code interval} old; so within any closed span of length
- *       {@code interval} of the filter's clock, at most {@code limit} messages pass;</li>
+ *       window until it is {@code interval} old; so within any half-open span {@code (t - interval, t]} of the
+ *       filter's clock, at most {@code limit} messages pass;</li>
  *   <li>it keeps the messages at the front of the batch while the window has room, and drops the first one
  *       that does not fit and every message after it; the cursor is the first one dropped;</li>
  *   <li>the timeout is what is left of the window: the oldest remembered instant plus {@code interval} minus
- *       now, never more than {@code interval} (if the clock went back); when it is zero the verdict is a SEEK
- *       (the window reopens now), otherwise a PAUSE;</li>
+ *       now, never more than {@code interval} (if the clock went back); the verdict is a PAUSE. It is always
+ *       positive: a window that reopens now has already let the oldest go, so the zero-timeout SEEK of the
+ *       filter contract cannot arise here (were it allowed, a refetch at the same instant would meet the same
+ *       full window and seek again, for ever under a clock that does not move);</li>
  *   <li>when nothing is dropped the verdict is NotApplied; the messages let through are still counted.</li>
  * </ul>
  * It counts the messages it lets through, not those the consumer finally handles: messages it let through that
@@ -79,11 +81,11 @@ public final class Throttle<K, V> implements Filter<K, V> {
         batch.removeFrom(cursor);
         Duration age = Duration.between(window.getFirst().at(), now);
         Duration timeout = age.isNegative() ? interval : interval.minus(age);
-        return timeout.isZero() ? Verdict.seek(cursor) : Verdict.pause(cursor, timeout);
+        return Verdict.pause(cursor, timeout);
     }
 
     private void forgetOlderThanInterval(Instant now) {
-        while (!window.isEmpty() && Duration.between(window.getFirst().at(), now).compareTo(interval) > 0) {
+        while (!window.isEmpty() && Duration.between(window.getFirst().at(), now).compareTo(interval) >= 0) {
             admitted -= window.removeFirst().count();
         }
     }
