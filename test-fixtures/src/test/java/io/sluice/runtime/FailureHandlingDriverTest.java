@@ -133,6 +133,9 @@ class FailureHandlingDriverTest {
         long callsOfSeven = flaky.calls.stream().filter(c -> c.equals(List.of(6L))).count();
         assertEquals(4, callsOfSeven, "the 7th message alone: its first attempt and 3 retries");
         assertEquals(10, driver.marked(T, 0));
+        assertTrue(driver.consumer().seeks().stream().noneMatch(s -> s.offset() >= 1 && s.offset() <= 5),
+                "narrowing hands out the fetched records one by one without fetching them again: "
+                        + driver.consumer().seeks());
         assertEquals(1, driver.log().records(new org.apache.kafka.common.TopicPartition(DLQ,
                 Math.floorMod(java.util.Arrays.hashCode("k7".getBytes(StandardCharsets.UTF_8)), 4))).size());
     }

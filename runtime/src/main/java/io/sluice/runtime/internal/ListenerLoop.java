@@ -215,6 +215,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             counters.messagesConsumed.addAndGet(ok.consumed());
             Verdict v = ok.verdict();
             if (v instanceof Verdict.Pause p && !p.timeout().isZero()) {
+                c.clearBuffer();
                 c.pauseUntil(now.plus(p.timeout()), p.cursor().offset());
                 counters.pauses.incrementAndGet();
                 events.emit(new SluiceEvent.Paused(name, tp, c.pausedUntil(), p.cursor().offset(), "filter"));
@@ -224,6 +225,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             OptionalLong cursor = v.resumeAt();
             if (cursor.isPresent()) {
                 seek(c, cursor.getAsLong());
+            } else if (c.hasBuffered() && !closing) {
+                dispatchBuffered(c);
+                return;
             }
             if (!closing) {
                 consumer.resume(List.of(tp));
@@ -249,6 +253,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
      */
     private void onFailure(PartitionCoordinator<?, ?> c, Report.Failed failed, Instant now) {
         TopicPartition tp = c.topicPartition();
+        c.clearBuffer();
         counters.jobsFailed.incrementAndGet();
         TopicSettings topicSettings = c.topic().settings();
         Backoff backoff = topicSettings.backoff();
@@ -331,6 +336,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     }
 
     private void seek(PartitionCoordinator<?, ?> c, long offset) {
+        c.clearBuffer();
         consumer.seek(c.topicPartition(), offset);
         c.fetchPosition(offset);
         counters.seeks.incrementAndGet();
@@ -364,6 +370,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             long first = list.get(0).offset();
             if (closing || c.state() != PartitionCoordinator.State.IDLE || busy(tp)) {
                 // fetched for a busy partition (pause state forgotten by a rebalance): fetch it again later
+                c.clearBuffer();
                 consumer.seek(tp, c.fetchPosition() >= 0 ? c.fetchPosition() : first);
                 consumer.pause(List.of(tp));
                 counters.refetches.incrementAndGet();
@@ -373,11 +380,11 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             long nextOffset = next != null ? next.offset() : list.get(list.size() - 1).offset() + 1;
             if (c.narrowUntil() >= 0) {
                 if (first < c.narrowUntil()) {
-                    // finding a failing message: one at a time; the rest is fetched again
+                    // finding a failing message: one at a time; the rest waits in the coordinator's buffer
                     if (list.size() > 1) {
+                        c.buffer(list.subList(1, list.size()), nextOffset);
                         nextOffset = list.get(1).offset();
                         list = list.subList(0, 1);
-                        consumer.seek(tp, nextOffset);
                     }
                 } else {
                     c.stopNarrowing();
@@ -399,6 +406,26 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 c.fetchPosition(e.getValue().offset());
             }
         }
+    }
+
+    /**
+     * Hands out the next buffered record while narrowing (the partition stays paused, its position at the
+     * fetch's end); once past the narrowing range, the rest of the buffer goes out as one batch.
+     */
+    private void dispatchBuffered(PartitionCoordinator<?, ?> c) {
+        TopicPartition tp = c.topicPartition();
+        long fetchOffset = c.fetchPosition();
+        boolean narrowing = c.narrowUntil() >= 0 && c.nextBufferedOffset() < c.narrowUntil();
+        List<ConsumerRecord<byte[], byte[]>> list = c.takeBuffered(narrowing ? 1 : Integer.MAX_VALUE);
+        if (!narrowing) {
+            c.stopNarrowing();
+        }
+        long nextOffset = c.nextBufferedOffset();
+        Runnable job = c.dispatch(list, fetchOffset, nextOffset, clock, this::offerReport, name, events);
+        c.fetchPosition(nextOffset);
+        inFlight.merge(tp, 1, Integer::sum);
+        counters.jobsDispatched.incrementAndGet();
+        executor.execute(job);
     }
 
     private void offerReport(Report report) {

@@ -63,6 +63,8 @@ final class PartitionCoordinator<K, V> {
     private long failingOffset = -1;
     private int failingAttempts;
     private PendingDeadLetter pendingDeadLetter;
+    private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> buffered = new java.util.ArrayDeque<>();
+    private long bufferedEnd = -1;
 
     /** A dead letter whose publication failed and waits to be tried again. */
     record PendingDeadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts) {
@@ -276,6 +278,41 @@ final class PartitionCoordinator<K, V> {
 
     void stopNarrowing() {
         narrowUntil = -1;
+    }
+
+    /**
+     * Keeps fetched records that narrowing did not hand out yet, so they are dispatched one by one without
+     * fetching them again; {@code fetchEnd} is the fetch's next offset (the consumer's position).
+     */
+    void buffer(List<ConsumerRecord<byte[], byte[]>> records, long fetchEnd) {
+        buffered.clear();
+        buffered.addAll(records);
+        bufferedEnd = fetchEnd;
+    }
+
+    boolean hasBuffered() {
+        return !buffered.isEmpty();
+    }
+
+    /** The buffered records, removed from the buffer. */
+    List<ConsumerRecord<byte[], byte[]>> takeBuffered(int max) {
+        List<ConsumerRecord<byte[], byte[]>> taken = new ArrayList<>();
+        while (taken.size() < max && !buffered.isEmpty()) {
+            taken.add(buffered.poll());
+        }
+        return taken;
+    }
+
+    /** Where the next buffered record lies, or the fetch's end when none is left. */
+    long nextBufferedOffset() {
+        ConsumerRecord<byte[], byte[]> next = buffered.peek();
+        return next != null ? next.offset() : bufferedEnd;
+    }
+
+    /** Forgets buffered records: the partition's position is about to move, so they will be fetched again. */
+    void clearBuffer() {
+        buffered.clear();
+        bufferedEnd = -1;
     }
 
     PendingDeadLetter pendingDeadLetter() {
