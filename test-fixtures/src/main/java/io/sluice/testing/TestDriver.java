@@ -353,6 +353,14 @@ public final class TestDriver implements AutoCloseable {
         return loop().counters().snapshot();
     }
 
+    /**
+     * A simulated crash ({@code SluiceRuntime.halt()}): marks are discarded, nothing is committed, the consumer
+     * leaves the group at once. The driver cannot be used afterwards.
+     */
+    public void halt() {
+        loop().halt(Duration.ofSeconds(5));
+    }
+
     /** Closes the consumer without committing. Idempotent. */
     @Override
     public void close() {

@@ -181,6 +181,22 @@ class RuntimeDriverTest {
     }
 
     @Test
+    void haltCommitsNothingAndLeavesTheGroup(TestDriver driver) {
+        Recorder recorder = new Recorder();
+        driver.start(strings(recorder, List.of()));
+        send(driver, 0, 3);
+        driver.assign(T, 0).runUntilIdle();
+        assertEquals(3, driver.marked(T, 0));
+        send(driver, 0, 1);
+        driver.step(); // a job in flight when the crash comes
+        driver.halt();
+        assertEquals(OptionalLong.empty(), driver.committed(T, 0));
+        assertEquals(io.sluice.testing.InMemoryConsumer.State.CLOSED, driver.consumer().state());
+        driver.runJobs(); // the orphaned job sees its partition gone
+        assertTrue(recorder.sawRevoked);
+    }
+
+    @Test
     void inFlightJobsSeeRevokedTurnTrueAndTheirMarksAreCommitted(TestDriver driver) {
         Recorder recorder = new Recorder();
         driver.start(strings(recorder, List.of()));
