@@ -23,6 +23,10 @@ import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -284,7 +288,16 @@ public final class SluiceRuntime implements AutoCloseable {
         }
 
         private void step() {
-            loop.step();
+            try {
+                loop.step();
+            } catch (InterruptException | FencedInstanceIdException | AuthenticationException e) {
+                throw e;
+            } catch (KafkaException e) {
+                // a failed poll (no offset and auto.offset.reset=none, a broker error): report it and poll again
+                // after a poll timeout, rather than let the consumer instance die
+                LOG.error("{}: poll failed, retrying: {}", name, e.toString());
+                java.util.concurrent.locks.LockSupport.parkNanos(settings.pollTimeout().toNanos());
+            }
             snapshot = loop.partitions();
         }
     }
