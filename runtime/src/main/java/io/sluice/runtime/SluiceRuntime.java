@@ -23,10 +23,6 @@ import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.FencedInstanceIdException;
-import org.apache.kafka.common.errors.InterruptException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -288,16 +284,7 @@ public final class SluiceRuntime implements AutoCloseable {
         }
 
         private void step() {
-            try {
-                loop.step();
-            } catch (InterruptException | FencedInstanceIdException | AuthenticationException e) {
-                throw e;
-            } catch (KafkaException e) {
-                // a failed poll (no offset and auto.offset.reset=none, a broker error): report it and poll again
-                // after a poll timeout, rather than let the consumer instance die
-                LOG.error("{}: poll failed, retrying: {}", name, e.toString());
-                java.util.concurrent.locks.LockSupport.parkNanos(settings.pollTimeout().toNanos());
-            }
+            loop.step();
             snapshot = loop.partitions();
         }
     }

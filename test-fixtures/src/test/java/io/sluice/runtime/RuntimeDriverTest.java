@@ -181,6 +181,20 @@ class RuntimeDriverTest {
     }
 
     @Test
+    void aFailingPollIsReportedAndPolledAgainWithoutLosingTheInstance(TestDriver driver) {
+        driver.autoOffsetReset(io.sluice.testing.AutoOffsetReset.NONE).start(strings((b, c) -> { }, List.of()));
+        send(driver, 0, 2);
+        driver.assign(T, 0).step().step();
+        assertTrue(driver.counters().get("pollFailures") >= 1, "no committed offset and reset=none: poll fails");
+        assertTrue(driver.consumedOffsets(T, 0).isEmpty(), "nothing jumps silently");
+        driver.log().commit("sluice-test", java.util.Map.of(new TopicPartition(T, 0),
+                new org.apache.kafka.clients.consumer.OffsetAndMetadata(1)));
+        driver.consumer().seek(new TopicPartition(T, 0), 1); // an operator sets the position
+        driver.runUntilIdle();
+        assertEquals(List.of(1L), driver.consumedOffsets(T, 0));
+    }
+
+    @Test
     void haltCommitsNothingAndLeavesTheGroup(TestDriver driver) {
         Recorder recorder = new Recorder();
         driver.start(strings(recorder, List.of()));

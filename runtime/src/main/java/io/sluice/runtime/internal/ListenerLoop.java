@@ -32,6 +32,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,6 +117,15 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             records = consumer.poll(wokenUp ? Duration.ZERO : pollTimeout());
         } catch (WakeupException e) {
             // a worker finished a job: its report is applied at the start of the next step
+            return;
+        } catch (InterruptException | AuthenticationException | AuthorizationException
+                 | FencedInstanceIdException e) {
+            throw e;
+        } catch (KafkaException e) {
+            // no offset under auto.offset.reset=none, a broker error: report it and poll again next step, rather
+            // than let the consumer instance die; the partitions' positions are unchanged
+            counters.pollFailures.incrementAndGet();
+            LOG.error("[{}] poll failed; polling again: {}", name, e.toString());
             return;
         } finally {
             wokenUp = false;
@@ -665,6 +679,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         final AtomicLong assignments = new AtomicLong();
         final AtomicLong staleReports = new AtomicLong();
         final AtomicLong deadLettered = new AtomicLong();
+        final AtomicLong pollFailures = new AtomicLong();
 
         /** Every counter by name. */
         public Map<String, Long> snapshot() {
@@ -682,6 +697,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             m.put("assignments", assignments.get());
             m.put("staleReports", staleReports.get());
             m.put("deadLettered", deadLettered.get());
+            m.put("pollFailures", pollFailures.get());
             return m;
         }
     }
