@@ -33,7 +33,7 @@ final class HtmlPage {
             Column.number("marked", "Marked"), Column.number("databaseOffset", "DB offset"),
             Column.number("logEnd", "Log end"), Column.number("lag", "Lag"),
             Column.text("pausedUntil", "Paused until"), Column.text("lastVerdict", "Last verdict"),
-            Column.number("attempts", "Attempts"), Column.number("filterFailures", "Filter failures"));
+            Column.number("attempts", "Attempts"), Column.number("filterFailures", "Filter fails"));
     static final List<Column> TOPICS = List.of(
             Column.text("topic", "Topic"), Column.text("consumer", "Consumer"),
             Column.text("filters", "Filter chain (in order)"), Column.text("marking", "Marking"),
@@ -68,10 +68,10 @@ final class HtmlPage {
                 .append(" · updated ").append(field("generatedAt", state))
                 .append(" <span class=\"connection\" data-connection=\"live\">live</span></p>\n</header>\n<main>\n");
         section(h, "partitions", "Partitions", "No partitions assigned", PARTITIONS, state);
-        section(h, "topics", "Topology", "No topics", TOPICS, state);
-        h.append("<div class=\"columns\">\n");
-        section(h, "counters", "Counters", "No counters", COUNTERS, state);
         section(h, "errors", "Recent errors", "No errors", ERRORS, state);
+        h.append("<div class=\"columns\">\n");
+        section(h, "topics", "Topology", "No topics", TOPICS, state);
+        section(h, "counters", "Counters", "No counters", COUNTERS, state);
         h.append("</div>\n</main>\n</body>\n</html>\n");
         return h.toString();
     }
