@@ -62,12 +62,25 @@ public sealed interface SluiceEvent {
     /**
      * A job failed; it is retried after {@code backoff}.
      *
-     * @param kind         CONSUMER, POISON or FILTER
+     * @param kind         CONSUMER, POISON, FILTER or DEAD_LETTER (the publication of a dead letter failed)
      * @param attempt      the attempt count of that kind (filter failures count apart)
      * @param failedOffset the failing message, when known
      */
     record Failed(String instance, TopicPartition topicPartition, long generation, String kind, int attempt,
                   OptionalLong failedOffset, Throwable error, Duration backoff) implements SluiceEvent {
+    }
+
+    /**
+     * A partition paused after a failure tries its work again: the pause of the backoff ended, and the partition
+     * resumes from {@code cursor} (for a failed dead-letter publication: the publication is tried again). Always
+     * follows a {@link Failed} of the same partition and generation; {@link Resumed} follows it unless the
+     * publication of a dead letter is what is retried.
+     *
+     * @param kind    the kind of the failure being retried, as in {@link Failed#kind()}, or DEAD_LETTER
+     * @param attempt the attempt count the {@link Failed} event reported; the retry is attempt {@code attempt + 1}
+     */
+    record Retried(String instance, TopicPartition topicPartition, long generation, String kind, int attempt,
+                   long cursor) implements SluiceEvent {
     }
 
     /** A message was sent to the dead-letter topic after {@code attempts} failed attempts. */

@@ -4,6 +4,7 @@ import io.sluice.dsl.Message;
 import io.sluice.dsl.TopicDefinition;
 import io.sluice.dsl.Topology;
 import io.sluice.runtime.SluiceEvent;
+import io.sluice.runtime.SluiceEventListener;
 import io.sluice.runtime.internal.DeadLetterPublisher;
 import io.sluice.runtime.internal.ListenerLoop;
 import io.sluice.runtime.internal.LoopSettings;
@@ -43,12 +44,15 @@ public final class TestDriver implements AutoCloseable {
 
     private static final int DEFAULT_PARTITIONS = 4;
     private static final int MAX_IDLE_ROUNDS = 100_000;
+    /** The name of the driver's one consumer instance, as events and {@link #partitions()} give it. */
+    public static final String INSTANCE = "test-driver";
 
     private final ManualClock clock = new ManualClock();
     private final InMemoryLog log = new InMemoryLog(clock);
     private final ManualExecutor executor = new ManualExecutor();
     private final DriverReportQueue reports = new DriverReportQueue(executor, clock);
     private final List<SluiceEvent> events = new CopyOnWriteArrayList<>();
+    private final List<SluiceEventListener> listeners = new CopyOnWriteArrayList<>();
     private final List<ProducerRecord<byte[], byte[]>> deadLetters = new CopyOnWriteArrayList<>();
     private InMemoryConsumerConfig config = InMemoryConsumerConfig.forGroup("sluice-test")
             .withAutoOffsetReset(AutoOffsetReset.EARLIEST);
@@ -90,6 +94,16 @@ public final class TestDriver implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Adds a listener that receives every event too (metrics, a dashboard), after the driver records it; before
+     * {@link #start}. As in the runtime, an exception a listener throws is logged and otherwise ignored.
+     */
+    public TestDriver listener(SluiceEventListener listener) {
+        requireNotStarted();
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
     /** Creates a topic with {@code partitions} partitions; topics the topology names are created with 4. */
     public TestDriver createTopic(String topic, int partitions) {
         log.createTopic(topic, partitions);
@@ -105,10 +119,17 @@ public final class TestDriver implements AutoCloseable {
             t.settings().deadLetterQueue().ifPresent(dlq -> ensureTopic(dlq.topic()));
         }
         consumer = new InMemoryConsumer(log, config);
-        loop = new ListenerLoop("test-driver", topology, consumer, clock, executor, reports, settings, events::add,
+        loop = new ListenerLoop(INSTANCE, topology, consumer, clock, executor, reports, settings, this::emit,
                 publisher());
         loop.subscribe();
         return this;
+    }
+
+    private void emit(SluiceEvent event) {
+        events.add(event);
+        for (SluiceEventListener l : listeners) {
+            l.on(event);
+        }
     }
 
     private void ensureTopic(String name) {
@@ -317,6 +338,11 @@ public final class TestDriver implements AutoCloseable {
     public Optional<PartitionState> state(String topic, int partition) {
         TopicPartition tp = new TopicPartition(topic, partition);
         return loop().partitions().stream().filter(s -> s.topicPartition().equals(tp)).findFirst();
+    }
+
+    /** Every assigned partition by consumer instance (the driver's one: {@link #INSTANCE}), as the runtime's. */
+    public Map<String, List<PartitionState>> partitions() {
+        return Map.of(INSTANCE, loop().partitions());
     }
 
     /** The in-memory consumer: positions, seeks, pauses, commits. */

@@ -131,6 +131,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             wokenUp = false;
         }
         dispatch(records);
+        observeLogEnds();
     }
 
     /** Stops dispatching: every assigned partition is paused; {@link #step()} goes on applying reports. */
@@ -186,7 +187,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         for (PartitionCoordinator<?, ?> c : coordinators.values()) {
             states.add(new PartitionState(c.topicPartition(), c.generation(), c.state().name(), c.fetchPosition(),
                     c.marked(), c.committed(), Optional.ofNullable(c.pausedUntil()), c.attempts(),
-                    c.filterFailures(), c.logStart(), c.logEnd()));
+                    c.filterFailures(), c.logStart(), c.logEnd(), c.consumerClass(), c.latestLogEnd(), c.lag()));
         }
         return states;
     }
@@ -308,6 +309,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             c.pendingDeadLetter(null);
             c.pauseUntil(now.plus(delay), failed.retryFrom());
         }
+        c.awaitRetry(failed.kind().name(), attempt);
         LOG.warn("[{}] {} failed ({} failure, attempt {}{}), retrying from offset {} in {}: {}", name, tp,
                 failed.kind(), attempt, failed.failedOffset().isPresent()
                         ? " of offset " + failed.failedOffset().getAsLong() : "", failed.retryFrom(), delay,
@@ -324,14 +326,28 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 PartitionCoordinator.PendingDeadLetter pending = c.pendingDeadLetter();
                 Optional<DeadLetterQueue> dlq = c.topic().settings().deadLetterQueue();
                 if (pending != null && dlq.isPresent() && !closing) {
+                    PartitionCoordinator.PendingRetry retry = c.pendingRetry();
+                    if (retry != null) {
+                        counters.retries.incrementAndGet();
+                        events.emit(new SluiceEvent.Retried(name, c.topicPartition(), c.generation(), retry.kind(),
+                                retry.attempt(), pending.record().offset()));
+                    }
                     executor.execute(c.deadLetter(pending.record(), pending.error(), pending.attempts(),
                             dlq.get().topic(), deadLetters, this::offerReport));
                     inFlight.merge(c.topicPartition(), 1, Integer::sum);
                     continue;
                 }
+                PartitionCoordinator.PendingRetry retry = c.pendingRetry();
                 long cursor = c.resume();
                 if (c.refreshLogRange()) {
                     refreshLogRange(c);
+                }
+                if (retry != null) {
+                    counters.retries.incrementAndGet();
+                    LOG.debug("[{}] {} retries its {} failure (attempt {} failed) from offset {}", name,
+                            c.topicPartition(), retry.kind(), retry.attempt(), cursor);
+                    events.emit(new SluiceEvent.Retried(name, c.topicPartition(), c.generation(), retry.kind(),
+                            retry.attempt(), cursor));
                 }
                 seek(c, cursor);
                 events.emit(new SluiceEvent.Resumed(name, c.topicPartition(), cursor));
@@ -347,6 +363,24 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         Map<TopicPartition, Long> starts = offsets(() -> consumer.beginningOffsets(tp, settings.commitTimeout()));
         Map<TopicPartition, Long> ends = offsets(() -> consumer.endOffsets(tp, settings.commitTimeout()));
         c.logRange(optional(starts.get(c.topicPartition())), optional(ends.get(c.topicPartition())));
+    }
+
+    /** The consumer knows each fetched partition's high watermark: the lag it reports is counted from its position. */
+    private void observeLogEnds() {
+        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
+            if (c.fetchPosition() < 0) {
+                continue;
+            }
+            try {
+                OptionalLong lag = consumer.currentLag(c.topicPartition());
+                if (lag.isPresent()) {
+                    c.observedLogEnd(c.fetchPosition() + lag.getAsLong());
+                }
+            } catch (RuntimeException e) {
+                // not assigned in the consumer (mid-rebalance) or closed: the last known end stays
+                LOG.trace("[{}] no lag for {}: {}", name, c.topicPartition(), e.toString());
+            }
+        }
     }
 
     private void seek(PartitionCoordinator<?, ?> c, long offset) {
@@ -680,6 +714,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         final AtomicLong staleReports = new AtomicLong();
         final AtomicLong deadLettered = new AtomicLong();
         final AtomicLong pollFailures = new AtomicLong();
+        final AtomicLong retries = new AtomicLong();
 
         /** Every counter by name. */
         public Map<String, Long> snapshot() {
@@ -698,6 +733,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             m.put("staleReports", staleReports.get());
             m.put("deadLettered", deadLettered.get());
             m.put("pollFailures", pollFailures.get());
+            m.put("retries", retries.get());
             return m;
         }
     }

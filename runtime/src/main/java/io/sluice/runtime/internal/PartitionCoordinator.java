@@ -50,6 +50,7 @@ final class PartitionCoordinator<K, V> {
     private OptionalLong logStart;
     private OptionalLong logEnd;
     private boolean refreshLogRange;
+    private final long assignedPosition;
 
     private State state = State.IDLE;
     private long fetchPosition;
@@ -65,9 +66,15 @@ final class PartitionCoordinator<K, V> {
     private PendingDeadLetter pendingDeadLetter;
     private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> buffered = new java.util.ArrayDeque<>();
     private long bufferedEnd = -1;
+    private PendingRetry pendingRetry;
+    private long latestLogEnd = -1;
 
     /** A dead letter whose publication failed and waits to be tried again. */
     record PendingDeadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts) {
+    }
+
+    /** A pause that backs off after a failure: when it ends, the failed work is tried again. */
+    record PendingRetry(String kind, int attempt) {
     }
 
     PartitionCoordinator(TopicPartition topicPartition, long generation, TopicDefinition<K, V> topic,
@@ -87,6 +94,7 @@ final class PartitionCoordinator<K, V> {
         this.chain = new FilterChain<>(filters);
         this.consumer = topic.newConsumer();
         this.fetchPosition = fetchPosition;
+        this.assignedPosition = fetchPosition;
         this.logStart = logStart;
         this.logEnd = logEnd;
     }
@@ -170,6 +178,45 @@ final class PartitionCoordinator<K, V> {
         return refreshLogRange;
     }
 
+    /** The position when the partition was assigned (-1 when unknown). */
+    long assignedPosition() {
+        return assignedPosition;
+    }
+
+    /** The class of this assignment's consumer instance, for the Web UI: the simple name, else the full one. */
+    String consumerClass() {
+        String simple = consumer.getClass().getSimpleName();
+        return simple.isEmpty() ? consumer.getClass().getName() : simple;
+    }
+
+    /** The log end as last seen (the fetches' high watermark), else the one read at assignment. */
+    OptionalLong latestLogEnd() {
+        if (latestLogEnd >= 0) {
+            return OptionalLong.of(latestLogEnd);
+        }
+        return logEnd;
+    }
+
+    /** Records the log end the consumer saw; it only moves forward (a truncation shows at the next assignment). */
+    void observedLogEnd(long offset) {
+        if (offset > latestLogEnd) {
+            latestLogEnd = offset;
+        }
+    }
+
+    /**
+     * How far the log end is ahead of what this assignment has marked (or of the assigned position while nothing
+     * is marked yet); empty when either is unknown.
+     */
+    OptionalLong lag() {
+        OptionalLong end = latestLogEnd();
+        long done = marked >= 0 ? marked : assignedPosition;
+        if (end.isEmpty() || done < 0) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Math.max(0, end.getAsLong() - done));
+    }
+
     /** Records a mark; marks never move backwards. */
     void mark(long nextOffset) {
         if (nextOffset > marked) {
@@ -212,6 +259,18 @@ final class PartitionCoordinator<K, V> {
         state = State.PAUSED;
         pausedUntil = until;
         resumeFrom = cursor;
+        pendingRetry = null;
+    }
+
+    /** PAUSED: the pause is a failure's backoff; its end retries a failure of {@code kind}. */
+    void awaitRetry(String kind, int attempt) {
+        require(State.PAUSED, "await a retry of");
+        pendingRetry = new PendingRetry(kind, attempt);
+    }
+
+    /** The failure the current pause backs off from, or {@code null} for a pause a filter asked for. */
+    PendingRetry pendingRetry() {
+        return pendingRetry;
     }
 
     /** PAUSED → IDLE; returns where to resume from. */
@@ -219,6 +278,7 @@ final class PartitionCoordinator<K, V> {
         require(State.PAUSED, "resume");
         state = State.IDLE;
         pausedUntil = null;
+        pendingRetry = null;
         long cursor = resumeFrom;
         resumeFrom = -1;
         return cursor;
@@ -333,6 +393,7 @@ final class PartitionCoordinator<K, V> {
         state = State.IN_FLIGHT;
         pausedUntil = null;
         resumeFrom = -1;
+        pendingRetry = null;
         pendingDeadLetter = new PendingDeadLetter(record, error, failedAttempts);
         return new DeadLetterJob(topicPartition, generation, deadLetterTopic, record, error, failedAttempts,
                 publisher, topic.offsetAuthority(), sink);
