@@ -150,6 +150,7 @@ class FailureHandlingDriverTest {
         driver.advanceAndRun(Duration.ofSeconds(1));
         assertEquals(List.of(List.of(0L, 1L, 2L, 3L, 4L), List.of(2L), List.of(3L, 4L)), flaky.calls);
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L), driver.consumedOffsets(T, 0));
+        assertEquals(5, driver.counters().get("messagesConsumed"));
         assertEquals(5, driver.marked(T, 0));
         assertTrue(driver.deadLetters().isEmpty());
     }

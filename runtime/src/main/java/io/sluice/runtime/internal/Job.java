@@ -150,6 +150,7 @@ final class Job<K, V> implements Runnable {
      */
     private Report consumerFailed(Batch<K, V> handed, Throwable e) {
         OptionalLong failedOffset = OptionalLong.empty();
+        int consumedBefore = 0;
         if (e instanceof MessageFailedException mfe) {
             long named = mfe.offset();
             if (handed.stream().anyMatch(m -> m.offset() == named)) {
@@ -164,6 +165,7 @@ final class Job<K, V> implements Runnable {
         if (failedOffset.isPresent() && e instanceof MessageFailedException) {
             long failed = failedOffset.getAsLong();
             List<Message<K, V>> before = handed.stream().filter(m -> m.offset() < failed).toList();
+            consumedBefore = before.size();
             if (!before.isEmpty()) {
                 // the consumer named the failing message: the ones before it were handled
                 events.emit(new SluiceEvent.Consumed(instance, context.topicPartition(), context.generation(),
@@ -173,7 +175,10 @@ final class Job<K, V> implements Runnable {
                 context.markAsConsumed(failed);
             }
         }
-        return failed(e, Report.FailureKind.CONSUMER, failedOffset);
+        Report report = failed(e, Report.FailureKind.CONSUMER, failedOffset);
+        Report.Failed f = (Report.Failed) report.outcome();
+        return new Report(report.topicPartition(), report.generation(), report.mark(), new Report.Failed(f.error(),
+                f.kind(), f.failedOffset(), f.retryFrom(), f.batchEnd(), f.failedRecord(), consumedBefore));
     }
 
     private Report failed(Throwable error, Report.FailureKind kind, OptionalLong failedOffset) {

@@ -269,6 +269,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private void onFailure(PartitionCoordinator<?, ?> c, Report.Failed failed, Instant now) {
         TopicPartition tp = c.topicPartition();
         c.clearBuffer();
+        counters.messagesConsumed.addAndGet(failed.consumedBefore());
         counters.jobsFailed.incrementAndGet();
         TopicSettings topicSettings = c.topic().settings();
         Backoff backoff = topicSettings.backoff();

@@ -62,15 +62,23 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
      * @param retryFrom     where the retry starts: the first unmarked message
      * @param batchEnd      the fetch's next offset of the failed batch: narrowing goes on up to it
      * @param failedRecord  the failing message as fetched, when known (what a dead letter carries)
+     * @param consumedBefore how many messages before a named failing message count as consumed
      */
     public record Failed(Throwable error, FailureKind kind, OptionalLong failedOffset, long retryFrom,
-                         long batchEnd, Optional<ConsumerRecord<byte[], byte[]>> failedRecord) implements Outcome {
+                         long batchEnd, Optional<ConsumerRecord<byte[], byte[]>> failedRecord, int consumedBefore)
+            implements Outcome {
         /** Rejects nulls. */
         public Failed {
             Objects.requireNonNull(error, "error");
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(failedOffset, "failedOffset");
             Objects.requireNonNull(failedRecord, "failedRecord");
+        }
+
+        /** A failure after which nothing counts as consumed. */
+        public Failed(Throwable error, FailureKind kind, OptionalLong failedOffset, long retryFrom, long batchEnd,
+                      Optional<ConsumerRecord<byte[], byte[]>> failedRecord) {
+            this(error, kind, failedOffset, retryFrom, batchEnd, failedRecord, 0);
         }
     }
 
