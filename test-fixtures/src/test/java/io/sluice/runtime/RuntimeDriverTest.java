@@ -336,6 +336,19 @@ class RuntimeDriverTest {
     }
 
     @Test
+    void aRevocationCommitSurvivesSeveralWakeupsFromFinishingJobs(TestDriver driver) {
+        driver.start(strings((b, c) -> { }, List.of()));
+        send(driver, 0, 2);
+        driver.assign(T, 0).runUntilIdle();
+        driver.consumer().wakeupOnNext("commitSync");
+        driver.consumer().wakeupOnNext("commitSync");
+        driver.consumer().wakeupOnNext("commitSync");
+        driver.revoke(T, 0).runUntilIdle();
+        assertEquals(OptionalLong.of(2), driver.committed(T, 0));
+        assertEquals(0, driver.counters().get("commitFailures"));
+    }
+
+    @Test
     void aWakeupDuringPositionAtAssignmentIsRetried(TestDriver driver) {
         driver.start(strings((b, c) -> { }, List.of()));
         send(driver, 0, 2);

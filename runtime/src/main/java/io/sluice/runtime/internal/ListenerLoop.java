@@ -54,6 +54,7 @@ import org.slf4j.LoggerFactory;
 public final class ListenerLoop implements ConsumerRebalanceListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ListenerLoop.class);
+    private static final int WAKEUP_RETRIES = 4;
 
     private final Topology topology;
     private final Consumer<byte[], byte[]> consumer;
@@ -536,13 +537,21 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         return m;
     }
 
-    /** A blocking consumer call other than poll: a wakeup meant for poll is retried once, then passed on. */
+    /**
+     * A blocking consumer call other than poll. A wakeup is meant for poll (a worker finished a job), so the call
+     * is retried; a few times, because several workers may finish while one commit is under way, and a lost
+     * revocation commit would make the next owner repeat work.
+     */
     private <T> T retryOnWakeup(Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (WakeupException e) {
-            wokenUp = true;
-            return call.get();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.get();
+            } catch (WakeupException e) {
+                wokenUp = true;
+                if (attempt == WAKEUP_RETRIES) {
+                    throw e;
+                }
+            }
         }
     }
 
