@@ -8,6 +8,8 @@ import io.sluice.filters.OffsetManager;
 import io.sluice.filters.PartitionOffsets;
 import io.sluice.runtime.RuntimeSettings;
 import io.sluice.runtime.SluiceRuntime;
+import io.sluice.web.DashboardSettings;
+import io.sluice.web.SluiceDashboard;
 import io.sluice.runtime.internal.PartitionState;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -75,6 +77,8 @@ public final class OrdersDemo {
     private final ProcessedOrders processed = new ProcessedOrders();
     private final OffsetManagerSeeks offsetManagerSeeks = new OffsetManagerSeeks();
     private final List<SluiceRuntime> runtimes = new ArrayList<>();
+    private final List<SluiceDashboard> dashboards = new ArrayList<>();
+    private PartitionOffsets dashboardOffsets;
 
     private OrdersDemo(DemoOptions options, PrintStream out) {
         this.options = options;
@@ -148,12 +152,9 @@ public final class OrdersDemo {
 
             Tally tally;
             try {
+                dashboardOffsets = offsets;
                 SluiceRuntime first = startRuntime(topology, consumerProperties);
                 startRuntime(topology, consumerProperties);
-                // TODO(issue 8): start the Web UI dashboard here once the `web` module exists, e.g.
-                //   SluiceDashboard dashboard = SluiceDashboard.start(first);
-                //   say("Dashboard: %s", dashboard.url());
-                // and close it with the runtimes below.
                 say("Consuming with %s and %s in group %s: two runtimes, %d worker threads each",
                         first.name(), runtimes.get(1).name(), groupId, WORKER_THREADS);
                 boolean complete = consume(kafka, offsets, topology, consumerProperties, groupId, endOffsets);
@@ -212,6 +213,12 @@ public final class OrdersDemo {
                 .withCommitInterval(COMMIT_INTERVAL);
         SluiceRuntime runtime = SluiceRuntime.create(topology, consumerProperties, settings);
         runtimes.add(runtime);
+        // the dashboard listens to the runtime's events, so it starts first; it shows the database's offsets too
+        PartitionOffsets offsets = dashboardOffsets;
+        SluiceDashboard dashboard = SluiceDashboard.start(runtime,
+                DashboardSettings.defaults().withDatabaseOffsets(offsets::nextOffset));
+        dashboards.add(dashboard);
+        say("Dashboard of %s: %s", runtime.name(), dashboard.url());
         return runtime.start();
     }
 
@@ -358,6 +365,9 @@ public final class OrdersDemo {
     private void closeRuntimes() {
         for (SluiceRuntime r : runtimes) {
             r.close();
+        }
+        for (SluiceDashboard d : dashboards) {
+            d.close();
         }
     }
 
