@@ -20,7 +20,7 @@ public interface ConsumerContext extends FilterContext {
     /** Marks everything below {@code nextOffset} as consumed (a next offset, as Kafka commits it). */
     void markAsConsumed(long nextOffset);
 
-    /** The highest next offset marked so far in this assignment, or where the partition was fetched from. */
+    /** The highest next offset marked so far in this assignment, or -1 when nothing was marked yet. */
     long markedOffset();
 
     /** After this job, move the partition's position to {@code offset}; overrides the filters' verdict. */

@@ -1,5 +1,6 @@
 package io.sluice.filters;
 
+import io.sluice.testing.TestContext;
 import static io.sluice.filters.Batches.batch;
 import static io.sluice.filters.Batches.range;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,7 +36,7 @@ class OffsetManagerTest {
     private final PartitionOffsets offsets = PartitionOffsets.builder(Databases.h2(), SQLDialect.H2)
             .lockTimeout(Duration.ofMillis(300))
             .build();
-    private final StubContext context = new StubContext(tp).logRange(0, 100);
+    private final TestContext context = new TestContext(tp).logRange(0, 100);
     private final OffsetManager manager = new OffsetManager(offsets, tp);
     private final ExecutorService threads = Executors.newCachedThreadPool();
 
@@ -120,7 +121,7 @@ class OffsetManagerTest {
         TopicPartition other = new TopicPartition("orders", 7);
         PartitionOffsets store = offsets;
         store.locked(other, 5, row -> null);
-        StubContext otherContext = new StubContext(other).logRange(5, 20);
+        TestContext otherContext = new TestContext(other).logRange(5, 20);
         Batch<String, String> later = range(other, 9, 12);
         assertSeek(5, new OffsetManager(store, other).apply(later, otherContext));
     }
@@ -133,7 +134,7 @@ class OffsetManagerTest {
 
         TopicPartition low = new TopicPartition("orders", 8);
         offsets.locked(low, 1, row -> null);
-        StubContext lowContext = new StubContext(low).logRange(OptionalLong.empty(), OptionalLong.of(100));
+        TestContext lowContext = new TestContext(low).logRange(OptionalLong.empty(), OptionalLong.of(100));
         assertSeek(1, new OffsetManager(offsets, low).apply(range(low, 5, 10), lowContext));
     }
 

@@ -1,45 +1,21 @@
 package io.sluice.filters;
 
-import io.sluice.dsl.FilterContext;
-import io.sluice.dsl.TopicSettings;
-import java.time.Clock;
-import java.util.OptionalLong;
+import io.sluice.testing.TestContext;
 import org.apache.kafka.common.TopicPartition;
 
-/** A filter context for partition {@code t-0} whose clock the test moves by hand. */
-final class StubFilterContext implements FilterContext {
+/** A context of partition {@code t-0} whose clock the test moves by hand, backwards too. */
+final class StubFilterContext extends TestContext {
 
     static final TopicPartition TP = new TopicPartition("t", 0);
 
-    final MovableClock clock = new MovableClock();
+    final MovableClock clock;
 
-    @Override
-    public TopicPartition topicPartition() {
-        return TP;
+    StubFilterContext() {
+        this(new MovableClock());
     }
 
-    @Override
-    public TopicSettings settings() {
-        return TopicSettings.DEFAULTS;
-    }
-
-    @Override
-    public boolean revoked() {
-        return false;
-    }
-
-    @Override
-    public Clock clock() {
-        return clock;
-    }
-
-    @Override
-    public OptionalLong logStartOffset() {
-        return OptionalLong.empty();
-    }
-
-    @Override
-    public OptionalLong logEndOffset() {
-        return OptionalLong.empty();
+    private StubFilterContext(MovableClock clock) {
+        super(TP, clock);
+        this.clock = clock;
     }
 }

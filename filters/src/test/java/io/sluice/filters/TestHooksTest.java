@@ -1,5 +1,6 @@
 package io.sluice.filters;
 
+import io.sluice.testing.TestContext;
 import static io.sluice.filters.Batches.range;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -108,7 +109,7 @@ class TestHooksTest {
     void theNaiveDesignIgnoresRevocation() throws Exception {
         System.setProperty(TestHooks.ENABLED_PROPERTY, "true");
         TestHooks.fencing(false);
-        StubContext revoked = new StubContext(tp).revoked(true);
+        TestContext revoked = new TestContext(tp).revoked(true);
         assertEquals(3, store.consume(revoked, range(tp, 0, 3), insertEach()));
         assertEquals(3, rows());
     }
@@ -128,11 +129,11 @@ class TestHooksTest {
         });
         store.advance(tp, 0);
         Batch<String, String> batch = range(tp, 0, 5);
-        StubContext zombie = new StubContext(tp); // never learns it lost the partition
+        TestContext zombie = new TestContext(tp); // never learns it lost the partition
         Future<Integer> zombieJob = threads.submit(() -> store.consume(zombie, batch, insertEach()));
         assertTrue(parked.await(30, TimeUnit.SECONDS), "the zombie parks before the row lock");
 
-        StubContext newOwner = new StubContext(tp);
+        TestContext newOwner = new TestContext(tp);
         assertEquals(5, store.consume(newOwner, range(tp, 0, 5), insertEach()));
         assertEquals(OptionalLong.of(5), store.nextOffset(tp), "the new owner moved the row past the parked batch");
 

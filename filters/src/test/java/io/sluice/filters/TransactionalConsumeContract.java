@@ -1,5 +1,6 @@
 package io.sluice.filters;
 
+import io.sluice.testing.TestContext;
 import static io.sluice.filters.Batches.batch;
 import static io.sluice.filters.Batches.range;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,7 +38,7 @@ abstract class TransactionalConsumeContract {
     final TopicPartition tp = new TopicPartition("payments", 0);
     PartitionOffsets store;
     Table<?> effects;
-    StubContext context;
+    TestContext context;
 
     abstract DataSource dataSource();
 
@@ -52,7 +53,7 @@ abstract class TransactionalConsumeContract {
                 .build();
         effects = DSL.table(DSL.name("consume_effects_" + n));
         db().createTable(effects).column(OFF).execute();
-        context = new StubContext(tp);
+        context = new TestContext(tp);
     }
 
     DSLContext db() {
@@ -82,7 +83,7 @@ abstract class TransactionalConsumeContract {
     @Test
     void theMarkComesOnlyAfterTheCommit() throws Exception {
         List<OptionalLong> rowWhenMarked = new ArrayList<>();
-        StubContext observing = new StubContext(tp) {
+        TestContext observing = new TestContext(tp) {
             @Override
             public void markAsConsumed(long nextOffset) {
                 // read through another connection: only committed data is visible there
@@ -178,7 +179,7 @@ abstract class TransactionalConsumeContract {
     void redeliveryAfterALostKafkaCommitIsFenced() throws Exception {
         store.consume(context, range(tp, 0, 4), insertEach());
         // Kafka's commit was lost: the same batch comes again, to the same or a new owner
-        StubContext newOwner = new StubContext(tp);
+        TestContext newOwner = new TestContext(tp);
         assertEquals(0, store.consume(newOwner, range(tp, 0, 4), insertEach()));
         assertEquals(List.of(0L, 1L, 2L, 3L), applied());
         assertEquals(2, store.consume(newOwner, range(tp, 2, 6), insertEach()));
