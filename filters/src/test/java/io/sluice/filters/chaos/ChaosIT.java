@@ -55,7 +55,7 @@ class ChaosIT {
             new ChaosRun.Step(0.74, KILL));
 
     private static final long MESSAGES = 100_000;
-    private static final Duration PRODUCE_OVER = Duration.ofSeconds(70);
+    private static final Duration PRODUCE_OVER = Duration.ofSeconds(60);
     private static final Duration RUN_LIMIT = Duration.ofMinutes(5);
 
     private final EmbeddedKafka kafka;

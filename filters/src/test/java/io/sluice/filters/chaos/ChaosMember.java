@@ -114,7 +114,8 @@ public final class ChaosMember {
         p.put("heartbeat.interval.ms", "500");
         // bounds a rebalance that waits for a member, and the revocation grace (10 s) stays below its half
         p.put("max.poll.interval.ms", "30000");
-        p.put("max.poll.records", "500");
+        // short batches: a crash or a park lands on a small transaction, and a catch-up still moves quickly
+        p.put("max.poll.records", "250");
         p.put("auto.offset.reset", "earliest");
         return p;
     }

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
@@ -84,6 +85,7 @@ final class ChaosRun implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChaosRun.class);
     private static final Duration STEP_LIMIT = Duration.ofSeconds(90);
+    private static final Duration STEP_GAP = Duration.ofSeconds(3);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration ORDERLY_STOP = Duration.ofSeconds(30);
 
@@ -141,13 +143,20 @@ final class ChaosRun implements AutoCloseable {
         for (int i = 0; i < INITIAL_MEMBERS; i++) {
             startMember();
         }
+        // produce while running: the stream starts once the group has formed, so the chaos lands mid-stream
+        await("the first members to own partitions", Duration.ofSeconds(90),
+                () -> live.stream().allMatch(this::ownsPartitions) ? Optional.of(true) : Optional.empty());
         producer = new PacedProducer(kafka.producerProperties(), topic, PARTITIONS, plan.messages(),
                 plan.produceOver());
         producer.start();
 
+        long previousStep = System.nanoTime();
         for (Step step : plan.steps()) {
             long due = (long) (step.at() * plan.messages());
-            awaitConsumed(due, step.action() + " at " + Math.round(step.at() * 100) + "%");
+            long notBefore = previousStep + STEP_GAP.toNanos(); // let the previous step's rebalance get going
+            await(step.action() + " at " + Math.round(step.at() * 100) + "% (" + due + " consumed)", STEP_LIMIT,
+                    () -> System.nanoTime() - notBefore >= 0 && consumed() >= due
+                            ? Optional.of(true) : Optional.empty());
             LOG.info("chaos {}: {} at {} consumed, members {}", plan.label(), step.action(), consumed(), live);
             switch (step.action()) {
                 case KILL -> kill();
@@ -156,6 +165,7 @@ final class ChaosRun implements AutoCloseable {
                 case ZOMBIE -> zombie();
                 default -> throw new IllegalStateException("unknown action " + step.action());
             }
+            previousStep = System.nanoTime();
         }
 
         if (!producer.awaitDone(remaining(Duration.ofMinutes(5)))) {
@@ -217,7 +227,7 @@ final class ChaosRun implements AutoCloseable {
 
     private void zombie() {
         MemberProcess zombie = await("a member that owns partitions", Duration.ofSeconds(60), () -> {
-            List<MemberProcess> owners = live.stream().filter(m -> !control.assignment(m.id()).isEmpty()).toList();
+            List<MemberProcess> owners = live.stream().filter(this::ownsPartitions).toList();
             return owners.isEmpty() ? Optional.empty() : Optional.of(owners.get(random.nextInt(owners.size())));
         });
         control.armPark(zombie.id());
@@ -250,8 +260,31 @@ final class ChaosRun implements AutoCloseable {
         rebalances += 2; // the zombie was dropped from the group, and rejoins
         String result = await("the zombie's parked batch to finish", Duration.ofSeconds(60),
                 () -> control.zombieResult(zombie.id()));
-        LOG.info("chaos {}: zombie {} with {}: {}", plan.label(), zombie, parked, result);
+        String how = howTheZombieEnded(zombie, parked);
+        LOG.info("chaos {}: zombie {} with {}: {} ({})", plan.label(), zombie, parked, result, how);
         zombies.add(result);
+    }
+
+    /**
+     * Which of {@code consume}'s defences stopped the zombie, from its log (the members log
+     * {@code PartitionOffsets} at DEBUG): the {@code revoked()} check, or fencing below the row's offset.
+     */
+    private static String howTheZombieEnded(MemberProcess zombie, ControlDirectory.ParkedBatch parked) {
+        String batch = "Batch[" + parked.topicPartition() + " fetched@" + parked.fetchOffset() + " next@"
+                + parked.nextOffset();
+        try (Stream<String> lines = Files.lines(zombie.log())) {
+            return lines.filter(line -> line.contains(batch)).map(line -> {
+                if (line.contains("revoked before")) {
+                    return "stopped by the revoked() check";
+                }
+                if (line.contains("below the stored next offset")) {
+                    return "stopped by fencing: the row had moved past it";
+                }
+                return line;
+            }).findFirst().orElse("neither defence logged: the naive design");
+        } catch (IOException | UncheckedIOException e) {
+            return "cannot read " + zombie.log() + ": " + e;
+        }
     }
 
     // ---------------------------------------------------------------- members
@@ -259,7 +292,9 @@ final class ChaosRun implements AutoCloseable {
     private MemberProcess startMember() {
         String id = "m" + (started.size() + 1);
         List<String> flags = new ArrayList<>(List.of("-D" + TestHooks.ENABLED_PROPERTY + "=true",
-                "-Dorg.jooq.no-logo=true", "-Dorg.jooq.no-tips=true"));
+                "-Dorg.jooq.no-logo=true", "-Dorg.jooq.no-tips=true",
+                // names the defence that stopped a zombie: the revoked() check or fencing
+                "-Dorg.slf4j.simpleLogger.log.io.sluice.filters.PartitionOffsets=debug"));
         if (!plan.fencing()) {
             flags.add("-D" + TestHooks.FENCING_PROPERTY + "=off");
         }
@@ -272,8 +307,15 @@ final class ChaosRun implements AutoCloseable {
         return member;
     }
 
+    /** A random live member, one that owns partitions if any does: a crash should hit work in flight. */
     private MemberProcess randomLive() {
-        return live.get(random.nextInt(live.size()));
+        List<MemberProcess> owners = live.stream().filter(this::ownsPartitions).toList();
+        List<MemberProcess> from = owners.isEmpty() ? live : owners;
+        return from.get(random.nextInt(from.size()));
+    }
+
+    private boolean ownsPartitions(MemberProcess member) {
+        return !control.assignment(member.id()).isEmpty();
     }
 
     private void stopAllInOrder() {
@@ -339,6 +381,9 @@ final class ChaosRun implements AutoCloseable {
                         + what + "; consumed " + consumed() + ", members " + live + "\n" + logTails());
             }
             LockSupport.parkNanos(POLL.toNanos()); // a pause between polls
+            if (Thread.interrupted()) {
+                throw new AssertionError("chaos " + plan.label() + ": interrupted waiting for " + what);
+            }
         }
     }
 
