@@ -11,14 +11,28 @@ public class MessageFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final long offset;
+    private final String topic;
+    private final int partition;
 
     /**
      * @param message the message that failed, never {@code null}
      * @param cause   why it failed, never {@code null}
      */
     public MessageFailedException(Message<?, ?> message, Throwable cause) {
-        super("message " + message.topicPartition() + "@" + message.offset() + " failed: " + cause, cause);
-        this.offset = Objects.requireNonNull(message, "message").offset();
+        super(describe(message, cause), Objects.requireNonNull(cause, "cause"));
+        this.offset = message.offset();
+        this.topic = message.topic();
+        this.partition = message.partition();
+    }
+
+    private static String describe(Message<?, ?> message, Throwable cause) {
+        Objects.requireNonNull(message, "message");
+        return "message " + message.topicPartition() + "@" + message.offset() + " failed: " + cause;
+    }
+
+    /** The partition of the failed message. */
+    public org.apache.kafka.common.TopicPartition topicPartition() {
+        return new org.apache.kafka.common.TopicPartition(topic, partition);
     }
 
     /** The offset of the failed message. */

@@ -285,6 +285,12 @@ public final class SluiceRuntime implements AutoCloseable {
 
         private void step() {
             loop.step();
+            int failures = loop.consecutivePollFailures();
+            if (failures > 0) {
+                // a poll that keeps failing must not spin a core: back off, 100 ms doubling up to 5 s
+                long millis = Math.min(5_000L, 100L << Math.min(failures - 1, 6));
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
+            }
             snapshot = loop.partitions();
         }
     }

@@ -156,6 +156,48 @@ class FailureHandlingDriverTest {
     }
 
     @Test
+    void aNamedMessageIsDeadLetteredOnlyAfterTheUnmarkedMessagesBeforeItAreDone(TestDriver driver) {
+        // a batch-atomic consumer under manual marking (like offsets.consume): a failure rolls the batch back,
+        // so nothing before the named message is done and dead-lettering it at once would skip them
+        List<Long> done = new ArrayList<>();
+        io.sluice.dsl.Consumer<String, String> atomic = (batch, ctx) -> {
+            List<Long> applied = new ArrayList<>();
+            for (Message<String, String> m : batch) {
+                if (m.value().equals("v3")) {
+                    throw new MessageFailedException(m, new IllegalArgumentException("bad"));
+                }
+                applied.add(m.offset());
+            }
+            done.addAll(applied);
+            ctx.markAsConsumed(batch.get(batch.size() - 1));
+        };
+        driver.start(topology(atomic, t -> t.manualMarking().deadLetterQueue(DLQ, 0)));
+        sendValues(driver, 5);
+        driver.assign(T, 0).runUntilIdle();
+        for (int i = 0; i < 5 && driver.deadLetters().isEmpty(); i++) {
+            driver.advanceAndRun(Duration.ofSeconds(30));
+        }
+        assertEquals(1, driver.deadLetters().size());
+        assertEquals(List.of(0L, 1L, 3L, 4L), done, "0 and 1 were done before 2 was dead-lettered");
+        assertEquals(5, driver.marked(T, 0));
+    }
+
+    @Test
+    void aSeekPastAPoisonMessageIsCarriedOut(TestDriver driver) {
+        // e.g. the offset manager: the database is already past the poison message, which was applied long ago
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        FilterFactory<Object, Object> seekPast = tp -> (batch, ctx) ->
+                once.getAndSet(true) ? io.sluice.dsl.Verdict.notApplied() : io.sluice.dsl.Verdict.seek(3);
+        Flaky flaky = new Flaky("none", 0, false);
+        driver.start(poisonTopology(flaky, t -> t.deadLetterQueue(DLQ, 0).filter(seekPast)));
+        driver.send(T, 0, "k", "ok-0").send(T, 0, "k", "POISON").send(T, 0, "k", "ok-2").send(T, 0, "k", "ok-3");
+        driver.assign(T, 0).runUntilIdle();
+        assertEquals(List.of(0L, 3L), driver.consumedOffsets(T, 0));
+        assertTrue(driver.deadLetters().isEmpty());
+        assertTrue(driver.events(SluiceEvent.Failed.class).isEmpty());
+    }
+
+    @Test
     void nonRetryableExceptionsGoStraightToTheDeadLetterQueue(TestDriver driver) {
         Flaky flaky = new Flaky("v2", -1, true);
         driver.start(topology(flaky, t -> t.deadLetterQueue(DLQ, 5)

@@ -408,6 +408,62 @@ class RuntimeDriverTest {
     }
 
     @Test
+    void aConsumersOwnPauseBoundsTheAutomaticMark(TestDriver driver) {
+        AtomicBoolean once = new AtomicBoolean();
+        driver.start(strings((batch, ctx) -> {
+            if (!once.getAndSet(true)) {
+                ctx.pause(2, Duration.ofSeconds(5)); // handled 0 and 1; 2.. are not ready yet
+            }
+        }, List.of()));
+        send(driver, 0, 5);
+        driver.assign(T, 0).runUntilIdle();
+        assertEquals(2, driver.marked(T, 0), "nothing from the consumer's cursor on is marked");
+        driver.revoke(T, 0).runUntilIdle();
+        assertEquals(OptionalLong.of(2), driver.committed(T, 0));
+    }
+
+    @Test
+    void aConsumersPauseCombinesWithTheChainsCursor(TestDriver driver) {
+        AtomicBoolean once = new AtomicBoolean();
+        FilterFactory<Object, Object> cutAt2 = tp -> (batch, ctx) ->
+                once.get() ? Verdict.notApplied() : Verdict.pause(2, Duration.ofSeconds(1));
+        driver.start(strings((batch, ctx) -> {
+            if (!once.getAndSet(true)) {
+                ctx.pause(4, Duration.ofSeconds(5)); // a cursor above the chain's: the lower one wins
+            }
+        }, List.of(cutAt2)));
+        send(driver, 0, 6);
+        driver.assign(T, 0).runUntilIdle();
+        assertEquals(2, driver.marked(T, 0));
+        assertEquals(java.time.Instant.parse("2026-01-01T00:00:01Z"),
+                driver.state(T, 0).orElseThrow().pausedUntil().orElseThrow(), "the smallest pause wins");
+        driver.advanceAndRun(Duration.ofSeconds(1));
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), driver.consumedOffsets(T, 0), "2 and 3 are not skipped");
+    }
+
+    @Test
+    void aPartitionWhoseConsumerFailsToBuildStaysPausedAndIsSetUpAgainLater(TestDriver driver) {
+        AtomicInteger builds = new AtomicInteger();
+        Topology topology = Sluice.topology().topic(T)
+                .deserializers(new StringDeserializer(), new StringDeserializer())
+                .consumer(() -> {
+                    if (builds.incrementAndGet() == 1) {
+                        throw new IllegalStateException("configuration service unreachable");
+                    }
+                    return (batch, ctx) -> { };
+                })
+                .build();
+        driver.start(topology);
+        send(driver, 0, 3);
+        driver.assign(T, 0).runUntilIdle();
+        assertTrue(driver.consumedOffsets(T, 0).isEmpty());
+        assertTrue(driver.paused(T, 0));
+        assertEquals(0L, driver.position(T, 0), "nothing was fetched and thrown away");
+        driver.advanceAndRun(Duration.ofSeconds(5));
+        assertEquals(List.of(0L, 1L, 2L), driver.consumedOffsets(T, 0));
+    }
+
+    @Test
     void theConsumersOwnSeekOverridesTheChainsVerdict(TestDriver driver) {
         AtomicBoolean once = new AtomicBoolean();
         driver.start(strings((batch, ctx) -> {

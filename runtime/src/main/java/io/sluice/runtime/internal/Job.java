@@ -114,10 +114,25 @@ final class Job<K, V> implements Runnable {
             }
         }
 
+        // the consumer's own seek or pause is one more verdict: combined with the chain's, its cursor also bounds
+        // what this batch settles, so no mark covers a message that will be fetched again
+        Verdict verdict = outcome.verdict();
+        long settledEnd = outcome.settledEnd();
+        Optional<Verdict> own = context.override();
+        if (own.isPresent()) {
+            List<Verdict> applied = new ArrayList<>(2);
+            if (verdict.applied()) {
+                applied.add(verdict);
+            }
+            applied.add(own.get());
+            verdict = FilterChain.combine(applied);
+            settledEnd = Math.min(settledEnd, verdict.resumeAt().orElse(Long.MAX_VALUE));
+        }
+
         // automatic marking settles the whole batch, dropped tail included; manual honours the filters' clamped ask
         long ownMark = topic.settings().marking() == MarkingMode.AUTOMATIC
-                ? outcome.settledEnd()
-                : outcome.filterMark().orElse(-1);
+                ? settledEnd
+                : Math.min(outcome.filterMark().orElse(-1), settledEnd);
         if (ownMark > context.markedOffset()) {
             Optional<OffsetAuthority> authority = topic.offsetAuthority();
             if (authority.isPresent()) {
@@ -131,10 +146,11 @@ final class Job<K, V> implements Runnable {
             context.markAsConsumed(ownMark);
         }
 
-        Verdict verdict = context.override().orElse(outcome.verdict());
         if (poison != null) {
+            // a cursor other than the poison message itself (a seek back, or past it to an offset the offset
+            // manager already applied) is carried out; the poison message is met again only if it lies ahead
             OptionalLong cursor = verdict.resumeAt();
-            if (cursor.isEmpty() || cursor.getAsLong() >= poisonOffset) {
+            if (cursor.isEmpty() || cursor.getAsLong() == poisonOffset) {
                 return new Report(tp, context.generation(), context.jobMark(), new Report.Failed(poison,
                         Report.FailureKind.POISON, OptionalLong.of(poisonOffset), poisonOffset, nextOffset,
                         recordAt(poisonOffset)));
@@ -153,7 +169,8 @@ final class Job<K, V> implements Runnable {
         int consumedBefore = 0;
         if (e instanceof MessageFailedException mfe) {
             long named = mfe.offset();
-            if (handed.stream().anyMatch(m -> m.offset() == named)) {
+            if (mfe.topicPartition().equals(context.topicPartition())
+                    && handed.stream().anyMatch(m -> m.offset() == named)) {
                 failedOffset = OptionalLong.of(named);
             } else {
                 LOG.warn("consumer of {} named offset {} as failed, which its batch does not hold; narrowing instead",

@@ -55,6 +55,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ListenerLoop.class);
     private static final int WAKEUP_RETRIES = 4;
+    private static final Duration ASSIGNMENT_RETRY = Duration.ofSeconds(5);
 
     private final Topology topology;
     private final Consumer<byte[], byte[]> consumer;
@@ -70,12 +71,14 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private final Map<TopicPartition, Long> generations = new HashMap<>();
     private final Map<TopicPartition, Integer> inFlight = new HashMap<>();
     private final Deque<Report> deferred = new ArrayDeque<>();
+    private final Map<TopicPartition, Instant> unassembled = new HashMap<>();
     private final LoopCounters counters = new LoopCounters();
 
     private Instant nextCommit;
     private boolean closing;
     private volatile boolean halted;
     private boolean wokenUp;
+    private int consecutivePollFailures;
 
     /**
      * @param name     a name for logs (the consumer instance)
@@ -112,6 +115,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     public void step() {
         drainReports();
         expirePauses();
+        retryUnassembled();
         maybeCommit();
         ConsumerRecords<byte[], byte[]> records;
         try {
@@ -126,13 +130,21 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             // no offset under auto.offset.reset=none, a broker error: report it and poll again next step, rather
             // than let the consumer instance die; the partitions' positions are unchanged
             counters.pollFailures.incrementAndGet();
-            LOG.error("[{}] poll failed; polling again: {}", name, e.toString());
+            consecutivePollFailures++;
+            LOG.error("[{}] poll failed ({} in a row); polling again: {}", name, consecutivePollFailures,
+                    e.toString());
             return;
         } finally {
             wokenUp = false;
         }
+        consecutivePollFailures = 0;
         dispatch(records);
         observeLogEnds();
+    }
+
+    /** How many polls in a row have failed (0 after a good one); the caller backs off before polling again. */
+    public int consecutivePollFailures() {
+        return consecutivePollFailures;
     }
 
     /** Stops dispatching: every assigned partition is paused; {@link #step()} goes on applying reports. */
@@ -226,10 +238,10 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         report.mark().ifPresent(c::mark);
         Instant now = clock.instant();
         if (report.outcome() instanceof Report.Succeeded ok) {
-            c.succeeded();
+            Verdict v = ok.verdict();
+            c.succeeded(v.resumeAt().orElse(c.fetchPosition()));
             counters.jobsSucceeded.incrementAndGet();
             counters.messagesConsumed.addAndGet(ok.consumed());
-            Verdict v = ok.verdict();
             if (v instanceof Verdict.Pause p && !p.timeout().isZero()) {
                 c.clearBuffer();
                 c.pauseUntil(now.plus(p.timeout()), p.cursor().offset());
@@ -249,7 +261,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 consumer.resume(List.of(tp));
             }
         } else if (report.outcome() instanceof Report.DeadLettered dl) {
-            c.succeeded();
+            c.succeeded(dl.offset() + 1);
             c.pendingDeadLetter(null);
             c.complete();
             counters.deadLettered.incrementAndGet();
@@ -285,7 +297,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                     Optional<DeadLetterQueue> dlq = topicSettings.deadLetterQueue();
                     boolean exhausted = dlq.isPresent() && (messageAttempts > dlq.get().maxRetries()
                             || topicSettings.isNonRetryable(failed.error()));
-                    if (exhausted && failed.failedRecord().isPresent()) {
+                    // only once every message before it is done: dead-lettering marks past them
+                    boolean firstUnsettled = failed.retryFrom() == offset;
+                    if (exhausted && firstUnsettled && failed.failedRecord().isPresent()) {
                         events.emit(new SluiceEvent.Failed(name, tp, c.generation(), failed.kind().name(),
                                 messageAttempts, failed.failedOffset(), failed.error(), Duration.ZERO));
                         c.narrowUntil(offset + 1);
@@ -588,6 +602,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     }
 
     private void release(Collection<TopicPartition> partitions, boolean commit) {
+        partitions.forEach(unassembled::remove);
         List<TopicPartition> ours = partitions.stream().filter(coordinators::containsKey).toList();
         if (ours.isEmpty()) {
             repauseBusy();
@@ -615,6 +630,14 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
 
     /** Waits up to the grace period for the jobs of {@code tps}, applying their marks as they report. */
     private void awaitJobs(List<TopicPartition> tps) {
+        // reports set aside by an earlier revocation in this poll count too
+        for (java.util.Iterator<Report> it = deferred.iterator(); it.hasNext(); ) {
+            Report r = it.next();
+            if (tps.contains(r.topicPartition())) {
+                it.remove();
+                applyDuringRevocation(r);
+            }
+        }
         Instant deadline = clock.instant().plus(settings.revocationGrace());
         while (tps.stream().anyMatch(this::busy)) {
             Duration left = Duration.between(clock.instant(), deadline);
@@ -634,14 +657,19 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 continue;
             }
             if (tps.contains(r.topicPartition())) {
-                inFlight.computeIfPresent(r.topicPartition(), (k, n) -> n <= 1 ? null : n - 1);
-                PartitionCoordinator<?, ?> c = coordinators.get(r.topicPartition());
-                if (c != null && c.generation() == r.generation()) {
-                    r.mark().ifPresent(c::mark);
-                }
+                applyDuringRevocation(r);
             } else {
                 deferred.add(r);
             }
+        }
+    }
+
+    /** A report of a partition being revoked: it frees the partition and its marks count; nothing else. */
+    private void applyDuringRevocation(Report r) {
+        inFlight.computeIfPresent(r.topicPartition(), (k, n) -> n <= 1 ? null : n - 1);
+        PartitionCoordinator<?, ?> c = coordinators.get(r.topicPartition());
+        if (c != null && c.generation() == r.generation()) {
+            r.mark().ifPresent(c::mark);
         }
     }
 
@@ -660,19 +688,57 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 LOG.warn("[{}] assigned {} which the topology does not declare; ignoring it", name, tp);
                 continue;
             }
-            long position;
             try {
-                position = retryOnWakeup(() -> consumer.position(tp, settings.commitTimeout()));
+                create(tp, topic.get(), optional(starts.get(tp)), optional(ends.get(tp)));
             } catch (RuntimeException e) {
-                LOG.warn("[{}] position of {} unknown at assignment: {}", name, tp, e.toString());
-                position = -1;
+                // a consumer or filter factory failed: keep the partition paused and try again later, rather than
+                // drop its records while the position moves on
+                LOG.error("[{}] could not set up {} (its consumer or filters failed to build); retrying in {}",
+                        name, tp, ASSIGNMENT_RETRY, e);
+                unassembled.put(tp, clock.instant().plus(ASSIGNMENT_RETRY));
             }
-            long generation = generations.merge(tp, 1L, Long::sum);
-            PartitionCoordinator<?, ?> c = PartitionCoordinator.create(tp, generation, topic.get(), position,
-                    optional(starts.get(tp)), optional(ends.get(tp)));
-            coordinators.put(tp, c);
-            counters.assignments.incrementAndGet();
-            events.emit(new SluiceEvent.Assigned(name, tp, generation, position));
+        }
+    }
+
+    private void create(TopicPartition tp, TopicDefinition<?, ?> topic, OptionalLong logStart, OptionalLong logEnd) {
+        long position;
+        try {
+            position = retryOnWakeup(() -> consumer.position(tp, settings.commitTimeout()));
+        } catch (RuntimeException e) {
+            LOG.warn("[{}] position of {} unknown at assignment: {}", name, tp, e.toString());
+            position = -1;
+        }
+        long generation = generations.merge(tp, 1L, Long::sum);
+        PartitionCoordinator<?, ?> c = PartitionCoordinator.create(tp, generation, topic, position, logStart, logEnd);
+        coordinators.put(tp, c);
+        unassembled.remove(tp);
+        counters.assignments.incrementAndGet();
+        events.emit(new SluiceEvent.Assigned(name, tp, generation, position));
+    }
+
+    /** Tries again to set up partitions whose consumer or filters failed to build; they stay paused meanwhile. */
+    private void retryUnassembled() {
+        if (unassembled.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        Set<TopicPartition> assignment = consumer.assignment();
+        for (TopicPartition tp : List.copyOf(unassembled.keySet())) {
+            if (!assignment.contains(tp)) {
+                unassembled.remove(tp);
+            } else if (!now.isBefore(unassembled.get(tp))) {
+                try {
+                    List<TopicPartition> one = List.of(tp);
+                    create(tp, topology.topic(tp.topic()).orElseThrow(),
+                            optional(offsets(() -> consumer.beginningOffsets(one, settings.commitTimeout())).get(tp)),
+                            optional(offsets(() -> consumer.endOffsets(one, settings.commitTimeout())).get(tp)));
+                    consumer.resume(one);
+                } catch (RuntimeException e) {
+                    LOG.error("[{}] could not set up {} again; retrying in {}: {}", name, tp, ASSIGNMENT_RETRY,
+                            e.toString());
+                    unassembled.put(tp, now.plus(ASSIGNMENT_RETRY));
+                }
+            }
         }
     }
 
@@ -700,6 +766,11 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             TopicPartition tp = c.topicPartition();
             if (assignment.contains(tp)
                     && (closing || c.state() != PartitionCoordinator.State.IDLE || busy(tp))) {
+                toPause.add(tp);
+            }
+        }
+        for (TopicPartition tp : unassembled.keySet()) {
+            if (assignment.contains(tp)) {
                 toPause.add(tp);
             }
         }

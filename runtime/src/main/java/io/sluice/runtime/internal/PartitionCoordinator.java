@@ -301,12 +301,17 @@ final class PartitionCoordinator<K, V> {
         return ++filterFailures;
     }
 
-    /** A successful job resets the failure counts. */
-    void succeeded() {
+    /**
+     * A successful job resets the backoff counts; the failing message's own count resets only once the partition
+     * goes on past it ({@code nextPosition}), so innocent messages retried one by one before it do not reset it.
+     */
+    void succeeded(long nextPosition) {
         attempts = 0;
         filterFailures = 0;
-        failingOffset = -1;
-        failingAttempts = 0;
+        if (nextPosition > failingOffset) {
+            failingOffset = -1;
+            failingAttempts = 0;
+        }
     }
 
     /** One more failed attempt of the message at {@code offset}; returns its count. */
