@@ -6,7 +6,8 @@ import java.util.Objects;
  * Where a message goes once it has failed too often.
  *
  * @param topic      the dead-letter topic, a legal Kafka topic name
- * @param maxRetries failed attempts after which the message is dead-lettered, at least 0 (0: at the first)
+ * @param maxRetries retries after the first failed attempt before the message is dead-lettered, at least 0 (0: at
+ *                   the first failure)
  */
 public record DeadLetterQueue(String topic, int maxRetries) {
 

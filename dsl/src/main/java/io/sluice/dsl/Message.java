@@ -6,7 +6,8 @@ import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * One deserialized Kafka record as filters and consumers see it. Immutable.
+ * One deserialized Kafka record as filters and consumers see it. Shallowly immutable: the key and value are the
+ * deserializers' objects (a {@code byte[]} is the fetched array itself), so do not change them in place.
  *
  * @param topic     the topic, never {@code null}
  * @param partition the partition number

@@ -20,10 +20,16 @@ public interface SettingsStep<S extends SettingsStep<S>> {
     /** The consumer marks offsets itself (see {@link MarkingMode#MANUAL}). */
     S manualMarking();
 
-    /** Dead-letter a message to {@code topic} after {@code maxRetries} failed attempts. */
+    /**
+     * Dead-letter a failing message to {@code topic} once its first attempt and {@code maxRetries} retries have
+     * failed (0: at the first failure), after every message before it is done.
+     */
     S deadLetterQueue(String topic, int maxRetries);
 
-    /** Exceptions (and their subclasses) that send a message straight to the dead-letter queue. */
+    /**
+     * Exceptions (and their subclasses, or as a cause) that send a message straight to the dead-letter queue;
+     * {@code build()} requires a dead-letter queue with them.
+     */
     S nonRetryable(List<Class<? extends Throwable>> types);
 
     /** What an offset manager does with a stored offset outside the log; default {@link OffsetOutOfRangePolicy#FAIL}. */

@@ -212,6 +212,10 @@ final class TopologyDeclaration implements TopologyBuilder {
                 effective = effective.withMarking(MarkingMode.MANUAL);
             }
             Optional<DeadLetterQueue> dlq = effective.deadLetterQueue();
+            if (dlq.isEmpty() && !effective.nonRetryable().isEmpty()) {
+                problems.add(label + ": non-retryable exceptions need a dead-letter queue to go to; declare "
+                        + ".deadLetterQueue(topic, maxRetries) or drop .nonRetryable(...)");
+            }
             if (dlq.isPresent() && dlq.get().topic().equals(name)) {
                 problems.add(label + ": the dead-letter topic is the topic itself; name another topic");
             }
@@ -222,9 +226,21 @@ final class TopologyDeclaration implements TopologyBuilder {
                     filters, effective, authority));
         }
 
+        /** One step of the grammar; each step is used once, so a stale reference cannot retype the topic. */
         private final class Step<SK, SV> implements TopicStep<SK, SV> {
+            private boolean used;
+
+            private void use(String what) {
+                if (used) {
+                    throw new IllegalStateException(label() + ": this step was already used; call " + what
+                            + " on the step the previous call returned");
+                }
+                used = true;
+            }
+
             @Override
             public <K2, V2> TopicStep<K2, V2> deserializers(Deserializer<K2> key, Deserializer<V2> value) {
+                use("deserializers(...)");
                 keyDeserializer = key;
                 valueDeserializer = value;
                 return new Step<>();
@@ -232,6 +248,7 @@ final class TopologyDeclaration implements TopologyBuilder {
 
             @Override
             public TopicBuilder<SK, SV> consumer(Supplier<? extends Consumer<SK, SV>> factory) {
+                use("consumer(...)");
                 consumerDeclared = true;
                 consumerFactory = factory;
                 return new Builder<>();

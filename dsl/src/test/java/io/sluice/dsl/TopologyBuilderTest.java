@@ -260,7 +260,7 @@ class TopologyBuilderTest {
     @Test
     void acceptsAnImmutableNonRetryableList() {
         Topology topology = Sluice.topology()
-                .topic("orders").consumer(NoopConsumer::new).nonRetryable(List.of(IllegalStateException.class))
+                .topic("orders").consumer(NoopConsumer::new).deadLetterQueue("orders.dlq", 1).nonRetryable(List.of(IllegalStateException.class))
                 .build();
 
         assertEquals(List.of(IllegalStateException.class),
@@ -562,10 +562,27 @@ class TopologyBuilderTest {
     }
 
     @Test
+    void nonRetryableExceptionsWithoutADeadLetterQueueAreRejected() {
+        TopologyException e = assertThrows(TopologyException.class, () -> Sluice.topology()
+                .topic("orders").consumer(NoopConsumer::new).nonRetryable(List.of(IllegalStateException.class))
+                .build());
+        assertEquals(List.of("topic 'orders': non-retryable exceptions need a dead-letter queue to go to; declare "
+                + ".deadLetterQueue(topic, maxRetries) or drop .nonRetryable(...)"), e.problems());
+    }
+
+    @Test
+    void aStepCannotBeUsedTwice() {
+        TopicStep<byte[], byte[]> step = Sluice.topology().topic("orders");
+        step.consumer(NoopConsumer::new);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> step.consumer(NoopConsumer::new));
+        assertTrue(e.getMessage().contains("topic 'orders'"), e.getMessage());
+    }
+
+    @Test
     void theTopologyIsImmutable() {
         Topology topology = Sluice.topology()
                 .topic("orders").consumer(NoopConsumer::new).filter(PassFilter::new)
-                .nonRetryable(List.of(IllegalStateException.class))
+                .deadLetterQueue("orders.dlq", 1).nonRetryable(List.of(IllegalStateException.class))
                 .build();
         TopicDefinition<?, ?> orders = topology.topic("orders").orElseThrow();
 
@@ -594,7 +611,7 @@ class TopologyBuilderTest {
     void theNonRetryableListIsCopiedWhenDeclared() {
         List<Class<? extends Throwable>> types = new java.util.ArrayList<>(List.of(IllegalStateException.class));
         TopicBuilder<byte[], byte[]> orders = Sluice.topology().topic("orders").consumer(NoopConsumer::new)
-                .nonRetryable(types);
+                .deadLetterQueue("orders.dlq", 1).nonRetryable(types);
         types.add(RuntimeException.class);
 
         TopicSettings settings = orders.build().topic("orders").orElseThrow().settings();

@@ -47,7 +47,8 @@ public final class DeadLetters {
         headers.add(header(EXCEPTION_CLASS, cause.getClass().getName()));
         headers.add(header(EXCEPTION_MESSAGE, cause.getMessage() == null ? "" : cause.getMessage()));
         headers.add(header(ATTEMPTS, Integer.toString(attempts)));
-        return new ProducerRecord<>(deadLetterTopic, null, original.key(), original.value(), headers);
+        // copies: a consumer may have changed the fetched arrays in place before it failed
+        return new ProducerRecord<>(deadLetterTopic, null, copy(original.key()), copy(original.value()), headers);
     }
 
     /** The failure the user cares about: the cause inside our own wrapper, if any. */
@@ -56,6 +57,10 @@ public final class DeadLetters {
             return error.getCause();
         }
         return error;
+    }
+
+    private static byte[] copy(byte[] bytes) {
+        return bytes == null ? null : bytes.clone();
     }
 
     private static Header header(String key, String value) {
