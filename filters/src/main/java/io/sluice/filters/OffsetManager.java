@@ -106,13 +106,15 @@ public final class OffsetManager implements Filter<Object, Object> {
     private Verdict decide(LockedRow row, Batch<?, ?> batch, FilterContext context) {
         long stored = row.nextOffset();
         long fetched = batch.fetchOffset();
-        if (stored == fetched) {
-            return Verdict.skip();
-        }
         OptionalLong start = context.logStartOffset();
         OptionalLong end = context.logEndOffset();
         boolean inRange = (start.isEmpty() || stored >= start.getAsLong())
                 && (end.isEmpty() || stored <= end.getAsLong());
+        // the range is checked even when the offsets agree: a position Kafka reset under an out-of-range
+        // committed offset may still be reported as the old one, and equal must not hide a silent jump
+        if (stored == fetched && inRange) {
+            return Verdict.skip();
+        }
         if (inRange) {
             LOG.info("{}: stored next offset {} differs from the fetch offset {}: seeking {} to it", topicPartition,
                     stored, fetched, stored > fetched ? "forward" : "back");

@@ -137,6 +137,20 @@ class OffsetManagerDriverTest {
     }
 
     @Test
+    void aRowEqualToTheFetchOffsetButBelowTheLogStartIsNotASilentPass(TestDriver driver) {
+        // retention passed both the row and Kafka's committed offset: Kafka resets, the row must not follow silently
+        driver.start(topology());
+        produce(driver, 10);
+        rowAt(2);
+        driver.log().commit("sluice-test", Map.of(TP, new OffsetAndMetadata(2)));
+        driver.log().truncateBefore(TP, 5);
+        driver.assign(T, 0).runUntilIdle();
+        assertTrue(applied.isEmpty(), "nothing from 5 on is applied as if 2..4 had been");
+        assertTrue(driver.events(SluiceEvent.Failed.class).get(0).error() instanceof StoredOffsetOutOfRangeException);
+        assertEquals(OptionalLong.of(2), offsets.nextOffset(TP));
+    }
+
+    @Test
     void itActsOnlyOnTheFirstBatchOfEachAssignment(TestDriver driver) {
         driver.maxPollRecords(3).start(topology());
         produce(driver, 9);
