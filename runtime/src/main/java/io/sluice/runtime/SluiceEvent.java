@@ -92,6 +92,13 @@ public sealed interface SluiceEvent {
     record Committed(String instance, Map<TopicPartition, Long> offsets) implements SluiceEvent {
     }
 
+    /**
+     * A consumer instance stopped on an unexpected error: its listener thread is gone and its partitions will
+     * move to other members once the group notices. {@link SluiceRuntime#failures()} lists it too.
+     */
+    record InstanceFailed(String instance, Throwable error) implements SluiceEvent {
+    }
+
     /** A commit failed; the marks stay and are committed later. */
     record CommitFailed(String instance, Map<TopicPartition, Long> offsets, Throwable error) implements SluiceEvent {
     }

@@ -82,6 +82,12 @@ public final class SluiceRuntime implements AutoCloseable {
         return new SluiceRuntime(topology, kafka, settings, KafkaConsumer::new);
     }
 
+    /** A runtime over consumers made by {@code consumers} (tests inject their own); not started. */
+    static SluiceRuntime create(Topology topology, Properties kafka, RuntimeSettings settings,
+                                Function<Properties, Consumer<byte[], byte[]>> consumers) {
+        return new SluiceRuntime(topology, kafka, settings, consumers);
+    }
+
     /** Creates and starts a runtime with default settings. */
     public static SluiceRuntime start(Topology topology, Properties kafka) {
         return create(topology, kafka).start();
@@ -157,6 +163,20 @@ public final class SluiceRuntime implements AutoCloseable {
     /** Whether the runtime is started and not yet closed or halted. */
     public synchronized boolean isRunning() {
         return started && !stopped;
+    }
+
+    /**
+     * The consumer instances that stopped on an unexpected error, with the error; empty while all are healthy.
+     * A runtime with failures keeps running its other instances; {@link #isRunning()} stays true until closed.
+     */
+    public Map<String, Throwable> failures() {
+        Map<String, Throwable> failed = new LinkedHashMap<>();
+        for (Instance i : instances) {
+            if (i.failure != null) {
+                failed.put(i.name, i.failure);
+            }
+        }
+        return failed;
     }
 
     /** Snapshots of every assigned partition, by consumer instance name. */
@@ -236,6 +256,7 @@ public final class SluiceRuntime implements AutoCloseable {
         volatile boolean stopRequested;
         volatile boolean crash;
         volatile List<PartitionState> snapshot = List.of();
+        volatile Throwable failure;
 
         Instance(String name, ListenerLoop loop, Consumer<byte[], byte[]> consumer) {
             this.name = name;
@@ -272,6 +293,8 @@ public final class SluiceRuntime implements AutoCloseable {
                 }
             } catch (RuntimeException | Error e) {
                 LOG.error("{} stopped on an unexpected error", name, e);
+                emit(new SluiceEvent.InstanceFailed(name, e));
+                failure = e;
                 try {
                     consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(settings.commitTimeout()));
                 } catch (RuntimeException closing) {

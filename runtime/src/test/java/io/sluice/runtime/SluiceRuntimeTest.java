@@ -1,0 +1,53 @@
+package io.sluice.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.dsl.Sluice;
+import io.sluice.dsl.Topology;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.internals.AutoOffsetResetStrategy;
+import org.junit.jupiter.api.Test;
+
+class SluiceRuntimeTest {
+
+    private static Properties props() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", "localhost:9092");
+        p.put("group.id", "g");
+        return p;
+    }
+
+    @Test
+    void anInstanceThatDiesIsReportedAsAFailureAndAnEvent() {
+        Topology topology = Sluice.topology().topic("t").consumer(() -> (b, c) -> { }).build();
+        List<SluiceEvent> events = new CopyOnWriteArrayList<>();
+        MockConsumer<byte[], byte[]> broken = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name()) {
+            @Override
+            public synchronized void subscribe(Collection<String> topics, ConsumerRebalanceListener listener) {
+                throw new IllegalStateException("broken consumer");
+            }
+        };
+        SluiceRuntime runtime = SluiceRuntime.create(topology, props(), RuntimeSettings.defaults(), p -> broken)
+                .listener(events::add).start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (runtime.failures().isEmpty() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertEquals(List.of("broken consumer"),
+                    runtime.failures().values().stream().map(Throwable::getMessage).toList());
+            assertTrue(events.stream().anyMatch(e -> e instanceof SluiceEvent.InstanceFailed));
+        } finally {
+            runtime.close();
+        }
+        assertFalse(runtime.isRunning());
+    }
+}
