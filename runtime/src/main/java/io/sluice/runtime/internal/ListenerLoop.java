@@ -613,7 +613,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         for (TopicPartition tp : ours) {
             coordinators.get(tp).revokedFlag().set(true);
         }
-        if (!halted && !closing) {
+        if (!halted) {
+            // during close() too: a rebalance then still gives in-flight jobs their grace, so their marks count
             awaitJobs(ours);
         }
         if (commit && !halted) {
