@@ -222,6 +222,12 @@ public final class TestDriver implements AutoCloseable {
         return this;
     }
 
+    /** Makes the next {@code count} commits fail with {@code error} (e.g. a {@code RebalanceInProgressException}). */
+    public TestDriver failNextCommits(int count, RuntimeException error) {
+        consumer().failNextCommits(count, error);
+        return this;
+    }
+
     /** Makes the next {@code count} dead-letter publications fail. */
     public synchronized TestDriver failNextDeadLetters(int count) {
         deadLetterFailures = count;
@@ -377,6 +383,16 @@ public final class TestDriver implements AutoCloseable {
     /** The listener counters, by name. */
     public Map<String, Long> counters() {
         return loop().counters().snapshot();
+    }
+
+    /**
+     * An orderly {@code SluiceRuntime.close()}: dispatching stops, queued jobs run, marks are committed, the
+     * consumer closes. The driver cannot be used afterwards.
+     */
+    public void shutdown() {
+        loop().beginClose();
+        runUntilIdle();
+        loop().finishClose(Duration.ofSeconds(5));
     }
 
     /**

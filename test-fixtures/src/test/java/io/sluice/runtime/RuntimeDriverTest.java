@@ -195,6 +195,17 @@ class RuntimeDriverTest {
     }
 
     @Test
+    void closeCommitsEvenWhenARebalanceIsUnderWay(TestDriver driver) {
+        driver.start(strings((b, c) -> { }, List.of()));
+        send(driver, 0, 3);
+        driver.assign(T, 0).runUntilIdle();
+        driver.failNextCommits(2, new org.apache.kafka.common.errors.RebalanceInProgressException("rebalancing"));
+        driver.shutdown();
+        assertEquals(OptionalLong.of(3), driver.committed(T, 0), "the last commit is retried after polling");
+        assertEquals(2, driver.counters().get("commitFailures"));
+    }
+
+    @Test
     void haltCommitsNothingAndLeavesTheGroup(TestDriver driver) {
         Recorder recorder = new Recorder();
         driver.start(strings(recorder, List.of()));

@@ -37,6 +37,7 @@ import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -164,7 +165,21 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     /** Commits every mark synchronously and closes the consumer; the end of an orderly {@code close()}. */
     public void finishClose(Duration timeout) {
         closing = true;
-        commit(coordinators.keySet());
+        // the last commit must not be lost to a rebalance under way (another member leaving at the same time):
+        // poll, with everything paused, so the rebalance completes (a revocation commits in its callback), and
+        // commit again, until the timeout
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RuntimeException failure = commit(coordinators.keySet());
+        while (failure instanceof RebalanceInProgressException && System.nanoTime() < deadline) {
+            try {
+                consumer.poll(Duration.ofMillis(100));
+            } catch (WakeupException e) {
+                // a late report; nothing to dispatch while closing
+            } catch (KafkaException e) {
+                LOG.warn("[{}] poll while closing failed: {}", name, e.toString());
+            }
+            failure = commit(coordinators.keySet());
+        }
         for (PartitionCoordinator<?, ?> c : coordinators.values()) {
             c.revoke();
         }
@@ -513,9 +528,10 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
     }
 
-    private void commit(Collection<TopicPartition> tps) {
+    /** Commits the marks of {@code tps}; returns the failure, already logged and counted, or null. */
+    private RuntimeException commit(Collection<TopicPartition> tps) {
         if (halted) {
-            return;
+            return null;
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : tps) {
@@ -525,7 +541,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             }
         }
         if (offsets.isEmpty()) {
-            return;
+            return null;
         }
         try {
             retryOnWakeup(() -> {
@@ -537,11 +553,13 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             }
             counters.commits.incrementAndGet();
             events.emit(new SluiceEvent.Committed(name, plain(offsets)));
+            return null;
         } catch (RuntimeException e) {
             counters.commitFailures.incrementAndGet();
             events.emit(new SluiceEvent.CommitFailed(name, plain(offsets), e));
             LOG.warn("[{}] commit of {} failed; the marks stay and are committed later: {}", name, offsets,
                     e.toString());
+            return e;
         }
     }
 
