@@ -18,6 +18,9 @@ import java.util.Set;
  * @param valueBytes   the value size in bytes (default 100); keys are always 8 bytes
  * @param partitions   partitions of each topic (default 6)
  * @param warmups      untimed rounds before the timed ones (default 2)
+ * @param warmupMessages   messages each main case consumes in a warm-up round (default {@code min(M, 400,000)}:
+ *                         enough for the JIT, and it keeps the whole command within its time budget)
+ * @param warmupIoMessages messages each I/O case consumes in a warm-up round (default {@code min(I/O M, 40,000)})
  * @param rounds       timed rounds (default 8)
  * @param ioWaitNanos  the simulated blocking I/O per message of the io cases (default 20 µs)
  * @param ioWorkers    Sluice's worker threads in {@code sluice_io} (default 6)
@@ -28,12 +31,12 @@ import java.util.Set;
  * @param memoryMessages the messages of the memory run (default 2,000,000)
  * @param out          where the report is written; none when {@code null}
  */
-record BenchOptions(long messages, long ioMessages, int valueBytes, int partitions, int warmups, int rounds,
-                    long ioWaitNanos, int ioWorkers, List<BenchCase> cases, boolean jmh, boolean memory,
+record BenchOptions(long messages, long ioMessages, int valueBytes, int partitions, int warmups,
+                    long warmupMessages, long warmupIoMessages, int rounds, long ioWaitNanos, int ioWorkers, List<BenchCase> cases, boolean jmh, boolean memory,
                     long memoryMessages, Path out) {
 
     private static final Set<String> NAMES = Set.of("messages", "io-messages", "value-bytes", "partitions",
-            "warmups", "rounds", "io-wait-nanos", "io-workers", "cases", "jmh", "memory", "memory-messages", "out");
+            "warmups", "warmup-messages", "warmup-io-messages", "rounds", "io-wait-nanos", "io-workers", "cases", "jmh", "memory", "memory-messages", "out");
 
     /**
      * Parses {@code args}.
@@ -73,12 +76,16 @@ record BenchOptions(long messages, long ioMessages, int valueBytes, int partitio
         List<BenchCase> cases = given.containsKey("cases")
                 ? BenchCase.parseList(given.get("cases"))
                 : List.of(BenchCase.values());
+        long messages = positiveLong(given, "messages", 2_000_000);
+        long ioMessages = positiveLong(given, "io-messages", 200_000);
         BenchOptions options = new BenchOptions(
-                positiveLong(given, "messages", 2_000_000),
-                positiveLong(given, "io-messages", 200_000),
+                messages,
+                ioMessages,
                 (int) positiveLong(given, "value-bytes", 100),
                 (int) positiveLong(given, "partitions", 6),
                 (int) nonNegativeLong(given, "warmups", 2),
+                Math.min(messages, positiveLong(given, "warmup-messages", 400_000)),
+                Math.min(ioMessages, positiveLong(given, "warmup-io-messages", 40_000)),
                 (int) positiveLong(given, "rounds", 8),
                 positiveLong(given, "io-wait-nanos", 20_000),
                 (int) positiveLong(given, "io-workers", 6),

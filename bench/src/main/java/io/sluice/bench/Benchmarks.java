@@ -111,7 +111,8 @@ public final class Benchmarks {
         }
         for (int w = 0; w < options.warmups(); w++) {
             for (BenchCase c : Stats.rotated(cases, w)) {
-                Measurement m = runCase(c, mainTopic, ioTopic);
+                long expected = c.io() ? options.warmupIoMessages() : options.warmupMessages();
+                Measurement m = runCase(c, mainTopic, ioTopic, expected);
                 Console.progress("warm-up %d/%d %-14s %,10.0f msg/s", w + 1, options.warmups(), c.key(), m.rate());
             }
         }
@@ -119,7 +120,7 @@ public final class Benchmarks {
             List<BenchCase> order = Stats.rotated(cases, r);
             Map<BenchCase, Measurement> round = new EnumMap<>(BenchCase.class);
             for (BenchCase c : order) {
-                Measurement m = runCase(c, mainTopic, ioTopic);
+                Measurement m = runCase(c, mainTopic, ioTopic, c.io() ? options.ioMessages() : options.messages());
                 round.put(c, m);
                 Console.progress("round %d/%d   %-14s %,10.0f msg/s (first message after %d ms)", r + 1,
                         options.rounds(), c.key(), m.rate(), TimeUnit.NANOSECONDS.toMillis(m.startupNanos()));
@@ -128,20 +129,22 @@ public final class Benchmarks {
         }
     }
 
-    private Measurement runCase(BenchCase c, String mainTopic, String ioTopic) throws InterruptedException {
+    /** One run of {@code c} until {@code expected} messages (from the start of its topic) are done. */
+    private Measurement runCase(BenchCase c, String mainTopic, String ioTopic, long expected)
+            throws InterruptedException {
         String topic = c.io() ? ioTopic : mainTopic;
-        long expected = c.io() ? options.ioMessages() : options.messages();
+        boolean exact = expected == (c.io() ? options.ioMessages() : options.messages());
         var props = workload.consumerProperties(workload.freshGroup(c));
         return switch (c) {
             case RAW -> RawLoop.run(props, topic, expected, 0, CASE_TIMEOUT_SECONDS);
             case RAW_IO -> RawLoop.run(props, topic, expected, options.ioWaitNanos(), CASE_TIMEOUT_SECONDS);
             case SLUICE, SLUICE_FILTERS ->
-                    SluiceRun.run(c, props, topic, expected, null, DEFAULT_WORKERS, 0, CASE_TIMEOUT_SECONDS);
-            case SLUICE_IO -> SluiceRun.run(c, props, topic, expected, null, options.ioWorkers(),
+                    SluiceRun.run(c, props, topic, expected, exact, null, DEFAULT_WORKERS, 0, CASE_TIMEOUT_SECONDS);
+            case SLUICE_IO -> SluiceRun.run(c, props, topic, expected, exact, null, options.ioWorkers(),
                     options.ioWaitNanos(), CASE_TIMEOUT_SECONDS);
-            case SLUICE_TX_H2 -> SluiceRun.run(c, props, topic, expected, offsets(h2), DEFAULT_WORKERS, 0,
+            case SLUICE_TX_H2 -> SluiceRun.run(c, props, topic, expected, exact, offsets(h2), DEFAULT_WORKERS, 0,
                     CASE_TIMEOUT_SECONDS);
-            case SLUICE_TX_PG -> SluiceRun.run(c, props, topic, expected, offsets(postgres), DEFAULT_WORKERS, 0,
+            case SLUICE_TX_PG -> SluiceRun.run(c, props, topic, expected, exact, offsets(postgres), DEFAULT_WORKERS, 0,
                     CASE_TIMEOUT_SECONDS);
         };
     }

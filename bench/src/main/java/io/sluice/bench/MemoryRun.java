@@ -53,7 +53,7 @@ public final class MemoryRun {
 
         Workload workload = new Workload(bootstrap, 1, 1);
         Measurement m = SluiceRun.run(BenchCase.SLUICE, workload.consumerProperties(workload.freshGroup(BenchCase.SLUICE)),
-                topic, messages, null, Math.max(2, Runtime.getRuntime().availableProcessors()), 0, 900);
+                topic, messages, true, null, Math.max(2, Runtime.getRuntime().availableProcessors()), 0, 900);
         sampler.interrupt();
         sampler.join();
         peakUsed.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);

@@ -193,8 +193,9 @@ final class Report {
         row(md, "Sluice", fmt("one consumer instance; %d workers (`sluice_io`: %d); default 5 s commit interval",
                 Math.max(2, Runtime.getRuntime().availableProcessors()), o.ioWorkers()));
         row(md, "databases", "H2: " + run.h2 + "; PostgreSQL: " + run.postgres + "; HikariCP pools");
-        row(md, "rounds", fmt("%d untimed warm-up rounds, then %d timed rounds; case order rotated by one each round",
-                o.warmups(), run.orders.size()));
+        row(md, "rounds", fmt("%d untimed warm-up rounds (each case over the first %,d messages, I/O cases %,d), "
+                + "then %d timed rounds over all M; the case order rotated by one each round",
+                o.warmups(), o.warmupMessages(), o.warmupIoMessages(), run.orders.size()));
         row(md, "duration", fmt("%d min %d s", run.took.toMinutes(), run.took.toSecondsPart()));
         md.append('\n');
         md.append("Rate = messages ÷ time from the first message seen to the last one done (group join and the first "

@@ -32,19 +32,28 @@ final class SluiceRun {
      * @param offsets the offset store of a transactional case, else {@code null}
      * @param workers Sluice's worker threads
      * @param ioWaitNanos blocking wait per message; 0 for none
+     * @param exact   whether the topic holds exactly {@code expected} messages, so that any more is a duplicate
      */
-    static Measurement run(BenchCase benchCase, Properties kafka, String topic, long expected, PartitionOffsets offsets,
-                           int workers, long ioWaitNanos, long timeoutSeconds) throws InterruptedException {
+    static Measurement run(BenchCase benchCase, Properties kafka, String topic, long expected, boolean exact,
+                           PartitionOffsets offsets, int workers, long ioWaitNanos, long timeoutSeconds)
+            throws InterruptedException {
         Progress progress = new Progress(expected);
         Topology topology = topology(benchCase, topic, progress, offsets, ioWaitNanos);
         RuntimeSettings settings = RuntimeSettings.defaults().withWorkerThreads(workers);
         SluiceRuntime runtime = SluiceRuntime.create(topology, kafka, settings);
+        Measurement measurement;
         try {
             runtime.start();
-            return progress.await(benchCase.key(), timeoutSeconds);
+            measurement = progress.await(benchCase.key(), timeoutSeconds);
         } finally {
             runtime.close();
         }
+        if (exact && progress.count() != expected) {
+            // the topic holds exactly `expected` messages: anything more was handed to the consumer twice
+            throw new IllegalStateException(benchCase.key() + " consumed " + progress.count() + " messages of a topic "
+                    + "holding " + expected);
+        }
+        return measurement;
     }
 
     static Topology topology(BenchCase benchCase, String topic, Progress progress, PartitionOffsets offsets,
