@@ -122,8 +122,9 @@ public final class Benchmarks {
             for (BenchCase c : order) {
                 Measurement m = runCase(c, mainTopic, ioTopic, c.io() ? options.ioMessages() : options.messages());
                 round.put(c, m);
-                Console.progress("round %d/%d   %-14s %,10.0f msg/s (first message after %d ms)", r + 1,
-                        options.rounds(), c.key(), m.rate(), TimeUnit.NANOSECONDS.toMillis(m.startupNanos()));
+                Console.progress("round %d/%d   %-14s %,10.0f msg/s, consumer CPU %,6.0f ns/msg (first message "
+                        + "after %d ms)", r + 1, options.rounds(), c.key(), m.rate(), m.cpuNanosPerMessage(),
+                        TimeUnit.NANOSECONDS.toMillis(m.startupNanos()));
             }
             run.round(order, round);
         }

@@ -53,20 +53,24 @@ final class Progress {
      *
      * @throws IllegalStateException when it is not reached within {@code timeoutSeconds}, naming how far it got
      */
-    Measurement await(String what, long timeoutSeconds) throws InterruptedException {
+    void await(String what, long timeoutSeconds) throws InterruptedException {
         if (!done.await(timeoutSeconds, TimeUnit.SECONDS)) {
             throw new IllegalStateException(what + " consumed " + count.get() + " of " + expected + " messages in "
                     + timeoutSeconds + " s");
         }
-        return measurement();
     }
 
-    /** The measurement, once finished. */
+    /** The measurement, once finished, without CPU time. */
     Measurement measurement() {
+        return measurement(-1);
+    }
+
+    /** The measurement, once finished, with the consumer side's CPU time. */
+    Measurement measurement(long cpuNanos) {
         if (!finished()) {
             throw new IllegalStateException("not finished: " + count.get() + " of " + expected);
         }
         long first = firstAt.get();
-        return new Measurement(count.get(), first - startedAt, doneAt - first);
+        return new Measurement(count.get(), first - startedAt, doneAt - first, cpuNanos);
     }
 }

@@ -32,6 +32,7 @@ final class RawLoop {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         Progress progress = new Progress(expected);
         long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+        long cpuAtStart = ThreadCpu.current();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
             consumer.subscribe(List.of(topic));
             while (!progress.finished()) {
@@ -54,7 +55,7 @@ final class RawLoop {
                 consumer.commitSync(records.nextOffsets());
                 progress.done(n);
             }
+            return progress.measurement(ThreadCpu.current() - cpuAtStart);
         }
-        return progress.measurement();
     }
 }

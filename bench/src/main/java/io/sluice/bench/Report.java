@@ -108,6 +108,11 @@ final class Report {
             return Stats.median(rates(c));
         }
 
+        /** The median consumer-side CPU per message, in nanoseconds; -1 when unknown. */
+        double cpuMedian(BenchCase c) {
+            return Stats.median(rounds.get(c).stream().map(Measurement::cpuNanosPerMessage).toList());
+        }
+
         /** The paired ratio against the case's baseline; 1 for a baseline, NaN when the baseline did not run. */
         double ratio(BenchCase c) {
             if (c.baseline()) {
@@ -212,19 +217,25 @@ final class Report {
 
         List<BenchCase> cases = run.cases();
         if (!cases.isEmpty()) {
-            md.append("## Summary\n\n| case | median msg/s | paired ratio | target | |\n|---|---:|---:|---:|---|\n");
+            md.append("## Summary\n\n| case | median msg/s | paired ratio | target | | consumer CPU ns/msg (median) |\n"
+                    + "|---|---:|---:|---:|---|---:|\n");
             for (BenchCase c : cases) {
                 double ratio = run.ratio(c);
                 String target = c.baseline() ? "baseline" : fmt("≥ %.2f", c.target());
                 String verdict = c.baseline() ? "" : ratio >= c.target() ? "met" : "**missed**";
-                md.append(fmt("| `%s` | %,.0f | %.2f | %s | %s |\n", c.key(), run.median(c), ratio, target, verdict));
+                md.append(fmt("| `%s` | %,.0f | %.2f | %s | %s | %,.0f |\n", c.key(), run.median(c), ratio, target,
+                        verdict, run.cpuMedian(c)));
             }
             if (run.chain != null) {
                 double ns = run.chain.nanosPerMessage();
-                md.append(fmt("| filter chain (JMH) | %.1f ns/message (± %.1f) | | ≤ 50 ns | %s |\n", ns,
+                md.append(fmt("| filter chain (JMH) | %.1f ns/message (± %.1f) | | ≤ 50 ns | %s | |\n", ns,
                         run.chain.error(), ns <= 50 ? "met" : "**missed**"));
             }
             md.append('\n');
+            md.append("Consumer CPU = CPU time of the consumer side's threads over the run (the raw loop's thread; "
+                    + "Sluice's listener and workers; not the broker, not Kafka's heartbeat thread) ÷ messages. "
+                    + "Unlike the rates it hardly moves when other processes load the machine, so it shows the "
+                    + "framework's own cost when the rates are noisy.\n\n");
 
             md.append("## Every round (msg/s; the case order of each round in brackets)\n\n| round |");
             for (BenchCase c : cases) {
@@ -244,6 +255,24 @@ final class Report {
                 md.append(fmt(" **%,.0f** |", run.median(c)));
             }
             md.append(" |\n\n");
+
+            md.append("## Every round, consumer CPU (ns per message)\n\n| round |");
+            for (BenchCase c : cases) {
+                md.append(" `").append(c.key()).append("` |");
+            }
+            md.append("\n|---:|").append("---:|".repeat(cases.size())).append('\n');
+            for (int r = 0; r < run.orders.size(); r++) {
+                md.append("| ").append(r + 1).append(" |");
+                for (BenchCase c : cases) {
+                    md.append(fmt(" %,.0f |", run.rounds.get(c).get(r).cpuNanosPerMessage()));
+                }
+                md.append('\n');
+            }
+            md.append("| **median** |");
+            for (BenchCase c : cases) {
+                md.append(fmt(" **%,.0f** |", run.cpuMedian(c)));
+            }
+            md.append("\n\n");
 
             md.append("## Per-round ratios to the baseline\n\n| round |");
             List<BenchCase> paired = cases.stream().filter(c -> !c.baseline() && run.rounds.containsKey(c.baselineCase()))

@@ -44,7 +44,9 @@ final class SluiceRun {
         Measurement measurement;
         try {
             runtime.start();
-            measurement = progress.await(benchCase.key(), timeoutSeconds);
+            progress.await(benchCase.key(), timeoutSeconds);
+            // before close(): the listener and worker threads end with the runtime
+            measurement = progress.measurement(ThreadCpu.ofThreadsNamed(runtime.name() + "-"));
         } finally {
             runtime.close();
         }
