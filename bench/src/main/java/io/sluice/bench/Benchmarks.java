@@ -122,9 +122,10 @@ public final class Benchmarks {
             for (BenchCase c : order) {
                 Measurement m = runCase(c, mainTopic, ioTopic, c.io() ? options.ioMessages() : options.messages());
                 round.put(c, m);
-                Console.progress("round %d/%d   %-14s %,10.0f msg/s, consumer CPU %,6.0f ns/msg (first message "
-                        + "after %d ms)", r + 1, options.rounds(), c.key(), m.rate(), m.cpuNanosPerMessage(),
-                        TimeUnit.NANOSECONDS.toMillis(m.startupNanos()));
+                Console.progress("round %d/%d   %-14s %,10.0f msg/s, consumer CPU %,6.0f ns/msg, %4.0f msg/batch "
+                        + "(first message after %d ms)%s", r + 1, options.rounds(), c.key(), m.rate(),
+                        m.cpuNanosPerMessage(), m.messagesPerBatch(), TimeUnit.NANOSECONDS.toMillis(m.startupNanos()),
+                        m.counters().isEmpty() ? "" : " " + m.counters());
             }
             run.round(order, round);
         }

@@ -60,17 +60,18 @@ final class Progress {
         }
     }
 
-    /** The measurement, once finished, without CPU time. */
-    Measurement measurement() {
-        return measurement(-1);
-    }
-
-    /** The measurement, once finished, with the consumer side's CPU time. */
-    Measurement measurement(long cpuNanos) {
+    /**
+     * The measurement, once finished.
+     *
+     * @param cpuNanos the consumer side's CPU time, or -1
+     * @param batches  polls or jobs that carried the messages, or -1
+     * @param counters Sluice's counters, or empty
+     */
+    Measurement measurement(long cpuNanos, long batches, java.util.Map<String, Long> counters) {
         if (!finished()) {
             throw new IllegalStateException("not finished: " + count.get() + " of " + expected);
         }
         long first = firstAt.get();
-        return new Measurement(count.get(), first - startedAt, doneAt - first, cpuNanos);
+        return new Measurement(count.get(), first - startedAt, doneAt - first, cpuNanos, batches, counters);
     }
 }

@@ -33,6 +33,7 @@ final class RawLoop {
         Progress progress = new Progress(expected);
         long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
         long cpuAtStart = ThreadCpu.current();
+        long polls = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
             consumer.subscribe(List.of(topic));
             while (!progress.finished()) {
@@ -45,6 +46,7 @@ final class RawLoop {
                     continue;
                 }
                 progress.started();
+                polls++;
                 long n = 0;
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     if (ioWaitNanos > 0) {
@@ -55,7 +57,7 @@ final class RawLoop {
                 consumer.commitSync(records.nextOffsets());
                 progress.done(n);
             }
-            return progress.measurement(ThreadCpu.current() - cpuAtStart);
+            return progress.measurement(ThreadCpu.current() - cpuAtStart, polls, java.util.Map.of());
         }
     }
 }

@@ -217,25 +217,27 @@ final class Report {
 
         List<BenchCase> cases = run.cases();
         if (!cases.isEmpty()) {
-            md.append("## Summary\n\n| case | median msg/s | paired ratio | target | | consumer CPU ns/msg (median) |\n"
-                    + "|---|---:|---:|---:|---|---:|\n");
+            md.append("## Summary\n\n| case | median msg/s | paired ratio | target | | consumer CPU ns/msg (median) | msg/batch |\n"
+                    + "|---|---:|---:|---:|---|---:|---:|\n");
             for (BenchCase c : cases) {
                 double ratio = run.ratio(c);
                 String target = c.baseline() ? "baseline" : fmt("≥ %.2f", c.target());
                 String verdict = c.baseline() ? "" : ratio >= c.target() ? "met" : "**missed**";
-                md.append(fmt("| `%s` | %,.0f | %.2f | %s | %s | %,.0f |\n", c.key(), run.median(c), ratio, target,
-                        verdict, run.cpuMedian(c)));
+                md.append(fmt("| `%s` | %,.0f | %.2f | %s | %s | %,.0f | %.0f |\n", c.key(), run.median(c), ratio,
+                        target, verdict, run.cpuMedian(c), Stats.median(run.rounds.get(c).stream()
+                                .map(Measurement::messagesPerBatch).toList())));
             }
             if (run.chain != null) {
                 double ns = run.chain.nanosPerMessage();
-                md.append(fmt("| filter chain (JMH) | %.1f ns/message (± %.1f) | | ≤ 50 ns | %s | |\n", ns,
+                md.append(fmt("| filter chain (JMH) | %.1f ns/message (± %.1f) | | ≤ 50 ns | %s | | |\n", ns,
                         run.chain.error(), ns <= 50 ? "met" : "**missed**"));
             }
             md.append('\n');
             md.append("Consumer CPU = CPU time of the consumer side's threads over the run (the raw loop's thread; "
                     + "Sluice's listener and workers; not the broker, not Kafka's heartbeat thread) ÷ messages. "
                     + "Unlike the rates it hardly moves when other processes load the machine, so it shows the "
-                    + "framework's own cost when the rates are noisy.\n\n");
+                    + "framework's own cost when the rates are noisy. msg/batch = messages per non-empty poll of the "
+                    + "raw loop, per job (one partition's share of a poll) of Sluice.\n\n");
 
             md.append("## Every round (msg/s; the case order of each round in brackets)\n\n| round |");
             for (BenchCase c : cases) {

@@ -12,6 +12,7 @@ import io.sluice.filters.PartitionOffsets;
 import io.sluice.runtime.RuntimeSettings;
 import io.sluice.runtime.SluiceRuntime;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
 
@@ -46,7 +47,9 @@ final class SluiceRun {
             runtime.start();
             progress.await(benchCase.key(), timeoutSeconds);
             // before close(): the listener and worker threads end with the runtime
-            measurement = progress.measurement(ThreadCpu.ofThreadsNamed(runtime.name() + "-"));
+            long cpu = ThreadCpu.ofThreadsNamed(runtime.name() + "-");
+            Map<String, Long> counters = runtime.counters();
+            measurement = progress.measurement(cpu, counters.getOrDefault("jobsDispatched", -1L), counters);
         } finally {
             runtime.close();
         }
