@@ -32,11 +32,13 @@ import java.util.Set;
  * @param out          where the report is written; none when {@code null}
  */
 record BenchOptions(long messages, long ioMessages, int valueBytes, int partitions, int warmups,
-                    long warmupMessages, long warmupIoMessages, int rounds, long ioWaitNanos, int ioWorkers, List<BenchCase> cases, boolean jmh, boolean memory,
+                    long warmupMessages, long warmupIoMessages, int rounds, long ioWaitNanos, int ioWorkers,
+                    List<BenchCase> cases, boolean jmh, boolean memory,
                     long memoryMessages, Path out) {
 
     private static final Set<String> NAMES = Set.of("messages", "io-messages", "value-bytes", "partitions",
-            "warmups", "warmup-messages", "warmup-io-messages", "rounds", "io-wait-nanos", "io-workers", "cases", "jmh", "memory", "memory-messages", "out");
+            "warmups", "warmup-messages", "warmup-io-messages", "rounds", "io-wait-nanos", "io-workers", "cases", "jmh",
+            "memory", "memory-messages", "out");
 
     /**
      * Parses {@code args}.
@@ -66,7 +68,8 @@ record BenchOptions(long messages, long ioMessages, int valueBytes, int partitio
                 name = stripped;
                 value = words.get(++i);
             } else {
-                throw new IllegalArgumentException("cannot read argument '" + word + "': use --name value or name=value");
+                throw new IllegalArgumentException("cannot read argument '" + word
+                        + "': use --name value or name=value");
             }
             if (!NAMES.contains(name)) {
                 throw new IllegalArgumentException("unknown option '" + name + "'; known: " + NAMES);

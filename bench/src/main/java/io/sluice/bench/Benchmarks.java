@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 public final class Benchmarks {
 
     private static final long CASE_TIMEOUT_SECONDS = 900;
+    /** Between cases: lets the broker finish what the last case left it (offset commits, the log cleaner). */
+    static final long SETTLE_MILLIS = 1_000;
     private static final int DEFAULT_WORKERS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
     private final BenchOptions options;
@@ -134,6 +136,7 @@ public final class Benchmarks {
     /** One run of {@code c} until {@code expected} messages (from the start of its topic) are done. */
     private Measurement runCase(BenchCase c, String mainTopic, String ioTopic, long expected)
             throws InterruptedException {
+        settle();
         String topic = c.io() ? ioTopic : mainTopic;
         boolean exact = expected == (c.io() ? options.ioMessages() : options.messages());
         var props = workload.consumerProperties(workload.freshGroup(c));
@@ -149,6 +152,15 @@ public final class Benchmarks {
             case SLUICE_TX_PG -> SluiceRun.run(c, props, topic, expected, exact, offsets(postgres), DEFAULT_WORKERS, 0,
                     CASE_TIMEOUT_SECONDS);
         };
+    }
+
+    /**
+     * Starts every case from the same quiet state: the previous case's garbage collected (here, not during the
+     * next case) and a moment for the broker's background work, so that a case is not charged for its predecessor.
+     */
+    private static void settle() throws InterruptedException {
+        System.gc();
+        Thread.sleep(SETTLE_MILLIS);
     }
 
     private static PartitionOffsets offsets(OffsetDatabase database) {

@@ -10,7 +10,9 @@ import io.sluice.filters.MessagePredicate;
 import io.sluice.filters.Throttle;
 import io.sluice.runtime.internal.ChainOutcome;
 import io.sluice.runtime.internal.FilterChain;
+import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -53,13 +55,13 @@ public class FilterChainBenchmark {
         List<Filter<? super byte[], ? super byte[]>> filters = List.of(
                 MessagePredicate.<byte[], byte[]>keepIf(m -> m.offset() >= 0).create(TP),
                 Expiry.<byte[], byte[]>after(SluiceRun.NEVER_EXPIRES).create(TP),
-                Throttle.<byte[], byte[]>of(SluiceRun.NEVER_THROTTLES, java.time.Duration.ofSeconds(1)).create(TP));
+                Throttle.<byte[], byte[]>of(SluiceRun.NEVER_THROTTLES, Duration.ofSeconds(1)).create(TP));
         chain = new FilterChain<>(filters);
         long now = System.currentTimeMillis();
         byte[] value = new byte[100];
         List<Message<byte[], byte[]>> messages = new ArrayList<>(BATCH);
         for (int i = 0; i < BATCH; i++) {
-            byte[] key = java.nio.ByteBuffer.allocate(Long.BYTES).putLong(i).array();
+            byte[] key = ByteBuffer.allocate(Long.BYTES).putLong(i).array();
             messages.add(Message.of(TP.topic(), TP.partition(), 1_000_000L + i, now, key, value));
         }
         batch = Batch.of(messages);

@@ -4,6 +4,7 @@ import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,8 @@ public final class MemoryRun {
         sampler.start();
 
         Workload workload = new Workload(bootstrap, 1, 1);
-        Measurement m = SluiceRun.run(BenchCase.SLUICE, workload.consumerProperties(workload.freshGroup(BenchCase.SLUICE)),
+        Measurement m = SluiceRun.run(BenchCase.SLUICE,
+                workload.consumerProperties(workload.freshGroup(BenchCase.SLUICE)),
                 topic, messages, true, null, Math.max(2, Runtime.getRuntime().availableProcessors()), 0, 900);
         sampler.interrupt();
         sampler.join();
@@ -90,6 +92,6 @@ public final class MemoryRun {
 
     private static boolean isHeapPool(String name) {
         return ManagementFactory.getMemoryPoolMXBeans().stream()
-                .anyMatch(p -> p.getName().equals(name) && p.getType() == java.lang.management.MemoryType.HEAP);
+                .anyMatch(p -> p.getName().equals(name) && p.getType() == MemoryType.HEAP);
     }
 }

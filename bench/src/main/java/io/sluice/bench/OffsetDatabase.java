@@ -7,9 +7,11 @@ import io.sluice.testing.PostgresServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.h2.engine.Constants;
 import org.h2.jdbcx.JdbcDataSource;
 import org.jooq.SQLDialect;
 
@@ -35,7 +37,7 @@ final class OffsetDatabase implements AutoCloseable {
         config.setDataSource(source);
         config.setMaximumPoolSize(poolSize);
         config.setMinimumIdle(poolSize);
-        config.setPoolName("bench-" + dialect.getName().toLowerCase(java.util.Locale.ROOT));
+        config.setPoolName("bench-" + dialect.getName().toLowerCase(Locale.ROOT));
         this.pool = new HikariDataSource(config);
     }
 
@@ -45,7 +47,7 @@ final class OffsetDatabase implements AutoCloseable {
         JdbcDataSource h2 = new JdbcDataSource();
         h2.setURL("jdbc:h2:file:" + directory.toAbsolutePath().resolve("offsets") + ";DB_CLOSE_DELAY=-1");
         h2.setUser("sa");
-        return new OffsetDatabase("H2 " + org.h2.engine.Constants.VERSION + ", file mode", SQLDialect.H2, h2,
+        return new OffsetDatabase("H2 " + Constants.VERSION + ", file mode", SQLDialect.H2, h2,
                 poolSize, null);
     }
 

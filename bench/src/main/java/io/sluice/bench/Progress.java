@@ -1,5 +1,6 @@
 package io.sluice.bench;
 
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,7 +68,7 @@ final class Progress {
      * @param batches  polls or jobs that carried the messages, or -1
      * @param counters Sluice's counters, or empty
      */
-    Measurement measurement(long cpuNanos, long batches, java.util.Map<String, Long> counters) {
+    Measurement measurement(long cpuNanos, long batches, Map<String, Long> counters) {
         if (!finished()) {
             throw new IllegalStateException("not finished: " + count.get() + " of " + expected);
         }

@@ -2,6 +2,7 @@ package io.sluice.bench;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -57,7 +58,7 @@ final class RawLoop {
                 consumer.commitSync(records.nextOffsets());
                 progress.done(n);
             }
-            return progress.measurement(ThreadCpu.current() - cpuAtStart, polls, java.util.Map.of());
+            return progress.measurement(ThreadCpu.current() - cpuAtStart, polls, Map.of());
         }
     }
 }

@@ -199,8 +199,9 @@ final class Report {
                 Math.max(2, Runtime.getRuntime().availableProcessors()), o.ioWorkers()));
         row(md, "databases", "H2: " + run.h2 + "; PostgreSQL: " + run.postgres + "; HikariCP pools");
         row(md, "rounds", fmt("%d untimed warm-up rounds (each case over the first %,d messages, I/O cases %,d), "
-                + "then %d timed rounds over all M; the case order rotated by one each round",
-                o.warmups(), o.warmupMessages(), o.warmupIoMessages(), run.orders.size()));
+                + "then %d timed rounds over all M; the case order rotated by one each round; before each case a "
+                + "full GC and a %d ms pause, so that no case pays for its predecessor's garbage or broker work",
+                o.warmups(), o.warmupMessages(), o.warmupIoMessages(), run.orders.size(), Benchmarks.SETTLE_MILLIS));
         row(md, "duration", fmt("%d min %d s", run.took.toMinutes(), run.took.toSecondsPart()));
         md.append('\n');
         md.append("Rate = messages ÷ time from the first message seen to the last one done (group join and the first "
@@ -217,7 +218,8 @@ final class Report {
 
         List<BenchCase> cases = run.cases();
         if (!cases.isEmpty()) {
-            md.append("## Summary\n\n| case | median msg/s | paired ratio | target | | consumer CPU ns/msg (median) | msg/batch |\n"
+            md.append("## Summary\n\n| case | median msg/s | paired ratio | target | "
+                    + "| consumer CPU ns/msg (median) | msg/batch |\n"
                     + "|---|---:|---:|---:|---|---:|---:|\n");
             for (BenchCase c : cases) {
                 double ratio = run.ratio(c);
@@ -277,7 +279,8 @@ final class Report {
             md.append("\n\n");
 
             md.append("## Per-round ratios to the baseline\n\n| round |");
-            List<BenchCase> paired = cases.stream().filter(c -> !c.baseline() && run.rounds.containsKey(c.baselineCase()))
+            List<BenchCase> paired = cases.stream()
+                    .filter(c -> !c.baseline() && run.rounds.containsKey(c.baselineCase()))
                     .toList();
             for (BenchCase c : paired) {
                 md.append(" `").append(c.key()).append("` |");
@@ -307,9 +310,10 @@ final class Report {
 
         if (run.chain != null) {
             md.append("## Filter chain (JMH)\n\n");
-            md.append(fmt("`FilterChainBenchmark.threeStatelessFilters`: `FilterChain.apply` with a keep-all predicate, "
-                    + "an expiry that expires nothing and a throttle that never bites, over a %d-message batch: "
-                    + "**%.1f ns per message** (± %.1f, 99.9 %%; 1 fork, 5 × 1 s warm-up, 8 × 1 s measured; %s).\n\n",
+            md.append(fmt("`FilterChainBenchmark.threeStatelessFilters`: `FilterChain.apply` with a keep-all "
+                    + "predicate, an expiry that expires nothing and a throttle that never bites, over a %d-message batch: "
+                    + "**%.1f ns per message** (± %.1f, 99.9 %%; 1 fork, 5 × 1 s warm-up, 8 × 1 s measured; "
+                    + "%s).\n\n",
                     FilterChainBenchmark.BATCH, run.chain.nanosPerMessage(), run.chain.error(), run.chain.jvm()));
         }
         if (run.memory != null) {
