@@ -7,9 +7,11 @@ import io.sluice.testing.PostgresServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.h2.engine.Constants;
 import org.h2.jdbcx.JdbcDataSource;
@@ -26,11 +28,13 @@ final class OffsetDatabase implements AutoCloseable {
     private final SQLDialect dialect;
     private final HikariDataSource pool;
     private final PostgresServer server;
+    private final Path directory;
     private final AtomicInteger tables = new AtomicInteger();
 
     private OffsetDatabase(String description, SQLDialect dialect, DataSource source, int poolSize,
-                           PostgresServer server) {
+                           PostgresServer server, Path directory) {
         this.description = description;
+        this.directory = directory;
         this.dialect = dialect;
         this.server = server;
         HikariConfig config = new HikariConfig();
@@ -41,14 +45,14 @@ final class OffsetDatabase implements AutoCloseable {
         this.pool = new HikariDataSource(config);
     }
 
-    /** H2 in file mode under {@code directory}. */
+    /** H2 in file mode under {@code directory}, which {@link #close()} deletes. */
     static OffsetDatabase h2(Path directory, int poolSize) throws IOException {
         Files.createDirectories(directory);
         JdbcDataSource h2 = new JdbcDataSource();
         h2.setURL("jdbc:h2:file:" + directory.toAbsolutePath().resolve("offsets") + ";DB_CLOSE_DELAY=-1");
         h2.setUser("sa");
         return new OffsetDatabase("H2 " + Constants.VERSION + ", file mode", SQLDialect.H2, h2,
-                poolSize, null);
+                poolSize, null, directory);
     }
 
     /** A throwaway PostgreSQL server from the installed binaries; empty when there are none. */
@@ -59,7 +63,7 @@ final class OffsetDatabase implements AutoCloseable {
         PostgresServer server = PostgresServer.start();
         try {
             return Optional.of(new OffsetDatabase("PostgreSQL (fsync=off, synchronous_commit=off) on 127.0.0.1",
-                    SQLDialect.POSTGRES, server.dataSource(), poolSize, server));
+                    SQLDialect.POSTGRES, server.dataSource(), poolSize, server, null));
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -84,6 +88,19 @@ final class OffsetDatabase implements AutoCloseable {
         pool.close();
         if (server != null) {
             server.close();
+        }
+        if (directory != null) {
+            deleteRecursively(directory);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            Console.progress("could not delete %s: %s", dir, e);
         }
     }
 }
