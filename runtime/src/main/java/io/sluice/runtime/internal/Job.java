@@ -103,7 +103,10 @@ final class Job<K, V> implements Runnable {
         }
         int handed = batch.size();
         if (!batch.isEmpty()) {
-            Batch<K, V> forConsumer = Batch.of(tp, fetchOffset, outcome.settledEnd(), batch.messages());
+            // the consumer's batch ends at the settled end; when nothing was cut that is the batch itself
+            Batch<K, V> forConsumer = outcome.settledEnd() == batch.nextOffset()
+                    ? batch
+                    : Batch.of(tp, fetchOffset, outcome.settledEnd(), batch.messages());
             long started = System.nanoTime();
             try {
                 consumer.consume(forConsumer, context);
@@ -214,8 +217,9 @@ final class Job<K, V> implements Runnable {
     private Message<K, V> deserialize(ConsumerRecord<byte[], byte[]> r) {
         K key = topic.keyDeserializer().deserialize(r.topic(), r.headers(), r.key());
         V value = topic.valueDeserializer().deserialize(r.topic(), r.headers(), r.value());
-        List<Header> headers = new ArrayList<>();
-        for (org.apache.kafka.common.header.Header h : r.headers()) {
+        org.apache.kafka.common.header.Header[] raw = r.headers().toArray();
+        List<Header> headers = raw.length == 0 ? List.of() : new ArrayList<>(raw.length);
+        for (org.apache.kafka.common.header.Header h : raw) {
             headers.add(new Header(h.key(), h.value()));
         }
         return new Message<>(r.topic(), r.partition(), r.offset(), r.timestamp(), key, value, headers);

@@ -1,0 +1,78 @@
+package io.sluice.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The end-to-end cases, each with the baseline its paired ratio is taken against. */
+enum BenchCase {
+    /** A bare {@code KafkaConsumer} poll loop on one thread, committing each poll synchronously. */
+    RAW(false, 0.0),
+    /** Sluice, one consumer instance, no filters, a consumer that counts. */
+    SLUICE(false, 0.95),
+    /** The same with three stateless filters that remove nothing. */
+    SLUICE_FILTERS(false, 0.90),
+    /** The offset manager with transactional consumption on H2 in file mode, no other database work. */
+    SLUICE_TX_H2(false, 0.50),
+    /** The same on PostgreSQL; skipped when its binaries are missing. */
+    SLUICE_TX_PG(false, 0.30),
+    /** The raw loop doing simulated blocking I/O per message, serially. */
+    RAW_IO(true, 0.0),
+    /** Sluice doing the same I/O with one worker per partition. */
+    SLUICE_IO(true, 4.0);
+
+    private final boolean io;
+    private final double target;
+
+    BenchCase(boolean io, double target) {
+        this.io = io;
+        this.target = target;
+    }
+
+    /** The name used on the command line and in the output, e.g. {@code sluice_tx_h2}. */
+    String key() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether the case consumes the (smaller) I/O topic. */
+    boolean io() {
+        return io;
+    }
+
+    /** Whether this case is a baseline (its ratio is 1 by definition). */
+    boolean baseline() {
+        return this == RAW || this == RAW_IO;
+    }
+
+    /** The baseline of this case's paired ratio. */
+    BenchCase baselineCase() {
+        return io ? RAW_IO : RAW;
+    }
+
+    /** The target for the paired ratio; 0 for a baseline. */
+    double target() {
+        return target;
+    }
+
+    /** Parses a comma-separated list of keys. */
+    static List<BenchCase> parseList(String keys) {
+        List<BenchCase> cases = new ArrayList<>();
+        for (String key : keys.split(",")) {
+            String k = key.trim();
+            if (k.isEmpty()) {
+                continue;
+            }
+            try {
+                cases.add(valueOf(k.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown case '" + k + "'; known: " + List.of(values()), e);
+            }
+        }
+        return List.copyOf(cases);
+    }
+
+    @Override
+    public String toString() {
+        return key();
+    }
+}
