@@ -16,7 +16,9 @@ import java.util.Objects;
  *                          {@code max.poll.interval.ms / 2 - commitTimeout} when the runtime starts
  * @param commitTimeout     the timeout of synchronous commits and other blocking consumer calls
  * @param shutdownTimeout   how long {@code close()} waits for in-flight jobs before committing and closing
- * @param clock             the clock for pauses, backoff and time-based filters
+ * @param clock             the clock for pauses, backoff, the revocation grace, the commit interval and time-based
+ *                          filters; it must move with real time (a fixed clock would make pauses and the grace
+ *                          never end) — to drive time by hand, test with {@code TestDriver}
  */
 public record RuntimeSettings(int consumerInstances, int workerThreads, Duration pollTimeout,
                               Duration commitInterval, Duration revocationGrace, Duration commitTimeout,

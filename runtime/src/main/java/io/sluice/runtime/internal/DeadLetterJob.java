@@ -25,8 +25,9 @@ final class DeadLetterJob implements Runnable {
     private final DeadLetterPublisher publisher;
     private final Optional<OffsetAuthority> authority;
     private final java.util.function.Consumer<Report> sink;
+    private final java.util.concurrent.atomic.AtomicBoolean revoked;
 
-    DeadLetterJob(TopicPartition topicPartition, long generation, String topic, ConsumerRecord<byte[], byte[]> record,
+    DeadLetterJob(java.util.concurrent.atomic.AtomicBoolean revoked, TopicPartition topicPartition, long generation, String topic, ConsumerRecord<byte[], byte[]> record,
                   Throwable error, int attempts, DeadLetterPublisher publisher, Optional<OffsetAuthority> authority,
                   java.util.function.Consumer<Report> sink) {
         this.topicPartition = topicPartition;
@@ -38,14 +39,25 @@ final class DeadLetterJob implements Runnable {
         this.publisher = publisher;
         this.authority = authority;
         this.sink = sink;
+        this.revoked = revoked;
     }
 
     @Override
     public void run() {
         long next = record.offset() + 1;
         try {
+            if (revoked.get()) {
+                // the partition moved on: its new owner decides this message again
+                throw new IllegalStateException(topicPartition + " was revoked before its dead letter was sent");
+            }
             publisher.publish(DeadLetters.of(topic, record, error, attempts));
             if (authority.isPresent()) {
+                if (revoked.get()) {
+                    // sent, but the store is the new owner's now: mark nothing, it decides the message again
+                    sink.accept(new Report(topicPartition, generation, OptionalLong.empty(),
+                            new Report.DeadLettered(record.offset(), topic, attempts)));
+                    return;
+                }
                 authority.get().advance(topicPartition, next);
             }
         } catch (Throwable e) {

@@ -136,8 +136,9 @@ final class Job<K, V> implements Runnable {
         long ownMark = topic.settings().marking() == MarkingMode.AUTOMATIC
                 ? settledEnd
                 : Math.min(outcome.filterMark().orElse(-1), settledEnd);
-        if (ownMark > context.markedOffset()) {
-            Optional<OffsetAuthority> authority = topic.offsetAuthority();
+        Optional<OffsetAuthority> authority = topic.offsetAuthority();
+        // a revoked partition's job must not move the offset store: the new owner may be deciding those messages
+        if (ownMark > context.markedOffset() && !(authority.isPresent() && context.revoked())) {
             if (authority.isPresent()) {
                 try {
                     authority.get().advance(tp, ownMark);

@@ -400,7 +400,7 @@ final class PartitionCoordinator<K, V> {
         resumeFrom = -1;
         pendingRetry = null;
         pendingDeadLetter = new PendingDeadLetter(record, error, failedAttempts);
-        return new DeadLetterJob(topicPartition, generation, deadLetterTopic, record, error, failedAttempts,
+        return new DeadLetterJob(revoked, topicPartition, generation, deadLetterTopic, record, error, failedAttempts,
                 publisher, topic.offsetAuthority(), sink);
     }
 
