@@ -206,6 +206,35 @@ class RuntimeDriverTest {
     }
 
     @Test
+    void aRevokedPartitionsJobDoesNotMoveTheOffsetAuthority(TestDriver driver) {
+        List<Long> advanced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.sluice.dsl.OffsetAuthority authority = (tp, next) -> advanced.add(next);
+        FilterFactory<Object, Object> dropAllAndMark = new FilterFactory<>() {
+            @Override
+            public Filter<Object, Object> create(TopicPartition tp) {
+                return (batch, ctx) -> {
+                    long end = batch.nextOffset();
+                    batch.clear();
+                    return Verdict.skip().marking(end);
+                };
+            }
+
+            @Override
+            public java.util.Optional<io.sluice.dsl.OffsetAuthority> offsetAuthority() {
+                return java.util.Optional.of(authority);
+            }
+        };
+        driver.start(strings((b, c) -> { }, List.of(dropAllAndMark)));
+        send(driver, 0, 2);
+        driver.assign(T, 0).runUntilIdle();
+        assertEquals(List.of(2L), advanced, "an owner's dropped messages advance the store first");
+        send(driver, 0, 2);
+        driver.step();              // the job is in flight
+        driver.revoke(T, 0).step(); // it runs after revoked() turned true
+        assertEquals(List.of(2L), advanced, "a revoked job leaves the store to the new owner");
+    }
+
+    @Test
     void haltCommitsNothingAndLeavesTheGroup(TestDriver driver) {
         Recorder recorder = new Recorder();
         driver.start(strings(recorder, List.of()));
