@@ -151,6 +151,36 @@ class OffsetManagerDriverTest {
     }
 
     @Test
+    void aResetAfterRetentionPassedAPausedPartitionIsNoSilentJump(TestDriver driver) {
+        Topology topology = Sluice.topology().topic(T)
+                .deserializers(new StringDeserializer(), new StringDeserializer())
+                .consumer(() -> (batch, ctx) -> offsets.consume(ctx, batch, (tx, messages) -> {
+                    for (var m : messages) {
+                        if (m.value().equals("boom")) {
+                            throw new IllegalStateException("downstream unavailable");
+                        }
+                        applied.add(m.offset());
+                    }
+                }))
+                .filter(OffsetManager.using(offsets))
+                .build();
+        driver.start(topology);
+        produce(driver, 5);
+        driver.assign(T, 0).runUntilIdle();
+        assertEquals(OptionalLong.of(5), offsets.nextOffset(TP));
+        driver.send(T, 0, "k", "boom");             // offset 5 fails: the partition backs off
+        driver.runUntilIdle();
+        produce(driver, 4);                          // 6..9
+        driver.log().truncateBefore(TP, 8);          // meanwhile retention passes the paused position
+        driver.advanceAndRun(Duration.ofSeconds(1)); // the retry from 5: Kafka resets to the log start, 8
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), applied, "8 and 9 are not applied as if 5..7 had been");
+        assertEquals(OptionalLong.of(5), offsets.nextOffset(TP));
+        assertEquals(1, driver.counters().get("resets"));
+        assertTrue(driver.events(SluiceEvent.Failed.class).stream()
+                .anyMatch(f -> f.error() instanceof StoredOffsetOutOfRangeException));
+    }
+
+    @Test
     void itActsOnlyOnTheFirstBatchOfEachAssignment(TestDriver driver) {
         driver.maxPollRecords(3).start(topology());
         produce(driver, 9);

@@ -455,6 +455,10 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 counters.refetches.incrementAndGet();
                 continue;
             }
+            if (first > c.fetchPosition() && c.fetchPosition() >= 0 && c.topic().offsetAuthority().isPresent()
+                    && fellBelowLogStart(c)) {
+                c = reassemble(c);
+            }
             OffsetAndMetadata next = nextOffsets.get(tp);
             long nextOffset = next != null ? next.offset() : list.get(list.size() - 1).offset() + 1;
             if (c.narrowUntil() >= 0) {
@@ -505,6 +509,41 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         inFlight.merge(tp, 1, Integer::sum);
         counters.jobsDispatched.incrementAndGet();
         executor.execute(job);
+    }
+
+    /**
+     * Whether a gap before the fetched records is Kafka's {@code auto.offset.reset} after retention passed the
+     * position (rather than compaction): the log now starts above where the partition was.
+     */
+    private boolean fellBelowLogStart(PartitionCoordinator<?, ?> c) {
+        TopicPartition tp = c.topicPartition();
+        Long start = offsets(() -> consumer.beginningOffsets(List.of(tp), settings.commitTimeout())).get(tp);
+        return start != null && c.fetchPosition() < start;
+    }
+
+    /**
+     * An offset-managed partition whose position Kafka reset under it: its offset store must decide again, so it
+     * gets a fresh coordinator (new generation, new filters) that sees the log range as it is now. The batch is
+     * then claimed from the log start, and the offset manager compares its row with that — a row below the log
+     * start is out of range and its policy applies (FAIL by default), never a silent jump.
+     */
+    private PartitionCoordinator<?, ?> reassemble(PartitionCoordinator<?, ?> old) {
+        TopicPartition tp = old.topicPartition();
+        List<TopicPartition> one = List.of(tp);
+        OptionalLong start = optional(offsets(() -> consumer.beginningOffsets(one, settings.commitTimeout())).get(tp));
+        OptionalLong end = optional(offsets(() -> consumer.endOffsets(one, settings.commitTimeout())).get(tp));
+        LOG.error("[{}] the position {} of offset-managed {} fell below the log start {} and Kafka reset it; the offset"
+                + " store decides again", name, old.fetchPosition(), tp, start.isPresent() ? start.getAsLong() : "?");
+        old.revoke();
+        long generation = generations.merge(tp, 1L, Long::sum);
+        PartitionCoordinator<?, ?> fresh = PartitionCoordinator.create(tp, generation, old.topic(),
+                start.orElse(old.fetchPosition()), start, end);
+        fresh.mark(old.marked());
+        fresh.committed(old.committed());
+        coordinators.put(tp, fresh);
+        counters.resets.incrementAndGet();
+        events.emit(new SluiceEvent.Assigned(name, tp, generation, fresh.fetchPosition()));
+        return fresh;
     }
 
     private void offerReport(Report report) {
@@ -814,6 +853,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         final AtomicLong staleReports = new AtomicLong();
         final AtomicLong deadLettered = new AtomicLong();
         final AtomicLong pollFailures = new AtomicLong();
+        final AtomicLong resets = new AtomicLong();
         final AtomicLong retries = new AtomicLong();
 
         /** Every counter by name. */
@@ -833,6 +873,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             m.put("staleReports", staleReports.get());
             m.put("deadLettered", deadLettered.get());
             m.put("pollFailures", pollFailures.get());
+            m.put("resets", resets.get());
             m.put("retries", retries.get());
             return m;
         }
