@@ -239,7 +239,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
 
     private void apply(Report report) {
         TopicPartition tp = report.topicPartition();
-        inFlight.computeIfPresent(tp, (k, n) -> n <= 1 ? null : n - 1);
+        free(tp);
         PartitionCoordinator<?, ?> c = coordinators.get(tp);
         if (c == null || c.generation() != report.generation() || c.state() != PartitionCoordinator.State.IN_FLIGHT) {
             LOG.debug("[{}] report of {} generation {} is stale; it only frees the partition", name, tp,
@@ -318,9 +318,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                         events.emit(new SluiceEvent.Failed(name, tp, c.generation(), failed.kind().name(),
                                 messageAttempts, failed.failedOffset(), failed.error(), Duration.ZERO));
                         c.narrowUntil(offset + 1);
-                        executor.execute(c.deadLetter(failed.failedRecord().get(), failed.error(), messageAttempts,
-                                dlq.get().topic(), deadLetters, this::offerReport));
-                        inFlight.merge(tp, 1, Integer::sum);
+                        launchDeadLetter(c, failed.failedRecord().get(), failed.error(), messageAttempts,
+                                dlq.get().topic());
                         return;
                     }
                     attempt = messageAttempts;
@@ -333,13 +332,11 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             }
         }
         Duration delay = backoff.delay(attempt);
-        if (failed.kind() == Report.FailureKind.DEAD_LETTER) {
-            // the publication is retried, not the consumer
-            c.pauseUntil(now.plus(delay), failed.retryFrom());
-        } else {
+        if (failed.kind() != Report.FailureKind.DEAD_LETTER) {
+            // a failed publication keeps its pending dead letter: the publication is retried, not the consumer
             c.pendingDeadLetter(null);
-            c.pauseUntil(now.plus(delay), failed.retryFrom());
         }
+        c.pauseUntil(now.plus(delay), failed.retryFrom());
         c.awaitRetry(failed.kind().name(), attempt);
         LOG.warn("[{}] {} failed ({} failure, attempt {}{}), retrying from offset {} in {}: {}", name, tp,
                 failed.kind(), attempt, failed.failedOffset().isPresent()
@@ -357,15 +354,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 PartitionCoordinator.PendingDeadLetter pending = c.pendingDeadLetter();
                 Optional<DeadLetterQueue> dlq = c.topic().settings().deadLetterQueue();
                 if (pending != null && dlq.isPresent() && !closing) {
-                    PartitionCoordinator.PendingRetry retry = c.pendingRetry();
-                    if (retry != null) {
-                        counters.retries.incrementAndGet();
-                        events.emit(new SluiceEvent.Retried(name, c.topicPartition(), c.generation(), retry.kind(),
-                                retry.attempt(), pending.record().offset()));
-                    }
-                    executor.execute(c.deadLetter(pending.record(), pending.error(), pending.attempts(),
-                            dlq.get().topic(), deadLetters, this::offerReport));
-                    inFlight.merge(c.topicPartition(), 1, Integer::sum);
+                    retried(c, c.pendingRetry(), pending.record().offset());
+                    launchDeadLetter(c, pending.record(), pending.error(), pending.attempts(), dlq.get().topic());
                     continue;
                 }
                 PartitionCoordinator.PendingRetry retry = c.pendingRetry();
@@ -373,13 +363,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 if (c.refreshLogRange()) {
                     refreshLogRange(c);
                 }
-                if (retry != null) {
-                    counters.retries.incrementAndGet();
-                    LOG.debug("[{}] {} retries its {} failure (attempt {} failed) from offset {}", name,
-                            c.topicPartition(), retry.kind(), retry.attempt(), cursor);
-                    events.emit(new SluiceEvent.Retried(name, c.topicPartition(), c.generation(), retry.kind(),
-                            retry.attempt(), cursor));
-                }
+                retried(c, retry, cursor);
                 seek(c, cursor);
                 events.emit(new SluiceEvent.Resumed(name, c.topicPartition(), cursor));
                 if (!closing) {
@@ -389,11 +373,21 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
     }
 
+    /** Counts and reports that a failure's backoff ended and the work goes again from {@code cursor}. */
+    private void retried(PartitionCoordinator<?, ?> c, PartitionCoordinator.PendingRetry retry, long cursor) {
+        if (retry == null) {
+            return;
+        }
+        counters.retries.incrementAndGet();
+        LOG.debug("[{}] {} retries its {} failure (attempt {} failed) from offset {}", name, c.topicPartition(),
+                retry.kind(), retry.attempt(), cursor);
+        events.emit(new SluiceEvent.Retried(name, c.topicPartition(), c.generation(), retry.kind(), retry.attempt(),
+                cursor));
+    }
+
     private void refreshLogRange(PartitionCoordinator<?, ?> c) {
-        List<TopicPartition> tp = List.of(c.topicPartition());
-        Map<TopicPartition, Long> starts = offsets(() -> consumer.beginningOffsets(tp, settings.commitTimeout()));
-        Map<TopicPartition, Long> ends = offsets(() -> consumer.endOffsets(tp, settings.commitTimeout()));
-        c.logRange(optional(starts.get(c.topicPartition())), optional(ends.get(c.topicPartition())));
+        TopicPartition tp = c.topicPartition();
+        c.logRange(logStart(tp), logEnd(tp));
     }
 
     /** The consumer knows each fetched partition's high watermark: the lag it reports is counted from its position. */
@@ -455,9 +449,12 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 counters.refetches.incrementAndGet();
                 continue;
             }
-            if (first > c.fetchPosition() && c.fetchPosition() >= 0 && c.topic().offsetAuthority().isPresent()
-                    && fellBelowLogStart(c)) {
-                c = reassemble(c);
+            if (first > c.fetchPosition() && c.fetchPosition() >= 0 && c.topic().offsetAuthority().isPresent()) {
+                // a gap is compaction, or Kafka's auto.offset.reset after retention passed the position
+                OptionalLong start = logStart(tp);
+                if (start.isPresent() && c.fetchPosition() < start.getAsLong()) {
+                    c = reassemble(c, start);
+                }
             }
             OffsetAndMetadata next = nextOffsets.get(tp);
             long nextOffset = next != null ? next.offset() : list.get(list.size() - 1).offset() + 1;
@@ -474,12 +471,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 }
             }
             long fetchOffset = c.fetchPosition() >= 0 && c.fetchPosition() <= first ? c.fetchPosition() : first;
-            Runnable job = c.dispatch(list, fetchOffset, nextOffset, clock, this::offerReport, name, events);
-            c.fetchPosition(nextOffset);
             consumer.pause(List.of(tp));
-            inFlight.merge(tp, 1, Integer::sum);
-            counters.jobsDispatched.incrementAndGet();
-            executor.execute(job);
+            launch(c, list, fetchOffset, nextOffset);
         }
         // a fetch may step over markers without returning records
         for (Map.Entry<TopicPartition, OffsetAndMetadata> e : nextOffsets.entrySet()) {
@@ -496,29 +489,30 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
      * fetch's end); once past the narrowing range, the rest of the buffer goes out as one batch.
      */
     private void dispatchBuffered(PartitionCoordinator<?, ?> c) {
-        TopicPartition tp = c.topicPartition();
         long fetchOffset = c.fetchPosition();
         boolean narrowing = c.narrowUntil() >= 0 && c.nextBufferedOffset() < c.narrowUntil();
         List<ConsumerRecord<byte[], byte[]>> list = c.takeBuffered(narrowing ? 1 : Integer.MAX_VALUE);
         if (!narrowing) {
             c.stopNarrowing();
         }
-        long nextOffset = c.nextBufferedOffset();
-        Runnable job = c.dispatch(list, fetchOffset, nextOffset, clock, this::offerReport, name, events);
+        launch(c, list, fetchOffset, c.nextBufferedOffset());
+    }
+
+    /** Runs one batch of {@code c} on the executor; the partition is already paused in the consumer. */
+    private void launch(PartitionCoordinator<?, ?> c, List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset,
+                        long nextOffset) {
+        Runnable job = c.dispatch(records, fetchOffset, nextOffset, clock, this::offerReport, name, events);
         c.fetchPosition(nextOffset);
-        inFlight.merge(tp, 1, Integer::sum);
+        inFlight.merge(c.topicPartition(), 1, Integer::sum);
         counters.jobsDispatched.incrementAndGet();
         executor.execute(job);
     }
 
-    /**
-     * Whether a gap before the fetched records is Kafka's {@code auto.offset.reset} after retention passed the
-     * position (rather than compaction): the log now starts above where the partition was.
-     */
-    private boolean fellBelowLogStart(PartitionCoordinator<?, ?> c) {
-        TopicPartition tp = c.topicPartition();
-        Long start = offsets(() -> consumer.beginningOffsets(List.of(tp), settings.commitTimeout())).get(tp);
-        return start != null && c.fetchPosition() < start;
+    /** Publishes a failed message to the dead-letter topic on the executor; the partition stays paused. */
+    private void launchDeadLetter(PartitionCoordinator<?, ?> c, ConsumerRecord<byte[], byte[]> record,
+                                  Throwable error, int attempts, String topic) {
+        executor.execute(c.deadLetter(record, error, attempts, topic, deadLetters, this::offerReport));
+        inFlight.merge(c.topicPartition(), 1, Integer::sum);
     }
 
     /**
@@ -527,11 +521,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
      * then claimed from the log start, and the offset manager compares its row with that — a row below the log
      * start is out of range and its policy applies (FAIL by default), never a silent jump.
      */
-    private PartitionCoordinator<?, ?> reassemble(PartitionCoordinator<?, ?> old) {
+    private PartitionCoordinator<?, ?> reassemble(PartitionCoordinator<?, ?> old, OptionalLong start) {
         TopicPartition tp = old.topicPartition();
-        List<TopicPartition> one = List.of(tp);
-        OptionalLong start = optional(offsets(() -> consumer.beginningOffsets(one, settings.commitTimeout())).get(tp));
-        OptionalLong end = optional(offsets(() -> consumer.endOffsets(one, settings.commitTimeout())).get(tp));
+        OptionalLong end = logEnd(tp);
         LOG.error("[{}] the position {} of offset-managed {} fell below the log start {} and Kafka reset it; the offset"
                 + " store decides again", name, old.fetchPosition(), tp, start.isPresent() ? start.getAsLong() : "?");
         old.revoke();
@@ -555,6 +547,11 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
 
     private boolean busy(TopicPartition tp) {
         return inFlight.getOrDefault(tp, 0) > 0;
+    }
+
+    /** A job of {@code tp}, of any generation, has reported. */
+    private void free(TopicPartition tp) {
+        inFlight.computeIfPresent(tp, (k, n) -> n <= 1 ? null : n - 1);
     }
 
     // ---------------------------------------------------------------- commits
@@ -724,7 +721,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
 
     /** A report of a partition being revoked: it frees the partition and its marks count; nothing else. */
     private void applyDuringRevocation(Report r) {
-        inFlight.computeIfPresent(r.topicPartition(), (k, n) -> n <= 1 ? null : n - 1);
+        free(r.topicPartition());
         PartitionCoordinator<?, ?> c = coordinators.get(r.topicPartition());
         if (c != null && c.generation() == r.generation()) {
             r.mark().ifPresent(c::mark);
@@ -786,11 +783,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 unassembled.remove(tp);
             } else if (!now.isBefore(unassembled.get(tp))) {
                 try {
-                    List<TopicPartition> one = List.of(tp);
-                    create(tp, topology.topic(tp.topic()).orElseThrow(),
-                            optional(offsets(() -> consumer.beginningOffsets(one, settings.commitTimeout())).get(tp)),
-                            optional(offsets(() -> consumer.endOffsets(one, settings.commitTimeout())).get(tp)));
-                    consumer.resume(one);
+                    create(tp, topology.topic(tp.topic()).orElseThrow(), logStart(tp), logEnd(tp));
+                    consumer.resume(List.of(tp));
                 } catch (RuntimeException e) {
                     LOG.error("[{}] could not set up {} again; retrying in {}: {}", name, tp, ASSIGNMENT_RETRY,
                             e.toString());
@@ -804,9 +798,19 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         try {
             return retryOnWakeup(call);
         } catch (RuntimeException e) {
-            LOG.warn("[{}] could not read log offsets at assignment: {}", name, e.toString());
+            LOG.warn("[{}] could not read log offsets: {}", name, e.toString());
             return Map.of();
         }
+    }
+
+    /** The log start offset of one partition, when the broker answers. */
+    private OptionalLong logStart(TopicPartition tp) {
+        return optional(offsets(() -> consumer.beginningOffsets(List.of(tp), settings.commitTimeout())).get(tp));
+    }
+
+    /** The log end offset of one partition, when the broker answers. */
+    private OptionalLong logEnd(TopicPartition tp) {
+        return optional(offsets(() -> consumer.endOffsets(List.of(tp), settings.commitTimeout())).get(tp));
     }
 
     private static OptionalLong optional(Long value) {
