@@ -196,19 +196,20 @@ final class Job<K, V> implements Runnable {
                 context.markAsConsumed(failed);
             }
         }
-        Report report = failed(e, Report.FailureKind.CONSUMER, failedOffset);
-        Report.Failed f = (Report.Failed) report.outcome();
-        return new Report(report.topicPartition(), report.generation(), report.mark(), new Report.Failed(f.error(),
-                f.kind(), f.failedOffset(), f.retryFrom(), f.batchEnd(), f.failedRecord(), consumedBefore));
+        return failed(e, Report.FailureKind.CONSUMER, failedOffset, consumedBefore);
     }
 
     private Report failed(Throwable error, Report.FailureKind kind, OptionalLong failedOffset) {
+        return failed(error, kind, failedOffset, 0);
+    }
+
+    private Report failed(Throwable error, Report.FailureKind kind, OptionalLong failedOffset, int consumedBefore) {
         OptionalLong mark = context.jobMark();
         long retryFrom = Math.max(fetchOffset, mark.isPresent() ? mark.getAsLong() : fetchOffset);
         Optional<ConsumerRecord<byte[], byte[]>> record = failedOffset.isPresent()
                 ? recordAt(failedOffset.getAsLong()) : Optional.empty();
         return new Report(context.topicPartition(), context.generation(), mark,
-                new Report.Failed(error, kind, failedOffset, retryFrom, nextOffset, record));
+                new Report.Failed(error, kind, failedOffset, retryFrom, nextOffset, record, consumedBefore));
     }
 
     private Optional<ConsumerRecord<byte[], byte[]>> recordAt(long offset) {
