@@ -283,14 +283,10 @@ public final class SluiceRuntime implements AutoCloseable {
                 }
                 loop.beginClose();
                 long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
-                while (loop.hasJobsInFlight() && System.nanoTime() < deadline && !crash) {
+                while (loop.hasJobsInFlight() && System.nanoTime() < deadline) {
                     step();
                 }
-                if (crash) {
-                    loop.halt(settings.commitTimeout());
-                } else {
-                    loop.finishClose(settings.commitTimeout());
-                }
+                loop.finishClose(settings.commitTimeout());
             } catch (RuntimeException | Error e) {
                 LOG.error("{} stopped on an unexpected error", name, e);
                 emit(new SluiceEvent.InstanceFailed(name, e));

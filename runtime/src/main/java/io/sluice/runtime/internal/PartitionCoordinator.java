@@ -29,7 +29,7 @@ import org.apache.kafka.common.TopicPartition;
  * </pre>
  * Failure bookkeeping: while the failing message of a failed batch is unknown, batches are narrowed to one
  * message up to the failed batch's end ({@link #narrowUntil()}); once known, its failed attempts are counted
- * ({@link #failingOffset()}, {@link #failingAttempts()}) toward the topic's {@code maxRetries}.
+ * (see {@link #failedAt(long)}) toward the topic's {@code maxRetries}.
  * A partition is paused in the Kafka consumer whenever it is not IDLE. Every assignment gets a new
  * coordinator with a higher {@link #generation()}, new filters and a new consumer instance.
  *
@@ -146,10 +146,6 @@ final class PartitionCoordinator<K, V> {
         return pausedUntil;
     }
 
-    long resumeFrom() {
-        return resumeFrom;
-    }
-
     int attempts() {
         return attempts;
     }
@@ -176,11 +172,6 @@ final class PartitionCoordinator<K, V> {
     /** Whether the log range should be read again before the next job (after a filter failure). */
     boolean refreshLogRange() {
         return refreshLogRange;
-    }
-
-    /** The position when the partition was assigned (-1 when unknown). */
-    long assignedPosition() {
-        return assignedPosition;
     }
 
     /** The class of this assignment's consumer instance, for the Web UI: the simple name, else the full one. */
@@ -321,14 +312,6 @@ final class PartitionCoordinator<K, V> {
             failingAttempts = 0;
         }
         return ++failingAttempts;
-    }
-
-    long failingOffset() {
-        return failingOffset;
-    }
-
-    int failingAttempts() {
-        return failingAttempts;
     }
 
     /** Batches start at one message until the fetch position reaches {@code offset}. */
