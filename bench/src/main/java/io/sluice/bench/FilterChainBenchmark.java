@@ -4,18 +4,17 @@ import io.sluice.dsl.Batch;
 import io.sluice.dsl.Filter;
 import io.sluice.dsl.FilterContext;
 import io.sluice.dsl.Message;
-import io.sluice.dsl.TopicSettings;
 import io.sluice.filters.Expiry;
 import io.sluice.filters.MessagePredicate;
 import io.sluice.filters.Throttle;
 import io.sluice.runtime.internal.ChainOutcome;
 import io.sluice.runtime.internal.FilterChain;
+import io.sluice.testing.TestContext;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -65,7 +64,8 @@ public class FilterChainBenchmark {
             messages.add(Message.of(TP.topic(), TP.partition(), 1_000_000L + i, now, key, value));
         }
         batch = Batch.of(messages);
-        context = new Context();
+        // a partition context as a worker sees it: not revoked, the system clock
+        context = new TestContext(TP, Clock.systemUTC()).logRange(0, 2_000_000);
     }
 
     /** The applier over one batch; the score is per message. */
@@ -80,41 +80,6 @@ public class FilterChainBenchmark {
     public void checkBatchIsWhole() {
         if (batch.size() != BATCH || batch.removedCount() != 0) {
             throw new IllegalStateException("the chain removed messages: " + batch);
-        }
-    }
-
-    /** A partition context as a worker sees it: not revoked, the system clock. */
-    private static final class Context implements FilterContext {
-        private final Clock clock = Clock.systemUTC();
-
-        @Override
-        public TopicPartition topicPartition() {
-            return TP;
-        }
-
-        @Override
-        public TopicSettings settings() {
-            return TopicSettings.DEFAULTS;
-        }
-
-        @Override
-        public boolean revoked() {
-            return false;
-        }
-
-        @Override
-        public Clock clock() {
-            return clock;
-        }
-
-        @Override
-        public OptionalLong logStartOffset() {
-            return OptionalLong.of(0);
-        }
-
-        @Override
-        public OptionalLong logEndOffset() {
-            return OptionalLong.of(2_000_000);
         }
     }
 }
