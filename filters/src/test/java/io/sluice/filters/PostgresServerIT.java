@@ -9,6 +9,8 @@ import io.sluice.testing.PostgresDatabase;
 import io.sluice.testing.PostgresExtension;
 import io.sluice.testing.PostgresServer;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -28,7 +30,29 @@ class PostgresServerIT {
         assertSame(server, database.server());
         assertTrue(database.name().startsWith("postgresserverit_"), database.name());
         assertTrue(Files.isDirectory(server.dataDirectory()));
-        assertTrue(server.dataDirectory().toString().contains("target"), server.dataDirectory().toString());
+        String dataDir = server.dataDirectory().toString();
+        Path target = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).resolve("target");
+        if (!"root".equals(System.getProperty("user.name")) || traversableByOthers(target)) {
+            assertTrue(dataDir.startsWith(target.toAbsolutePath().toString()), dataDir);
+        } else {
+            // as root in a checkout the postgres user cannot reach (e.g. a clone under a private temp dir or
+            // /root), the fixture documents that the data goes to a temporary directory instead
+            assertTrue(dataDir.startsWith(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().toString()),
+                    dataDir);
+        }
+    }
+
+    private static boolean traversableByOthers(Path dir) {
+        try {
+            for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
+                if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
