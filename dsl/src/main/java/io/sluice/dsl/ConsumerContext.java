@@ -23,12 +23,17 @@ public interface ConsumerContext extends FilterContext {
     /** The highest next offset marked so far in this assignment, or -1 when nothing was marked yet. */
     long markedOffset();
 
-    /** After this job, move the partition's position to {@code offset}; overrides the filters' verdict. */
+    /**
+     * After this job, move the partition's position to {@code offset}. Combined with the filters' verdict like one
+     * more seeking filter: the lowest cursor wins, and a pause (the filters') still pauses. No mark of this job
+     * covers {@code offset} or anything above it.
+     */
     void seek(long offset);
 
     /**
-     * After this job, pause the partition and resume from {@code offset} once {@code timeout} has passed;
-     * overrides the filters' verdict.
+     * After this job, pause the partition and resume from {@code offset} once {@code timeout} has passed (counted
+     * from this call). Combined with the filters' verdict like one more pausing filter: the lowest cursor and the
+     * earliest deadline win. No mark of this job covers {@code offset} or anything above it.
      */
     void pause(long offset, Duration timeout);
 }

@@ -25,9 +25,21 @@ public interface FilterContext {
     /** The runtime's clock: time-based filters must use it so that tests can drive time by hand. */
     Clock clock();
 
-    /** The partition's log start offset as read at assignment (and again before a failed filter retries), when known. */
+    /**
+     * The consumer group this runtime consumes in ({@code group.id}); never {@code null}. Stores that keep offsets
+     * key them by it, so two groups on one topic never share offsets.
+     */
+    String consumerGroup();
+
+    /**
+     * The partition's log start offset as last read (at assignment, when an offset was found invalid, and again
+     * before a failed filter retries), when known.
+     */
     OptionalLong logStartOffset();
 
-    /** The partition's log end offset as read at assignment (and again before a failed filter retries), when known. */
+    /**
+     * The partition's log end offset as observed with this batch's fetch (under {@code read_committed}, the last
+     * stable offset), else as last read at assignment; empty when unknown.
+     */
     OptionalLong logEndOffset();
 }

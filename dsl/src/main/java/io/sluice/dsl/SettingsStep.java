@@ -34,4 +34,10 @@ public interface SettingsStep<S extends SettingsStep<S>> {
 
     /** What an offset manager does with a stored offset outside the log; default {@link OffsetOutOfRangePolicy#FAIL}. */
     S onOffsetOutOfRange(OffsetOutOfRangePolicy policy);
+
+    /**
+     * After {@code limit} retries in a row of an {@link InfrastructureFailure} thrown by the user's work, count it as
+     * a message failure (so it can be dead-lettered); by default such failures retry forever.
+     */
+    S infrastructureRetryLimit(int limit);
 }

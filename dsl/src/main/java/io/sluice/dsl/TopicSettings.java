@@ -3,6 +3,7 @@ package io.sluice.dsl;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The per-topic settings the runtime obeys. Immutable; built through {@link SettingsStep} on the topology
@@ -13,14 +14,18 @@ import java.util.Optional;
  * @param deadLetterQueue    where messages that fail too often go; empty: retry forever
  * @param nonRetryable       exceptions that send a message straight to the dead-letter queue
  * @param onOffsetOutOfRange what an offset manager does with an offset outside the log
+ * @param infrastructureRetryLimit how many times in a row an {@link InfrastructureFailure} the user's work throws
+ *                           is retried before it counts as a message failure; empty (the default): forever.
+ *                           Failures the runtime classifies itself (the offset store, transient SQL errors)
+ *                           always retry forever.
  */
 public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadLetterQueue> deadLetterQueue,
                             List<Class<? extends Throwable>> nonRetryable,
-                            OffsetOutOfRangePolicy onOffsetOutOfRange) {
+                            OffsetOutOfRangePolicy onOffsetOutOfRange, OptionalInt infrastructureRetryLimit) {
 
     /** Automatic marking, the default backoff, no dead-letter queue, policy FAIL. */
     public static final TopicSettings DEFAULTS = new TopicSettings(MarkingMode.AUTOMATIC, Backoff.DEFAULT,
-            Optional.empty(), List.of(), OffsetOutOfRangePolicy.FAIL);
+            Optional.empty(), List.of(), OffsetOutOfRangePolicy.FAIL, OptionalInt.empty());
 
     /** Rejects nulls and freezes the list. */
     public TopicSettings {
@@ -29,6 +34,17 @@ public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadL
         Objects.requireNonNull(deadLetterQueue, "deadLetterQueue");
         nonRetryable = List.copyOf(nonRetryable);
         Objects.requireNonNull(onOffsetOutOfRange, "onOffsetOutOfRange");
+        Objects.requireNonNull(infrastructureRetryLimit, "infrastructureRetryLimit");
+        if (infrastructureRetryLimit.isPresent() && infrastructureRetryLimit.getAsInt() < 0) {
+            throw new IllegalArgumentException("infrastructureRetryLimit must be >= 0, was "
+                    + infrastructureRetryLimit.getAsInt());
+        }
+    }
+
+    /** The settings of earlier versions, with no infrastructure retry limit. */
+    public TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadLetterQueue> deadLetterQueue,
+                         List<Class<? extends Throwable>> nonRetryable, OffsetOutOfRangePolicy onOffsetOutOfRange) {
+        this(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, OptionalInt.empty());
     }
 
     /** Whether {@code error} (or one of its causes) is of a non-retryable type. */
@@ -45,26 +61,31 @@ public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadL
 
     /** A copy with another marking mode. */
     public TopicSettings withMarking(MarkingMode value) {
-        return new TopicSettings(value, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange);
+        return new TopicSettings(value, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit);
     }
 
     /** A copy with another backoff. */
     public TopicSettings withBackoff(Backoff value) {
-        return new TopicSettings(marking, value, deadLetterQueue, nonRetryable, onOffsetOutOfRange);
+        return new TopicSettings(marking, value, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit);
     }
 
     /** A copy with another dead-letter queue. */
     public TopicSettings withDeadLetterQueue(Optional<DeadLetterQueue> value) {
-        return new TopicSettings(marking, backoff, value, nonRetryable, onOffsetOutOfRange);
+        return new TopicSettings(marking, backoff, value, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit);
     }
 
     /** A copy with another list of non-retryable exceptions. */
     public TopicSettings withNonRetryable(List<Class<? extends Throwable>> value) {
-        return new TopicSettings(marking, backoff, deadLetterQueue, value, onOffsetOutOfRange);
+        return new TopicSettings(marking, backoff, deadLetterQueue, value, onOffsetOutOfRange, infrastructureRetryLimit);
+    }
+
+    /** A copy with another infrastructure retry limit. */
+    public TopicSettings withInfrastructureRetryLimit(OptionalInt value) {
+        return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, value);
     }
 
     /** A copy with another out-of-range policy. */
     public TopicSettings withOnOffsetOutOfRange(OffsetOutOfRangePolicy value) {
-        return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, value);
+        return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, value, infrastructureRetryLimit);
     }
 }

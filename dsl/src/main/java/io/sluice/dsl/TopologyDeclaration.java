@@ -128,6 +128,16 @@ final class TopologyDeclaration implements TopologyBuilder {
         }
 
         @Override
+        public Defaults infrastructureRetryLimit(int limit) {
+            if (limit < 0) {
+                problems.add("infrastructureRetryLimit must be >= 0, was " + limit);
+            } else {
+                changes.add(s -> s.withInfrastructureRetryLimit(java.util.OptionalInt.of(limit)));
+            }
+            return this;
+        }
+
+        @Override
         public Defaults onOffsetOutOfRange(OffsetOutOfRangePolicy policy) {
             if (policy == null) {
                 problems.add("onOffsetOutOfRange policy is null");
@@ -332,6 +342,12 @@ final class TopologyDeclaration implements TopologyBuilder {
             @Override
             public TopicBuilder<BK, BV> nonRetryable(List<Class<? extends Throwable>> types) {
                 settings.nonRetryable(types);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> infrastructureRetryLimit(int limit) {
+                settings.infrastructureRetryLimit(limit);
                 return this;
             }
 

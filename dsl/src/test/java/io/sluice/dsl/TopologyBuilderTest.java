@@ -187,13 +187,24 @@ class TopologyBuilderTest {
         assertEquals(2, topology.topic("orders").orElseThrow().filters().size());
     }
 
+    private static final OffsetAuthority NO_AUTHORITY = new OffsetAuthority() {
+        @Override
+        public java.util.OptionalLong read(String group, org.apache.kafka.common.TopicPartition tp) {
+            return java.util.OptionalLong.empty();
+        }
+
+        @Override
+        public void advance(String group, org.apache.kafka.common.TopicPartition tp, long next) {
+        }
+    };
+
     @Test
     void rejectsTwoOffsetAuthorityFilters() {
         TopologyBuilder builder = Sluice.topology()
                 .topic("orders").consumer(NoopConsumer::new)
-                .filter(new KeepsOffsets((tp, next) -> { }))
+                .filter(new KeepsOffsets(NO_AUTHORITY))
                 .filter(PassFilter::new)
-                .filter(new KeepsOffsets((tp, next) -> { }));
+                .filter(new KeepsOffsets(NO_AUTHORITY));
 
         assertEquals(List.of("topic 'orders': more than one filter keeps the topic's offsets "
                 + "('KeepsOffsets' is #3); keep one"), rejected(builder).problems());
@@ -535,7 +546,16 @@ class TopologyBuilderTest {
 
     @Test
     void anOffsetAuthorityFilterForcesManualMarking() {
-        OffsetAuthority authority = (tp, next) -> { };
+        OffsetAuthority authority = new io.sluice.dsl.OffsetAuthority() {
+            @Override
+            public java.util.OptionalLong read(String group, org.apache.kafka.common.TopicPartition tp) {
+                return java.util.OptionalLong.empty();
+            }
+
+            @Override
+            public void advance(String group, org.apache.kafka.common.TopicPartition tp, long next) {
+            }
+        };
         Topology topology = Sluice.topology()
                 .topic("orders").consumer(NoopConsumer::new).filter(new KeepsOffsets(authority))
                 .topic("payments").consumer(NoopConsumer::new).filter(PassFilter::new)

@@ -241,6 +241,16 @@ public final class PartitionOffsets implements OffsetAuthority {
      * @throws DataAccessException        when the database fails
      */
     @Override
+    public OptionalLong read(String consumerGroup, TopicPartition topicPartition) {
+        return nextOffset(topicPartition);
+    }
+
+    @Override
+    public void advance(String consumerGroup, TopicPartition topicPartition, long nextOffset) {
+        advance(topicPartition, nextOffset);
+    }
+
+    /** Durably moves the stored next offset of {@code topicPartition} up to {@code nextOffset}; never back. */
     public void advance(TopicPartition topicPartition, long nextOffset) {
         locked(topicPartition, nextOffset, row -> row.advanceTo(nextOffset));
     }

@@ -30,6 +30,7 @@ public class TestContext implements ConsumerContext {
     private volatile OptionalLong logStart = OptionalLong.empty();
     private volatile OptionalLong logEnd = OptionalLong.empty();
     private volatile long generation = 1;
+    private volatile String consumerGroup = "sluice-test";
     private volatile Verdict requested;
 
     /** A context of {@code topicPartition} with a {@link ManualClock}. */
@@ -65,6 +66,17 @@ public class TestContext implements ConsumerContext {
     public TestContext revoked(boolean value) {
         this.revoked = value;
         return this;
+    }
+
+    /** Sets the consumer group ({@code sluice-test} by default); returns this. */
+    public TestContext consumerGroup(String value) {
+        this.consumerGroup = Objects.requireNonNull(value, "consumerGroup");
+        return this;
+    }
+
+    @Override
+    public String consumerGroup() {
+        return consumerGroup;
     }
 
     /** Sets the assignment generation (1 by default); returns this. */

@@ -208,7 +208,17 @@ class RuntimeDriverTest {
     @Test
     void aRevokedPartitionsJobDoesNotMoveTheOffsetAuthority(TestDriver driver) {
         List<Long> advanced = new java.util.concurrent.CopyOnWriteArrayList<>();
-        io.sluice.dsl.OffsetAuthority authority = (tp, next) -> advanced.add(next);
+        io.sluice.dsl.OffsetAuthority authority = new io.sluice.dsl.OffsetAuthority() {
+            @Override
+            public java.util.OptionalLong read(String group, TopicPartition tp) {
+                return java.util.OptionalLong.empty();
+            }
+
+            @Override
+            public void advance(String group, TopicPartition tp, long next) {
+                advanced.add(next);
+            }
+        };
         FilterFactory<Object, Object> dropAllAndMark = new FilterFactory<>() {
             @Override
             public Filter<Object, Object> create(TopicPartition tp) {

@@ -62,7 +62,16 @@ class SluiceDashboardHttpTest {
 
         @Override
         public Optional<OffsetAuthority> offsetAuthority() {
-            return Optional.of((tp, next) -> { });
+            return Optional.of(new io.sluice.dsl.OffsetAuthority() {
+            @Override
+            public java.util.OptionalLong read(String group, org.apache.kafka.common.TopicPartition tp) {
+                return java.util.OptionalLong.empty();
+            }
+
+            @Override
+            public void advance(String group, org.apache.kafka.common.TopicPartition tp, long next) {
+            }
+        });
         }
 
         @Override

@@ -27,10 +27,13 @@ final class DeadLetterJob implements Runnable {
     private final java.util.function.Consumer<Report> sink;
     private final java.util.concurrent.atomic.AtomicBoolean revoked;
 
-    DeadLetterJob(java.util.concurrent.atomic.AtomicBoolean revoked, TopicPartition topicPartition, long generation, String topic, ConsumerRecord<byte[], byte[]> record,
+    private final String group;
+
+    DeadLetterJob(java.util.concurrent.atomic.AtomicBoolean revoked, TopicPartition topicPartition, String group, long generation, String topic, ConsumerRecord<byte[], byte[]> record,
                   Throwable error, int attempts, DeadLetterPublisher publisher, Optional<OffsetAuthority> authority,
                   java.util.function.Consumer<Report> sink) {
         this.topicPartition = topicPartition;
+        this.group = group;
         this.generation = generation;
         this.topic = topic;
         this.record = record;
@@ -58,7 +61,7 @@ final class DeadLetterJob implements Runnable {
                             new Report.DeadLettered(record.offset(), topic, attempts)));
                     return;
                 }
-                authority.get().advance(topicPartition, next);
+                authority.get().advance(group, topicPartition, next);
             }
         } catch (Throwable e) {
             LOG.warn("dead-lettering {}@{} to {} failed; nothing is marked and it is tried again: {}", topicPartition,

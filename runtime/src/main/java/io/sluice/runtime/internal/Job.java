@@ -141,7 +141,7 @@ final class Job<K, V> implements Runnable {
         if (ownMark > context.markedOffset() && !(authority.isPresent() && context.revoked())) {
             if (authority.isPresent()) {
                 try {
-                    authority.get().advance(tp, ownMark);
+                    authority.get().advance(context.consumerGroup(), tp, ownMark);
                 } catch (Throwable e) {
                     LOG.warn("offset authority of {} could not advance to {}: {}", tp, ownMark, e.toString());
                     return failed(e, Report.FailureKind.FILTER, OptionalLong.empty());

@@ -67,6 +67,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private final String name;
     private final Events events;
     private final DeadLetterPublisher deadLetters;
+    private final String group;
 
     private final Map<TopicPartition, PartitionCoordinator<?, ?>> coordinators = new LinkedHashMap<>();
     private final Map<TopicPartition, Long> generations = new HashMap<>();
@@ -105,6 +106,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         this.reports = reports;
         this.settings = settings;
         this.nextCommit = clock.instant().plus(settings.commitInterval());
+        this.group = consumer.groupMetadata().groupId();
     }
 
     /** Subscribes to the topology's topics with this loop as the rebalance listener. */
@@ -528,7 +530,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 + " store decides again", name, old.fetchPosition(), tp, start.isPresent() ? start.getAsLong() : "?");
         old.revoke();
         long generation = generations.merge(tp, 1L, Long::sum);
-        PartitionCoordinator<?, ?> fresh = PartitionCoordinator.create(tp, generation, old.topic(),
+        PartitionCoordinator<?, ?> fresh = PartitionCoordinator.create(tp, group, generation, old.topic(),
                 start.orElse(old.fetchPosition()), start, end);
         fresh.mark(old.marked());
         fresh.committed(old.committed());
@@ -764,7 +766,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             position = -1;
         }
         long generation = generations.merge(tp, 1L, Long::sum);
-        PartitionCoordinator<?, ?> c = PartitionCoordinator.create(tp, generation, topic, position, logStart, logEnd);
+        PartitionCoordinator<?, ?> c = PartitionCoordinator.create(tp, group, generation, topic, position, logStart, logEnd);
         coordinators.put(tp, c);
         unassembled.remove(tp);
         counters.assignments.incrementAndGet();

@@ -20,6 +20,7 @@ final class PartitionContext implements ConsumerContext {
 
     private final TopicPartition topicPartition;
     private final long generation;
+    private final String consumerGroup;
     private final TopicSettings settings;
     private final Clock clock;
     private final OptionalLong logStart;
@@ -29,10 +30,12 @@ final class PartitionContext implements ConsumerContext {
     private volatile long mark = -1;
     private volatile Verdict override;
 
-    PartitionContext(TopicPartition topicPartition, long generation, TopicSettings settings, Clock clock,
+    PartitionContext(TopicPartition topicPartition, String consumerGroup, long generation, TopicSettings settings,
+                     Clock clock,
                      OptionalLong logStart, OptionalLong logEnd, AtomicBoolean revoked, long markedAtStart) {
         this.topicPartition = topicPartition;
         this.generation = generation;
+        this.consumerGroup = consumerGroup;
         this.settings = settings;
         this.clock = clock;
         this.logStart = logStart;
@@ -49,6 +52,11 @@ final class PartitionContext implements ConsumerContext {
     @Override
     public TopicSettings settings() {
         return settings;
+    }
+
+    @Override
+    public String consumerGroup() {
+        return consumerGroup;
     }
 
     @Override

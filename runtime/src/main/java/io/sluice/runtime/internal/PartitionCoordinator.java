@@ -43,6 +43,7 @@ final class PartitionCoordinator<K, V> {
 
     private final TopicPartition topicPartition;
     private final long generation;
+    private final String group;
     private final TopicDefinition<K, V> topic;
     private final FilterChain<K, V> chain;
     private final Consumer<K, V> consumer;
@@ -77,10 +78,11 @@ final class PartitionCoordinator<K, V> {
     record PendingRetry(String kind, int attempt) {
     }
 
-    PartitionCoordinator(TopicPartition topicPartition, long generation, TopicDefinition<K, V> topic,
+    PartitionCoordinator(TopicPartition topicPartition, String group, long generation, TopicDefinition<K, V> topic,
                          long fetchPosition, OptionalLong logStart, OptionalLong logEnd) {
         this.topicPartition = topicPartition;
         this.generation = generation;
+        this.group = group;
         this.topic = topic;
         List<Filter<? super K, ? super V>> filters = new ArrayList<>();
         for (FilterFactory<? super K, ? super V> factory : topic.filters()) {
@@ -100,9 +102,10 @@ final class PartitionCoordinator<K, V> {
     }
 
     /** Makes the coordinator of a new assignment, capturing the topic's type parameters. */
-    static <K, V> PartitionCoordinator<K, V> create(TopicPartition tp, long generation, TopicDefinition<K, V> topic,
+    static <K, V> PartitionCoordinator<K, V> create(TopicPartition tp, String group, long generation,
+                                                    TopicDefinition<K, V> topic,
                                                     long fetchPosition, OptionalLong logStart, OptionalLong logEnd) {
-        return new PartitionCoordinator<>(tp, generation, topic, fetchPosition, logStart, logEnd);
+        return new PartitionCoordinator<>(tp, group, generation, topic, fetchPosition, logStart, logEnd);
     }
 
     TopicPartition topicPartition() {
@@ -231,7 +234,7 @@ final class PartitionCoordinator<K, V> {
                        java.util.function.Consumer<Report> sink, String instance, Events events) {
         require(State.IDLE, "dispatch");
         state = State.IN_FLIGHT;
-        PartitionContext context = new PartitionContext(topicPartition, generation, topic.settings(), clock,
+        PartitionContext context = new PartitionContext(topicPartition, group, generation, topic.settings(), clock,
                 logStart, logEnd, revoked, marked);
         return new Job<>(instance, events, topic, chain, consumer, context, records, fetchOffset, nextOffset, sink);
     }
@@ -383,7 +386,7 @@ final class PartitionCoordinator<K, V> {
         resumeFrom = -1;
         pendingRetry = null;
         pendingDeadLetter = new PendingDeadLetter(record, error, failedAttempts);
-        return new DeadLetterJob(revoked, topicPartition, generation, deadLetterTopic, record, error, failedAttempts,
+        return new DeadLetterJob(revoked, topicPartition, group, generation, deadLetterTopic, record, error, failedAttempts,
                 publisher, topic.offsetAuthority(), sink);
     }
 

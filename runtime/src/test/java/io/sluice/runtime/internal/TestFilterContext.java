@@ -17,6 +17,11 @@ record TestFilterContext(TopicPartition topicPartition) implements FilterContext
     }
 
     @Override
+    public String consumerGroup() {
+        return "test-group";
+    }
+
+    @Override
     public boolean revoked() {
         return false;
     }
