@@ -57,7 +57,8 @@ public class InfrastructureFailure extends RuntimeException {
 
     /**
      * Whether {@code error} is an infrastructure failure by its kind: it, or one of its causes, is an
-     * {@code InfrastructureFailure}, or an {@link SQLException} whose SQLState is transient (class 08 connection
+     * {@code InfrastructureFailure}, a {@link java.sql.SQLTransientException} or
+     * {@link java.sql.SQLRecoverableException}, or an {@link SQLException} whose SQLState is transient (class 08 connection
      * exceptions, class 53 insufficient resources, 57P01-57P03, 40001, 40P01, 55P03, HYT00, 25P03) or whose vendor
      * code is MariaDB's or MySQL's lock wait timeout (1205) or deadlock (1213). Every other error — a unique
      * violation, a bug, a bad message — is not.
@@ -66,6 +67,9 @@ public class InfrastructureFailure extends RuntimeException {
         int depth = 0;
         for (Throwable t = error; t != null && depth < 32; t = t.getCause() == t ? null : t.getCause(), depth++) {
             if (t instanceof InfrastructureFailure) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
                 return true;
             }
             if (t instanceof SQLException sql) {

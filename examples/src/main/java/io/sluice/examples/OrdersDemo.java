@@ -10,7 +10,7 @@ import io.sluice.runtime.RuntimeSettings;
 import io.sluice.runtime.SluiceRuntime;
 import io.sluice.web.DashboardSettings;
 import io.sluice.web.SluiceDashboard;
-import io.sluice.runtime.internal.PartitionState;
+import io.sluice.runtime.PartitionState;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -11,7 +11,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Turns the user's Kafka properties into the consumer configuration Sluice runs with. Every property passes
  * through, except those the runtime must own: byte-array deserializers (Sluice deserializes per message inside
- * the job) and {@code enable.auto.commit=false} (Sluice commits what it marked).
+ * the job), {@code enable.auto.commit=false} (Sluice commits what it marked) and {@code auto.offset.reset=none}
+ * (Sluice applies the user's reset itself, so Kafka never moves a position it did not choose). Unless the user set
+ * it, {@code isolation.level} is {@code read_committed}: records of aborted transactions are never applied.
  *
  * <p>Under the {@code classic} group protocol the cooperative-sticky assignor is set unless the user chose one
  * (Kafka's default list runs eager Range first, so nothing would be kept across rebalances); under
@@ -44,6 +46,11 @@ public final class ConsumerConfigs {
             problems.add("'" + ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG + "=true' is not supported: Sluice commits "
                     + "only what it marked; remove the property");
         }
+        String reset = user.getProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG);
+        if (reset != null && !List.of("earliest", "latest", "none").contains(reset.trim().toLowerCase(Locale.ROOT))) {
+            problems.add("'" + ConsumerConfig.AUTO_OFFSET_RESET_CONFIG + "=" + reset + "' is not supported: use "
+                    + "earliest, latest or none (Sluice applies it itself)");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid Kafka consumer properties: " + String.join("; ", problems));
         }
@@ -52,12 +59,26 @@ public final class ConsumerConfigs {
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // Kafka never moves a position Sluice did not choose: an invalid offset comes to the runtime, which applies
+        // the user's reset itself (or, on an offset-managed topic, enforces the stored offset)
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        // an aborted transaction's records are never applied, unless the user asks for them
+        props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         String given = user.getProperty(ConsumerConfig.CLIENT_ID_CONFIG);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, isBlank(given) ? clientId : given + "-" + clientId);
         if (!isConsumerProtocol(user) && !user.containsKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG)) {
             props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         }
         return props;
+    }
+
+    /**
+     * The reset the user asked for with {@code auto.offset.reset} ({@code latest}, Kafka's default, when unset),
+     * which the runtime applies itself to partitions without a valid offset.
+     */
+    public static String userAutoOffsetReset(Properties user) {
+        String reset = user.getProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG);
+        return reset == null || reset.isBlank() ? "latest" : reset.trim().toLowerCase(Locale.ROOT);
     }
 
     /** Whether the properties select the KIP-848 {@code consumer} group protocol. */

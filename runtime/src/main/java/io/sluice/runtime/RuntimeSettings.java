@@ -18,11 +18,15 @@ import java.util.Objects;
  * @param shutdownTimeout   how long {@code close()} waits for in-flight jobs before committing and closing
  * @param clock             the clock for pauses, backoff, the revocation grace, the commit interval and time-based
  *                          filters; it must move with real time (a fixed clock would make pauses and the grace
- *                          never end) — to drive time by hand, test with {@code TestDriver}
+ *                          never end) — to drive time by hand, test with {@code TestDriver}; pause and backoff
+ *                          deadlines are measured on the JVM's monotonic clock, so a step of this one never
+ *                          stretches them
+ * @param blockedAlertAfter how long a partition may keep failing without progress before a
+ *                          {@link SluiceEvent.Blocked} event reports it (default 5 minutes)
  */
 public record RuntimeSettings(int consumerInstances, int workerThreads, Duration pollTimeout,
                               Duration commitInterval, Duration revocationGrace, Duration commitTimeout,
-                              Duration shutdownTimeout, Clock clock) {
+                              Duration shutdownTimeout, Clock clock, Duration blockedAlertAfter) {
 
     /** Validates every field. */
     public RuntimeSettings {
@@ -41,64 +45,71 @@ public record RuntimeSettings(int consumerInstances, int workerThreads, Duration
         positive("commitTimeout", commitTimeout);
         positive("shutdownTimeout", shutdownTimeout);
         Objects.requireNonNull(clock, "clock");
+        positive("blockedAlertAfter", blockedAlertAfter);
     }
 
     /**
      * One consumer instance, {@code max(2, cores)} workers, 100 ms poll timeout, commits every 5 s, 10 s
-     * revocation grace, 5 s commit timeout, 30 s shutdown, the system clock.
+     * revocation grace, 5 s commit timeout, 30 s shutdown, the system clock, a blocked alert after 5 minutes.
      */
     public static RuntimeSettings defaults() {
         return new RuntimeSettings(1, Math.max(2, Runtime.getRuntime().availableProcessors()),
                 Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), Clock.systemUTC());
+                Duration.ofSeconds(30), Clock.systemUTC(), Duration.ofMinutes(5));
+    }
+
+    /** A copy with another threshold for the {@link SluiceEvent.Blocked} alert. */
+    public RuntimeSettings withBlockedAlertAfter(Duration d) {
+        return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, commitInterval, revocationGrace,
+                commitTimeout, shutdownTimeout, clock, d);
     }
 
     /** A copy with {@code n} consumer instances. */
     public RuntimeSettings withConsumerInstances(int n) {
         return new RuntimeSettings(n, workerThreads, pollTimeout, commitInterval, revocationGrace, commitTimeout,
-                shutdownTimeout, clock);
+                shutdownTimeout, clock, blockedAlertAfter);
     }
 
     /** A copy with {@code n} worker threads. */
     public RuntimeSettings withWorkerThreads(int n) {
         return new RuntimeSettings(consumerInstances, n, pollTimeout, commitInterval, revocationGrace,
-                commitTimeout, shutdownTimeout, clock);
+                commitTimeout, shutdownTimeout, clock, blockedAlertAfter);
     }
 
     /** A copy with another poll timeout. */
     public RuntimeSettings withPollTimeout(Duration d) {
         return new RuntimeSettings(consumerInstances, workerThreads, d, commitInterval, revocationGrace,
-                commitTimeout, shutdownTimeout, clock);
+                commitTimeout, shutdownTimeout, clock, blockedAlertAfter);
     }
 
     /** A copy with another commit interval. */
     public RuntimeSettings withCommitInterval(Duration d) {
         return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, d, revocationGrace,
-                commitTimeout, shutdownTimeout, clock);
+                commitTimeout, shutdownTimeout, clock, blockedAlertAfter);
     }
 
     /** A copy with another revocation grace period. */
     public RuntimeSettings withRevocationGrace(Duration d) {
         return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, commitInterval, d,
-                commitTimeout, shutdownTimeout, clock);
+                commitTimeout, shutdownTimeout, clock, blockedAlertAfter);
     }
 
     /** A copy with another commit timeout. */
     public RuntimeSettings withCommitTimeout(Duration d) {
         return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, commitInterval, revocationGrace,
-                d, shutdownTimeout, clock);
+                d, shutdownTimeout, clock, blockedAlertAfter);
     }
 
     /** A copy with another shutdown timeout. */
     public RuntimeSettings withShutdownTimeout(Duration d) {
         return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, commitInterval, revocationGrace,
-                commitTimeout, d, clock);
+                commitTimeout, d, clock, blockedAlertAfter);
     }
 
     /** A copy with another clock. */
     public RuntimeSettings withClock(Clock c) {
         return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, commitInterval, revocationGrace,
-                commitTimeout, shutdownTimeout, c);
+                commitTimeout, shutdownTimeout, c, blockedAlertAfter);
     }
 
     /** The revocation grace actually used: capped at {@code maxPollInterval / 2 - commitTimeout}, at least 0. */

@@ -46,7 +46,10 @@ public sealed interface SluiceEvent {
             implements SluiceEvent {
     }
 
-    /** The partition's position was moved to {@code offset}. */
+    /**
+     * The partition's position was moved to {@code offset} by a seek: a filter's or consumer's seek, the offset
+     * manager's stored offset, a dead letter's end, a reset. The end of a pause is reported as {@link Resumed}.
+     */
     record Sought(String instance, TopicPartition topicPartition, long offset) implements SluiceEvent {
     }
 
@@ -55,19 +58,37 @@ public sealed interface SluiceEvent {
             implements SluiceEvent {
     }
 
-    /** A pause ended; the partition resumes from {@code cursor}. */
+    /**
+     * A pause ended — a filter's, or a failure's backoff (then after {@link Retried}) — and the partition resumes
+     * from {@code cursor}: its position is moved there without a {@link Sought} event.
+     */
     record Resumed(String instance, TopicPartition topicPartition, long cursor) implements SluiceEvent {
     }
 
     /**
-     * A job failed; it is retried after {@code backoff}.
+     * A job failed; it is retried after {@code backoff} (zero when the failing message is dead-lettered now).
      *
-     * @param kind         CONSUMER, POISON, FILTER or DEAD_LETTER (the publication of a dead letter failed)
-     * @param attempt      the attempt count of that kind (filter failures count apart)
+     * @param kind         what kind of failure it was; the kind decides what happens next
+     * @param attempt      for a message failure, the failing message's failed attempts (or the batch's while the
+     *                     message is unknown); otherwise the failures of that kind in a row
      * @param failedOffset the failing message, when known
      */
-    record Failed(String instance, TopicPartition topicPartition, long generation, String kind, int attempt,
+    record Failed(String instance, TopicPartition topicPartition, long generation, FailureKind kind, int attempt,
                   OptionalLong failedOffset, Throwable error, Duration backoff) implements SluiceEvent {
+    }
+
+    /**
+     * A partition has made no progress since {@code since}: a failure keeps repeating (an outage, a poison message
+     * on a topic without a dead-letter queue, a stored offset outside the log) for longer than the runtime's
+     * {@code blockedAlertAfter}, or at once for a poison message with nowhere to go. Fired once per blocked
+     * stretch; the partition keeps retrying.
+     *
+     * @param offset the first offset not yet decided, where the partition is stuck (-1 when unknown)
+     * @param kind   the kind of the last failure
+     * @param error  the last failure
+     */
+    record Blocked(String instance, TopicPartition topicPartition, long generation, long offset, Instant since,
+                   FailureKind kind, Throwable error) implements SluiceEvent {
     }
 
     /**
@@ -76,10 +97,10 @@ public sealed interface SluiceEvent {
      * follows a {@link Failed} of the same partition and generation; {@link Resumed} follows it unless the
      * publication of a dead letter is what is retried.
      *
-     * @param kind    the kind of the failure being retried, as in {@link Failed#kind()}, or DEAD_LETTER
+     * @param kind    the kind of the failure being retried, as in {@link Failed#kind()}
      * @param attempt the attempt count the {@link Failed} event reported; the retry is attempt {@code attempt + 1}
      */
-    record Retried(String instance, TopicPartition topicPartition, long generation, String kind, int attempt,
+    record Retried(String instance, TopicPartition topicPartition, long generation, FailureKind kind, int attempt,
                    long cursor) implements SluiceEvent {
     }
 

@@ -5,7 +5,6 @@ import io.sluice.runtime.internal.BlockingReportQueue;
 import io.sluice.runtime.internal.KafkaDeadLetterPublisher;
 import io.sluice.runtime.internal.ListenerLoop;
 import io.sluice.runtime.internal.LoopSettings;
-import io.sluice.runtime.internal.PartitionState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -131,11 +130,13 @@ public final class SluiceRuntime implements AutoCloseable {
         Duration maxPollInterval = Duration.ofMillis(Long.parseLong(properties.getProperty(
                 ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "300000").trim()));
         LoopSettings loopSettings = new LoopSettings(settings.pollTimeout(), settings.commitInterval(),
-                settings.effectiveRevocationGrace(maxPollInterval), settings.commitTimeout());
+                settings.effectiveRevocationGrace(maxPollInterval), settings.commitTimeout(),
+                settings.blockedAlertAfter(), ConsumerConfigs.userAutoOffsetReset(properties));
         for (int i = 0; i < settings.consumerInstances(); i++) {
             String instanceName = name + "-consumer-" + i;
             Consumer<byte[], byte[]> consumer = consumers.apply(ConsumerConfigs.forInstance(properties, instanceName));
-            ListenerLoop loop = new ListenerLoop(instanceName, topology, consumer, settings.clock(), workers,
+            ListenerLoop loop = new ListenerLoop(instanceName, topology, consumer, settings.clock(), System::nanoTime,
+                    workers,
                     new BlockingReportQueue(), loopSettings, this::emit, deadLetters);
             Instance instance = new Instance(instanceName, loop, consumer);
             instances.add(instance);
@@ -177,6 +178,42 @@ public final class SluiceRuntime implements AutoCloseable {
             }
         }
         return failed;
+    }
+
+    /**
+     * The Kafka consumer configuration the runtime's instances run with: the user's properties with the ones the
+     * runtime owns applied ({@code auto.offset.reset=none}, {@code isolation.level} when unset, deserializers,
+     * {@code enable.auto.commit}, the assignor), as instance 0 gets it (later instances differ only in
+     * {@code client.id}). Values of keys that hold secrets ({@code password}, {@code sasl.jaas.config}) are
+     * masked. Unmodifiable.
+     */
+    public Map<String, String> consumerConfig() {
+        Properties effective = ConsumerConfigs.forInstance(properties, name + "-consumer-0");
+        Map<String, String> config = new java.util.TreeMap<>();
+        for (String key : effective.stringPropertyNames()) {
+            String lower = key.toLowerCase(java.util.Locale.ROOT);
+            boolean secret = lower.contains("password") || lower.contains("jaas.config");
+            config.put(key, secret ? "[hidden]" : effective.getProperty(key));
+        }
+        return java.util.Collections.unmodifiableMap(config);
+    }
+
+    /**
+     * Whether the runtime is caught up: started, every consumer instance has polled and holds partitions, and every
+     * assigned partition is idle at the log end it last saw (the last stable offset under {@code read_committed})
+     * with everything before it decided, with no job in flight. Turns false again as soon as new records arrive
+     * and are fetched. Meant for tests and health checks that must not infer completion from offset rows.
+     */
+    public boolean isCaughtUp() {
+        if (!isRunning() || instances.isEmpty()) {
+            return false;
+        }
+        for (Instance i : instances) {
+            if (!i.caughtUp) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Snapshots of every assigned partition, by consumer instance name. */
@@ -256,6 +293,7 @@ public final class SluiceRuntime implements AutoCloseable {
         volatile boolean stopRequested;
         volatile boolean crash;
         volatile List<PartitionState> snapshot = List.of();
+        volatile boolean caughtUp;
         volatile Throwable failure;
 
         Instance(String name, ListenerLoop loop, Consumer<byte[], byte[]> consumer) {
@@ -298,6 +336,7 @@ public final class SluiceRuntime implements AutoCloseable {
                 }
             } finally {
                 snapshot = List.of();
+                caughtUp = false;
                 done.countDown();
             }
         }
@@ -311,6 +350,7 @@ public final class SluiceRuntime implements AutoCloseable {
                 java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
             }
             snapshot = loop.partitions();
+            caughtUp = loop.caughtUp();
         }
     }
 }

@@ -8,9 +8,10 @@ import io.sluice.runtime.SluiceEventListener;
 import io.sluice.runtime.internal.DeadLetterPublisher;
 import io.sluice.runtime.internal.ListenerLoop;
 import io.sluice.runtime.internal.LoopSettings;
-import io.sluice.runtime.internal.PartitionState;
+import io.sluice.runtime.PartitionState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,10 +55,11 @@ public final class TestDriver implements AutoCloseable {
     private final List<SluiceEvent> events = new CopyOnWriteArrayList<>();
     private final List<SluiceEventListener> listeners = new CopyOnWriteArrayList<>();
     private final List<ProducerRecord<byte[], byte[]>> deadLetters = new CopyOnWriteArrayList<>();
+    // Kafka runs with auto.offset.reset=none under Sluice: the runtime applies the user's reset itself
     private InMemoryConsumerConfig config = InMemoryConsumerConfig.forGroup("sluice-test")
-            .withAutoOffsetReset(AutoOffsetReset.EARLIEST);
+            .withAutoOffsetReset(AutoOffsetReset.NONE);
     private LoopSettings settings = new LoopSettings(Duration.ofMillis(100), Duration.ofSeconds(5),
-            Duration.ofSeconds(10), Duration.ofSeconds(5));
+            Duration.ofSeconds(10), Duration.ofSeconds(5)).withAutoOffsetReset("earliest");
     private int deadLetterFailures;
     private InMemoryConsumer consumer;
     private ListenerLoop loop;
@@ -80,17 +82,29 @@ public final class TestDriver implements AutoCloseable {
         return this;
     }
 
-    /** Sets {@code auto.offset.reset}; before {@link #start}. */
+    /**
+     * Sets the user's {@code auto.offset.reset} ({@code EARLIEST} by default); before {@link #start}. As in the
+     * runtime, the in-memory consumer itself runs with {@code none} and the runtime applies this setting to partitions
+     * without a valid offset (on offset-managed topics only when nothing is stored).
+     */
     public TestDriver autoOffsetReset(AutoOffsetReset reset) {
         requireNotStarted();
-        config = config.withAutoOffsetReset(reset);
+        settings = settings.withAutoOffsetReset(reset.name());
         return this;
     }
 
     /** Sets the listener's commit interval and revocation grace; before {@link #start}. */
     public TestDriver timings(Duration commitInterval, Duration revocationGrace) {
         requireNotStarted();
-        settings = new LoopSettings(settings.pollTimeout(), commitInterval, revocationGrace, settings.commitTimeout());
+        settings = new LoopSettings(settings.pollTimeout(), commitInterval, revocationGrace, settings.commitTimeout(),
+                settings.blockedAlertAfter(), settings.autoOffsetReset());
+        return this;
+    }
+
+    /** Sets how long a partition may fail without progress before it is reported as blocked; before {@link #start}. */
+    public TestDriver blockedAlertAfter(Duration after) {
+        requireNotStarted();
+        settings = settings.withBlockedAlertAfter(after);
         return this;
     }
 
@@ -119,10 +133,17 @@ public final class TestDriver implements AutoCloseable {
             t.settings().deadLetterQueue().ifPresent(dlq -> ensureTopic(dlq.topic()));
         }
         consumer = new InMemoryConsumer(log, config);
-        loop = new ListenerLoop(INSTANCE, topology, consumer, clock, executor, reports, settings, this::emit,
+        loop = new ListenerLoop(INSTANCE, topology, consumer, clock, this::nanos, executor, reports, settings,
+                this::emit,
                 publisher());
         loop.subscribe();
         return this;
+    }
+
+    /** The manual clock on the runtime's monotonic nanosecond scale (it never moves back). */
+    private long nanos() {
+        Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     private void emit(SluiceEvent event) {
@@ -170,9 +191,13 @@ public final class TestDriver implements AutoCloseable {
 
     /** Appends a message with a timestamp and headers; returns its offset. */
     public long sendAt(String topic, int partition, byte[] key, byte[] value, long timestamp,
-                       Iterable<Header> headers) {
+                       List<io.sluice.dsl.Header> headers) {
         ensureTopic(topic);
-        return log.append(new TopicPartition(topic, partition), key, value, timestamp, headers);
+        List<Header> raw = new java.util.ArrayList<>(headers.size());
+        for (io.sluice.dsl.Header h : headers) {
+            raw.add(new org.apache.kafka.common.header.internals.RecordHeader(h.key(), h.value()));
+        }
+        return log.append(new TopicPartition(topic, partition), key, value, timestamp, raw);
     }
 
     /** The in-memory broker log: gaps, retention, direct appends. */
@@ -349,6 +374,14 @@ public final class TestDriver implements AutoCloseable {
     /** Every assigned partition by consumer instance (the driver's one: {@link #INSTANCE}), as the runtime's. */
     public Map<String, List<PartitionState>> partitions() {
         return Map.of(INSTANCE, loop().partitions());
+    }
+
+    /**
+     * Whether the runtime is caught up: every assigned partition idle at the log end it last saw, everything before
+     * it decided, nothing in flight (what {@code SluiceRuntime.isCaughtUp()} reports for a real runtime).
+     */
+    public boolean caughtUp() {
+        return loop().caughtUp();
     }
 
     /** The in-memory consumer: positions, seeks, pauses, commits. */

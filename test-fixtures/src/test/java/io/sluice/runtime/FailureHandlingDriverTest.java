@@ -124,12 +124,12 @@ class FailureHandlingDriverTest {
         ProducerRecord<byte[], byte[]> letter = driver.deadLetters().get(0);
         assertEquals(DLQ, letter.topic());
         assertEquals("v7", new String(letter.value(), StandardCharsets.UTF_8));
-        assertEquals("6", header(letter, DeadLetters.OFFSET));
-        assertEquals(T, header(letter, DeadLetters.TOPIC));
-        assertEquals("0", header(letter, DeadLetters.PARTITION));
-        assertEquals(IllegalArgumentException.class.getName(), header(letter, DeadLetters.EXCEPTION_CLASS));
-        assertEquals("cannot pay v7", header(letter, DeadLetters.EXCEPTION_MESSAGE));
-        assertEquals("4", header(letter, DeadLetters.ATTEMPTS), "dead-lettered after maxRetries = 3 retries");
+        assertEquals("6", header(letter, io.sluice.runtime.DeadLetterHeaders.OFFSET));
+        assertEquals(T, header(letter, io.sluice.runtime.DeadLetterHeaders.TOPIC));
+        assertEquals("0", header(letter, io.sluice.runtime.DeadLetterHeaders.PARTITION));
+        assertEquals(IllegalArgumentException.class.getName(), header(letter, io.sluice.runtime.DeadLetterHeaders.EXCEPTION_CLASS));
+        assertEquals("cannot pay v7", header(letter, io.sluice.runtime.DeadLetterHeaders.EXCEPTION_MESSAGE));
+        assertEquals("4", header(letter, io.sluice.runtime.DeadLetterHeaders.ATTEMPTS), "dead-lettered after maxRetries = 3 retries");
         long callsOfSeven = flaky.calls.stream().filter(c -> c.equals(List.of(6L))).count();
         assertEquals(4, callsOfSeven, "the 7th message alone: its first attempt and 3 retries");
         assertEquals(10, driver.marked(T, 0));
@@ -205,7 +205,7 @@ class FailureHandlingDriverTest {
         sendValues(driver, 3);
         driver.assign(T, 0).runUntilIdle();
         assertEquals(1, driver.deadLetters().size());
-        assertEquals("1", header(driver.deadLetters().get(0), DeadLetters.ATTEMPTS));
+        assertEquals("1", header(driver.deadLetters().get(0), io.sluice.runtime.DeadLetterHeaders.ATTEMPTS));
         assertEquals(List.of(0L, 2L), driver.consumedOffsets(T, 0));
     }
 
@@ -244,7 +244,7 @@ class FailureHandlingDriverTest {
         }
         assertTrue(driver.deadLetters().isEmpty());
         assertEquals(List.of(0L, 1L), driver.consumedOffsets(T, 0));
-        assertEquals(25, driver.events(SluiceEvent.Failed.class).stream().filter(f -> f.kind().equals("FILTER"))
+        assertEquals(25, driver.events(SluiceEvent.Failed.class).stream().filter(f -> f.kind() == io.sluice.runtime.FailureKind.INFRASTRUCTURE)
                 .count());
     }
 
@@ -258,8 +258,8 @@ class FailureHandlingDriverTest {
         assertEquals(1, driver.deadLetters().size());
         ProducerRecord<byte[], byte[]> letter = driver.deadLetters().get(0);
         assertEquals("POISON", new String(letter.value(), StandardCharsets.UTF_8));
-        assertEquals("1", header(letter, DeadLetters.OFFSET));
-        assertEquals(SerializationException.class.getName(), header(letter, DeadLetters.EXCEPTION_CLASS));
+        assertEquals("1", header(letter, io.sluice.runtime.DeadLetterHeaders.OFFSET));
+        assertEquals(SerializationException.class.getName(), header(letter, io.sluice.runtime.DeadLetterHeaders.EXCEPTION_CLASS));
         assertEquals(3, driver.marked(T, 0));
     }
 
@@ -274,7 +274,7 @@ class FailureHandlingDriverTest {
         }
         assertEquals(List.of(0L), driver.consumedOffsets(T, 0));
         assertEquals(1, driver.marked(T, 0), "nothing past the poison message is marked");
-        assertTrue(driver.events(SluiceEvent.Failed.class).stream().allMatch(f -> f.kind().equals("POISON")
+        assertTrue(driver.events(SluiceEvent.Failed.class).stream().allMatch(f -> f.kind() == io.sluice.runtime.FailureKind.POISON
                 && f.failedOffset().equals(OptionalLong.of(1))));
     }
 

@@ -79,11 +79,11 @@ class FailureIT {
         assertArrayEquals(poison, letter.value());
         assertArrayEquals("k2".getBytes(), letter.key());
         assertEquals("abc", header(letter, "trace"));
-        assertEquals(topic, header(letter, DeadLetters.TOPIC));
-        assertEquals("0", header(letter, DeadLetters.PARTITION));
-        assertEquals("1", header(letter, DeadLetters.OFFSET));
-        assertEquals(SerializationException.class.getName(), header(letter, DeadLetters.EXCEPTION_CLASS));
-        assertEquals("3", header(letter, DeadLetters.ATTEMPTS));
+        assertEquals(topic, header(letter, io.sluice.runtime.DeadLetterHeaders.TOPIC));
+        assertEquals("0", header(letter, io.sluice.runtime.DeadLetterHeaders.PARTITION));
+        assertEquals("1", header(letter, io.sluice.runtime.DeadLetterHeaders.OFFSET));
+        assertEquals(SerializationException.class.getName(), header(letter, io.sluice.runtime.DeadLetterHeaders.EXCEPTION_CLASS));
+        assertEquals("3", header(letter, io.sluice.runtime.DeadLetterHeaders.ATTEMPTS));
     }
 
     @Test

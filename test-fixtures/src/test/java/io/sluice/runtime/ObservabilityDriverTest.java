@@ -13,7 +13,7 @@ import io.sluice.dsl.FilterFactory;
 import io.sluice.dsl.Sluice;
 import io.sluice.dsl.Topology;
 import io.sluice.dsl.Verdict;
-import io.sluice.runtime.internal.PartitionState;
+import io.sluice.runtime.PartitionState;
 import io.sluice.runtime.metrics.SluiceMetrics;
 import io.sluice.testing.TestDriver;
 import io.sluice.testing.TestDriverExtension;
@@ -71,7 +71,7 @@ class ObservabilityDriverTest {
         driver.advanceAndRun(Duration.ofSeconds(1));
         List<SluiceEvent.Retried> retries = driver.events(SluiceEvent.Retried.class);
         assertEquals(List.of(new SluiceEvent.Retried(TestDriver.INSTANCE, failed.topicPartition(),
-                failed.generation(), "CONSUMER", 1, 0)), retries);
+                failed.generation(), io.sluice.runtime.FailureKind.MESSAGE, 1, 0)), retries);
         List<SluiceEvent> all = driver.events();
         int at = all.indexOf(retries.get(0));
         assertTrue(all.indexOf(failed) < at, "Failed comes first");
@@ -127,7 +127,7 @@ class ObservabilityDriverTest {
         assertEquals(1, driver.deadLetters().size());
         List<SluiceEvent.Retried> retries = driver.events(SluiceEvent.Retried.class);
         assertEquals(1, retries.size());
-        assertEquals("DEAD_LETTER", retries.get(0).kind());
+        assertEquals(io.sluice.runtime.FailureKind.INFRASTRUCTURE, retries.get(0).kind(), "a publication failure is infrastructure");
         assertEquals(0, retries.get(0).cursor(), "the dead letter's offset");
         assertEquals(1, driver.events(SluiceEvent.DeadLettered.class).size());
     }
@@ -146,7 +146,7 @@ class ObservabilityDriverTest {
         driver.step(); // fetched and in flight, not yet marked
         state = driver.state(T, 0).orElseThrow();
         assertEquals(OptionalLong.of(15), state.latestLogEnd(), "the watermark the fetch of 4 records saw");
-        assertEquals(OptionalLong.of(10), state.logEnd(), "the log end read at assignment stays");
+        assertEquals(OptionalLong.empty(), state.logEnd(), "no broker lookup at assignment without an offset store");
         assertEquals(OptionalLong.of(5), state.lag(), "in flight is not consumed yet");
         driver.runUntilIdle();
         state = driver.state(T, 0).orElseThrow();
@@ -172,11 +172,11 @@ class ObservabilityDriverTest {
         send(driver, 5);
         driver.assign(T, 0).runUntilIdle();
 
-        assertEquals(1, registry.get(SluiceMetrics.FAILURES).tag("kind", "consumer").counter().count());
+        assertEquals(1, registry.get(SluiceMetrics.FAILURES).tag("kind", "message").counter().count());
         assertEquals(5, registry.get(SluiceMetrics.LAG).tags("topic", T, "partition", "0").gauge().value(),
                 "nothing marked after the failure");
         driver.advanceAndRun(Duration.ofSeconds(1));
-        assertEquals(1, registry.get(SluiceMetrics.RETRIES).tag("kind", "consumer").counter().count());
+        assertEquals(1, registry.get(SluiceMetrics.RETRIES).tag("kind", "message").counter().count());
         assertEquals(5, registry.get(SluiceMetrics.CONSUMED).counter().count());
         assertTrue(registry.get(SluiceMetrics.BATCH).timer().count() >= 3);
         assertEquals(0, registry.get(SluiceMetrics.LAG).gauge().value());

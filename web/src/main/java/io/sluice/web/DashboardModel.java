@@ -3,7 +3,7 @@ package io.sluice.web;
 import io.sluice.dsl.FilterFactory;
 import io.sluice.dsl.TopicDefinition;
 import io.sluice.dsl.Verdict;
-import io.sluice.runtime.internal.PartitionState;
+import io.sluice.runtime.PartitionState;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

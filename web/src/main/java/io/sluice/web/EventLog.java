@@ -56,7 +56,7 @@ final class EventLog implements SluiceEventListener {
         } else if (event instanceof SluiceEvent.Lost l) {
             verdicts.remove(new Key(l.instance(), l.topicPartition()));
         } else if (event instanceof SluiceEvent.Failed f) {
-            RecentError e = new RecentError(clock.instant(), f.instance(), f.topicPartition(), f.kind(), f.attempt(),
+            RecentError e = new RecentError(clock.instant(), f.instance(), f.topicPartition(), f.kind().name(), f.attempt(),
                     f.failedOffset(), describe(f.error()), f.backoff());
             synchronized (errors) {
                 errors.addFirst(e);

@@ -2,7 +2,7 @@ package io.sluice.web;
 
 import io.sluice.dsl.Topology;
 import io.sluice.runtime.SluiceRuntime;
-import io.sluice.runtime.internal.PartitionState;
+import io.sluice.runtime.PartitionState;
 import java.util.List;
 import java.util.Map;
 

@@ -1,7 +1,7 @@
 package io.sluice.web;
 
 import io.sluice.dsl.Topology;
-import io.sluice.runtime.internal.PartitionState;
+import io.sluice.runtime.PartitionState;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

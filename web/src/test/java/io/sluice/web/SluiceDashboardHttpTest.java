@@ -13,7 +13,7 @@ import io.sluice.dsl.Sluice;
 import io.sluice.dsl.Topology;
 import io.sluice.dsl.Verdict;
 import io.sluice.runtime.SluiceEvent;
-import io.sluice.runtime.internal.PartitionState;
+import io.sluice.runtime.PartitionState;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -135,7 +135,7 @@ class SluiceDashboardHttpTest {
     private static PartitionState state(TopicPartition tp, long generation, String state, String consumer) {
         return new PartitionState(tp, generation, state, 120, 100, 90,
                 "PAUSED".equals(state) ? Optional.of(NOW.plusSeconds(5)) : Optional.empty(), 2, 0,
-                OptionalLong.of(0), OptionalLong.of(150), consumer, OptionalLong.of(160), OptionalLong.of(60));
+                OptionalLong.of(0), OptionalLong.of(150), consumer, OptionalLong.of(160), OptionalLong.of(60), java.util.Set.of(), "", false);
     }
 
     private URI at(String path) {
@@ -220,7 +220,7 @@ class SluiceDashboardHttpTest {
     @Test
     void recentErrorsAreBoundedAndNewestFirst() throws Exception {
         for (int i = 1; i <= 5; i++) {
-            events.on(new SluiceEvent.Failed(INSTANCE, ORDERS_0, 1, "CONSUMER", i, OptionalLong.of(100 + i),
+            events.on(new SluiceEvent.Failed(INSTANCE, ORDERS_0, 1, io.sluice.runtime.FailureKind.MESSAGE, i, OptionalLong.of(100 + i),
                     new IllegalStateException("failure " + i), Duration.ofSeconds(i)));
         }
         String json = Http.get(at("/api/state")).body();
@@ -237,7 +237,7 @@ class SluiceDashboardHttpTest {
 
     @Test
     void everyTextIsEscapedInThePage() throws Exception {
-        events.on(new SluiceEvent.Failed(INSTANCE, ORDERS_0, 1, "CONSUMER", 1, OptionalLong.empty(),
+        events.on(new SluiceEvent.Failed(INSTANCE, ORDERS_0, 1, io.sluice.runtime.FailureKind.MESSAGE, 1, OptionalLong.empty(),
                 new IllegalArgumentException("<img src=x onerror=alert(1)> & 'quoted'"), Duration.ofSeconds(1)));
         runtime.partitions = Map.of("<b>instance\"</b>", List.of(state(ORDERS_0, 1, "IDLE", "<i>Consumer</i>")));
         String html = Http.get(dashboard.url()).body();
@@ -252,7 +252,7 @@ class SluiceDashboardHttpTest {
 
     @Test
     void everyTextIsInertInTheJson() throws Exception {
-        events.on(new SluiceEvent.Failed(INSTANCE, ORDERS_0, 1, "CONSUMER", 1, OptionalLong.empty(),
+        events.on(new SluiceEvent.Failed(INSTANCE, ORDERS_0, 1, io.sluice.runtime.FailureKind.MESSAGE, 1, OptionalLong.empty(),
                 new IllegalArgumentException("</script><img src=x>\u2028\"\\"), Duration.ofSeconds(1)));
         String json = Http.get(at("/api/state")).body();
         assertFalse(json.contains("<"));

@@ -3,6 +3,7 @@ package io.sluice.runtime.internal;
 import io.sluice.dsl.OffsetAuthority;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -10,13 +11,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends one failed message to its dead-letter topic on a worker, waits for the broker's confirmation, advances
- * the offset authority if the topic has one, and only then reports the message as done. A failure marks nothing.
+ * the offset authority if the topic has one, and only then reports the message as done. A failed publication
+ * marks nothing; a failed advance after a publication is reported apart, so only the advance is retried and the
+ * dead letter is not published again.
  */
 final class DeadLetterJob implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterJob.class);
 
+    private final AtomicBoolean revoked;
     private final TopicPartition topicPartition;
+    private final String group;
     private final long generation;
     private final String topic;
     private final ConsumerRecord<byte[], byte[]> record;
@@ -25,13 +30,11 @@ final class DeadLetterJob implements Runnable {
     private final DeadLetterPublisher publisher;
     private final Optional<OffsetAuthority> authority;
     private final java.util.function.Consumer<Report> sink;
-    private final java.util.concurrent.atomic.AtomicBoolean revoked;
 
-    private final String group;
-
-    DeadLetterJob(java.util.concurrent.atomic.AtomicBoolean revoked, TopicPartition topicPartition, String group, long generation, String topic, ConsumerRecord<byte[], byte[]> record,
-                  Throwable error, int attempts, DeadLetterPublisher publisher, Optional<OffsetAuthority> authority,
-                  java.util.function.Consumer<Report> sink) {
+    DeadLetterJob(AtomicBoolean revoked, TopicPartition topicPartition, String group, long generation, String topic,
+                  ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts, DeadLetterPublisher publisher,
+                  Optional<OffsetAuthority> authority, java.util.function.Consumer<Report> sink) {
+        this.revoked = revoked;
         this.topicPartition = topicPartition;
         this.group = group;
         this.generation = generation;
@@ -42,7 +45,6 @@ final class DeadLetterJob implements Runnable {
         this.publisher = publisher;
         this.authority = authority;
         this.sink = sink;
-        this.revoked = revoked;
     }
 
     @Override
@@ -54,26 +56,41 @@ final class DeadLetterJob implements Runnable {
                 throw new IllegalStateException(topicPartition + " was revoked before its dead letter was sent");
             }
             publisher.publish(DeadLetters.of(topic, record, error, attempts));
-            if (authority.isPresent()) {
-                if (revoked.get()) {
-                    // sent, but the store is the new owner's now: mark nothing, it decides the message again
-                    sink.accept(new Report(topicPartition, generation, OptionalLong.empty(),
-                            new Report.DeadLettered(record.offset(), topic, attempts)));
-                    return;
-                }
-                authority.get().advance(group, topicPartition, next);
-            }
         } catch (Throwable e) {
             LOG.warn("dead-lettering {}@{} to {} failed; nothing is marked and it is tried again: {}", topicPartition,
                     record.offset(), topic, e.toString());
-            sink.accept(new Report(topicPartition, generation, OptionalLong.empty(), new Report.Failed(e,
-                    Report.FailureKind.DEAD_LETTER, OptionalLong.of(record.offset()), record.offset(), next,
-                    Optional.of(record))));
+            sink.accept(new Report(topicPartition, generation, OptionalLong.empty(),
+                    Report.Failed.of(e, Report.Origin.DEAD_LETTER_PUBLISH)));
             return;
         }
         LOG.warn("dead-lettered {}@{} to {} after {} failed attempt(s): {}", topicPartition, record.offset(), topic,
                 attempts, error.toString());
-        sink.accept(new Report(topicPartition, generation, OptionalLong.of(next),
-                new Report.DeadLettered(record.offset(), topic, attempts)));
+        advanceAndReport(revoked, authority, group, topicPartition, generation, next,
+                new Report.DeadLettered(record.offset(), topic, attempts), Report.Origin.DEAD_LETTER_ADVANCE, sink);
+    }
+
+    /**
+     * Advances the authority (when there is one and the partition is still ours) to {@code next}, then reports
+     * {@code done} with that mark, or a failure of {@code origin} that marks nothing.
+     */
+    static void advanceAndReport(AtomicBoolean revoked, Optional<OffsetAuthority> authority, String group,
+                                 TopicPartition tp, long generation, long next, Report.Outcome done,
+                                 Report.Origin origin, java.util.function.Consumer<Report> sink) {
+        if (authority.isPresent()) {
+            if (revoked.get()) {
+                // the store is the new owner's now: mark nothing, it decides these offsets again
+                sink.accept(new Report(tp, generation, OptionalLong.empty(), done));
+                return;
+            }
+            try {
+                authority.get().advance(group, tp, next);
+            } catch (Throwable e) {
+                LOG.warn("advancing the stored offset of {} to {} failed; it is tried again: {}", tp, next,
+                        e.toString());
+                sink.accept(new Report(tp, generation, OptionalLong.empty(), Report.Failed.of(e, origin)));
+                return;
+            }
+        }
+        sink.accept(new Report(tp, generation, OptionalLong.of(next), done));
     }
 }

@@ -1,5 +1,6 @@
 package io.sluice.runtime.internal;
 
+import io.sluice.runtime.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,24 +11,9 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * Builds dead letters: the original key, value and headers, raw bytes as fetched, plus headers saying where the
- * message came from and why it failed. The header names are a published format.
+ * message came from and why it failed ({@link DeadLetterHeaders}, a published format).
  */
 public final class DeadLetters {
-
-    /** The original topic. */
-    public static final String TOPIC = "sluice.dlq.original.topic";
-    /** The original partition, decimal. */
-    public static final String PARTITION = "sluice.dlq.original.partition";
-    /** The original offset, decimal. */
-    public static final String OFFSET = "sluice.dlq.original.offset";
-    /** The original timestamp in epoch milliseconds, decimal. */
-    public static final String TIMESTAMP = "sluice.dlq.original.timestamp";
-    /** The class name of the last failure. */
-    public static final String EXCEPTION_CLASS = "sluice.dlq.exception.class";
-    /** The message of the last failure (may be empty). */
-    public static final String EXCEPTION_MESSAGE = "sluice.dlq.exception.message";
-    /** How many attempts failed, decimal. */
-    public static final String ATTEMPTS = "sluice.dlq.attempts";
 
     private DeadLetters() {
     }
@@ -40,13 +26,13 @@ public final class DeadLetters {
             headers.add(new RecordHeader(h.key(), h.value()));
         }
         Throwable cause = rootOf(error);
-        headers.add(header(TOPIC, original.topic()));
-        headers.add(header(PARTITION, Integer.toString(original.partition())));
-        headers.add(header(OFFSET, Long.toString(original.offset())));
-        headers.add(header(TIMESTAMP, Long.toString(original.timestamp())));
-        headers.add(header(EXCEPTION_CLASS, cause.getClass().getName()));
-        headers.add(header(EXCEPTION_MESSAGE, cause.getMessage() == null ? "" : cause.getMessage()));
-        headers.add(header(ATTEMPTS, Integer.toString(attempts)));
+        headers.add(header(DeadLetterHeaders.TOPIC, original.topic()));
+        headers.add(header(DeadLetterHeaders.PARTITION, Integer.toString(original.partition())));
+        headers.add(header(DeadLetterHeaders.OFFSET, Long.toString(original.offset())));
+        headers.add(header(DeadLetterHeaders.TIMESTAMP, Long.toString(original.timestamp())));
+        headers.add(header(DeadLetterHeaders.EXCEPTION_CLASS, cause.getClass().getName()));
+        headers.add(header(DeadLetterHeaders.EXCEPTION_MESSAGE, cause.getMessage() == null ? "" : cause.getMessage()));
+        headers.add(header(DeadLetterHeaders.ATTEMPTS, Integer.toString(attempts)));
         // copies: a consumer may have changed the fetched arrays in place before it failed
         return new ProducerRecord<>(deadLetterTopic, null, copy(original.key()), copy(original.value()), headers);
     }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One batch of one partition, run on a worker: deserialize message by message, run the filter chain, hand what
- * is left to the consumer, work out the marks, and report. Never throws; every outcome becomes a {@link Report}.
+ * is left to the consumer, work out the marks and the verdict, and report. Never throws; every outcome becomes a
+ * {@link Report}. Decides nothing about retries: the partition machine does, from the report.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -41,10 +43,11 @@ final class Job<K, V> implements Runnable {
     private final java.util.function.Consumer<Report> sink;
     private final String instance;
     private final Events events;
+    private final LongSupplier nanos;
 
-    Job(String instance, Events events, TopicDefinition<K, V> topic, FilterChain<K, V> chain, Consumer<K, V> consumer, PartitionContext context,
-        List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset, long nextOffset,
-        java.util.function.Consumer<Report> sink) {
+    Job(String instance, Events events, TopicDefinition<K, V> topic, FilterChain<K, V> chain, Consumer<K, V> consumer,
+        PartitionContext context, List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset, long nextOffset,
+        LongSupplier nanos, java.util.function.Consumer<Report> sink) {
         this.topic = topic;
         this.chain = chain;
         this.consumer = consumer;
@@ -52,6 +55,7 @@ final class Job<K, V> implements Runnable {
         this.records = records;
         this.fetchOffset = fetchOffset;
         this.nextOffset = nextOffset;
+        this.nanos = nanos;
         this.sink = sink;
         this.instance = instance;
         this.events = events;
@@ -63,9 +67,9 @@ final class Job<K, V> implements Runnable {
         try {
             report = execute();
         } catch (Throwable unexpected) {
-            // a bug of ours: report it as a filter failure so the partition retries instead of hanging
+            // a bug of ours: report it as a chain failure so the partition retries instead of hanging
             LOG.error("job for {} failed unexpectedly", context.topicPartition(), unexpected);
-            report = failed(unexpected, Report.FailureKind.FILTER, OptionalLong.empty());
+            report = failed(unexpected, Report.Origin.CHAIN, OptionalLong.empty(), 0);
         }
         sink.accept(report);
     }
@@ -94,8 +98,9 @@ final class Job<K, V> implements Runnable {
             outcome = chain.apply(batch, context);
         } catch (Throwable e) {
             LOG.warn("filter chain of {} failed on the batch from {}: {}", tp, fetchOffset, e.toString());
-            return failed(e, Report.FailureKind.FILTER, OptionalLong.empty());
+            return failed(e, Report.Origin.CHAIN, OptionalLong.empty(), 0);
         }
+        long chainNanos = nanos.getAsLong();
 
         if (outcome.verdict().applied()) {
             events.emit(new SluiceEvent.Filtered(instance, tp, context.generation(), outcome.verdict(),
@@ -118,9 +123,12 @@ final class Job<K, V> implements Runnable {
         }
 
         // the consumer's own seek or pause is one more verdict: combined with the chain's, its cursor also bounds
-        // what this batch settles, so no mark covers a message that will be fetched again
+        // what this batch settles, so no mark covers a message that will be fetched again; a pause's deadline is
+        // fixed when its verdict was made, so the job's own duration never stretches it
         Verdict verdict = outcome.verdict();
         long settledEnd = outcome.settledEnd();
+        OptionalLong deadline = verdict instanceof Verdict.Pause p
+                ? OptionalLong.of(chainNanos + p.timeout().toNanos()) : OptionalLong.empty();
         Optional<Verdict> own = context.override();
         if (own.isPresent()) {
             List<Verdict> applied = new ArrayList<>(2);
@@ -128,8 +136,17 @@ final class Job<K, V> implements Runnable {
                 applied.add(verdict);
             }
             applied.add(own.get());
+            if (own.get() instanceof Verdict.Pause p) {
+                long ownDeadline = context.overrideNanos() + p.timeout().toNanos();
+                deadline = OptionalLong.of(deadline.isPresent() ? Math.min(deadline.getAsLong(), ownDeadline)
+                        : ownDeadline);
+            }
             verdict = FilterChain.combine(applied);
             settledEnd = Math.min(settledEnd, verdict.resumeAt().orElse(Long.MAX_VALUE));
+        }
+        OptionalLong cursor = verdict.resumeAt();
+        if (!(verdict instanceof Verdict.Pause)) {
+            deadline = OptionalLong.empty();
         }
 
         // automatic marking settles the whole batch, dropped tail included; manual honours the filters' clamped ask
@@ -138,13 +155,20 @@ final class Job<K, V> implements Runnable {
                 : Math.min(outcome.filterMark().orElse(-1), settledEnd);
         Optional<OffsetAuthority> authority = topic.offsetAuthority();
         // a revoked partition's job must not move the offset store: the new owner may be deciding those messages
-        if (ownMark > context.markedOffset() && !(authority.isPresent() && context.revoked())) {
+        boolean owner = !(authority.isPresent() && context.revoked());
+        if (owner && authority.isPresent() && cursor.isPresent() && cursor.getAsLong() > batch.nextOffset()
+                && poison == null) {
+            // a seek forward past the batch skips offsets on purpose: the store moves there first, so the next
+            // batch (fetched from the cursor) continues from the stored offset instead of being refused
+            ownMark = Math.max(ownMark, cursor.getAsLong());
+        }
+        if (owner && ownMark > context.markedOffset()) {
             if (authority.isPresent()) {
                 try {
                     authority.get().advance(context.consumerGroup(), tp, ownMark);
                 } catch (Throwable e) {
                     LOG.warn("offset authority of {} could not advance to {}: {}", tp, ownMark, e.toString());
-                    return failed(e, Report.FailureKind.FILTER, OptionalLong.empty());
+                    return failed(e, Report.Origin.ADVANCE, OptionalLong.empty(), 0);
                 }
             }
             context.markAsConsumed(ownMark);
@@ -153,15 +177,12 @@ final class Job<K, V> implements Runnable {
         if (poison != null) {
             // a cursor other than the poison message itself (a seek back, or past it to an offset the offset
             // manager already applied) is carried out; the poison message is met again only if it lies ahead
-            OptionalLong cursor = verdict.resumeAt();
             if (cursor.isEmpty() || cursor.getAsLong() == poisonOffset) {
-                return new Report(tp, context.generation(), context.jobMark(), new Report.Failed(poison,
-                        Report.FailureKind.POISON, OptionalLong.of(poisonOffset), poisonOffset, nextOffset,
-                        recordAt(poisonOffset)));
+                return failed(poison, Report.Origin.POISON, OptionalLong.of(poisonOffset), 0);
             }
         }
         return new Report(tp, context.generation(), context.jobMark(),
-                new Report.Succeeded(verdict, handed, outcome.removedByFilters()));
+                new Report.Succeeded(verdict, cursor, deadline, handed, outcome.removedByFilters(), settledEnd));
     }
 
     /**
@@ -170,7 +191,6 @@ final class Job<K, V> implements Runnable {
      */
     private Report consumerFailed(Batch<K, V> handed, Throwable e) {
         OptionalLong failedOffset = OptionalLong.empty();
-        int consumedBefore = 0;
         if (e instanceof MessageFailedException mfe) {
             long named = mfe.offset();
             if (mfe.topicPartition().equals(context.topicPartition())
@@ -183,33 +203,36 @@ final class Job<K, V> implements Runnable {
         } else if (handed.size() == 1) {
             failedOffset = OptionalLong.of(handed.get(0).offset());
         }
-        if (failedOffset.isPresent() && e instanceof MessageFailedException) {
-            long failed = failedOffset.getAsLong();
-            List<Message<K, V>> before = handed.stream().filter(m -> m.offset() < failed).toList();
-            consumedBefore = before.size();
-            if (!before.isEmpty()) {
-                // the consumer named the failing message: the ones before it were handled
-                events.emit(new SluiceEvent.Consumed(instance, context.topicPartition(), context.generation(),
-                        List.copyOf(before), Duration.ZERO));
-            }
-            if (topic.settings().marking() == MarkingMode.AUTOMATIC && failed > context.markedOffset()) {
-                context.markAsConsumed(failed);
+        if (failedOffset.isPresent() && e instanceof MessageFailedException
+                && topic.settings().marking() == MarkingMode.AUTOMATIC
+                && failedOffset.getAsLong() > context.markedOffset()
+                && !(topic.offsetAuthority().isPresent())) {
+            // the consumer named the failing message: under automatic marking the ones before it were handled
+            context.markAsConsumed(failedOffset.getAsLong());
+        }
+        long marked = context.markedOffset();
+        long failed = failedOffset.orElse(Long.MAX_VALUE);
+        List<Message<K, V>> before = handed.stream().filter(m -> m.offset() < marked && m.offset() < failed).toList();
+        if (!before.isEmpty()) {
+            events.emit(new SluiceEvent.Consumed(instance, context.topicPartition(), context.generation(),
+                    List.copyOf(before), Duration.ZERO));
+        }
+        return failed(e, Report.Origin.CONSUMER, failedOffset, before.size());
+    }
+
+    private Report failed(Throwable error, Report.Origin origin, OptionalLong failedOffset, int consumedBefore) {
+        long marked = context.markedOffset();
+        long firstUndecided = nextOffset;
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            if (r.offset() >= marked) {
+                firstUndecided = r.offset();
+                break;
             }
         }
-        return failed(e, Report.FailureKind.CONSUMER, failedOffset, consumedBefore);
-    }
-
-    private Report failed(Throwable error, Report.FailureKind kind, OptionalLong failedOffset) {
-        return failed(error, kind, failedOffset, 0);
-    }
-
-    private Report failed(Throwable error, Report.FailureKind kind, OptionalLong failedOffset, int consumedBefore) {
-        OptionalLong mark = context.jobMark();
-        long retryFrom = Math.max(fetchOffset, mark.isPresent() ? mark.getAsLong() : fetchOffset);
         Optional<ConsumerRecord<byte[], byte[]>> record = failedOffset.isPresent()
                 ? recordAt(failedOffset.getAsLong()) : Optional.empty();
-        return new Report(context.topicPartition(), context.generation(), mark,
-                new Report.Failed(error, kind, failedOffset, retryFrom, nextOffset, record, consumedBefore));
+        return new Report(context.topicPartition(), context.generation(), context.jobMark(),
+                new Report.Failed(error, origin, failedOffset, firstUndecided, nextOffset, record, consumedBefore));
     }
 
     private Optional<ConsumerRecord<byte[], byte[]>> recordAt(long offset) {

@@ -1,11 +1,12 @@
 package io.sluice.runtime.internal;
 
-import io.sluice.dsl.Backoff;
-import io.sluice.dsl.DeadLetterQueue;
-import io.sluice.dsl.TopicSettings;
+import io.sluice.dsl.Filter;
+import io.sluice.dsl.FilterFactory;
+import io.sluice.dsl.InfrastructureFailure;
+import io.sluice.dsl.OffsetAuthority;
 import io.sluice.dsl.TopicDefinition;
 import io.sluice.dsl.Topology;
-import io.sluice.dsl.Verdict;
+import io.sluice.runtime.PartitionState;
 import io.sluice.runtime.SluiceEvent;
 import io.sluice.runtime.SluiceEventListener;
 import java.time.Clock;
@@ -16,23 +17,29 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
@@ -43,14 +50,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The listener of one consumer instance, as a step function over an injected Kafka {@link Consumer}, a
- * {@link Clock}, an {@link Executor} and a {@link ReportQueue} (DESIGN §5). The runtime calls {@link #step()} in
- * a loop on the listener thread; the test driver calls it by hand over an in-memory consumer, a manual clock
- * and a manual executor. Every Kafka call happens on the thread that calls {@code step()}.
+ * The listener of one consumer instance: a thin host around one {@link PartitionMachine} per assigned partition.
+ * It turns what the Kafka {@link Consumer} returns into machine events and carries out the machines' commands;
+ * it decides nothing about a partition itself. See {@code docs/architecture.md}, "The listener".
  *
- * <p>One step: apply the reports of finished jobs (marks, then the verdict: resume, seek or pause), resume
- * partitions whose pause ran out, commit marks when the commit interval has passed, poll, and turn each
- * partition's records into a job on the executor, pausing the partition while the job is in flight.
+ * <p>It is a step function over an injected consumer, a {@link Clock} (wall time, for events and filters), a
+ * monotonic nanosecond source (pauses and backoffs), an {@link Executor} and a {@link ReportQueue}: the runtime
+ * calls {@link #step()} in a loop on the listener thread; the test driver calls it by hand over an in-memory
+ * consumer, a manual clock and a manual executor. Every Kafka call happens on the thread that calls
+ * {@code step()}. Kafka runs with {@code auto.offset.reset=none}: an invalid offset is handed to the partition's
+ * machine, which enforces the stored offset or has the user's reset applied here.
  */
 public final class ListenerLoop implements ConsumerRebalanceListener {
 
@@ -61,6 +70,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private final Topology topology;
     private final Consumer<byte[], byte[]> consumer;
     private final Clock clock;
+    private final LongSupplier nanos;
     private final Executor executor;
     private final ReportQueue reports;
     private final LoopSettings settings;
@@ -68,45 +78,52 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private final Events events;
     private final DeadLetterPublisher deadLetters;
     private final String group;
+    private final PartitionMachine.Timings timings;
 
-    private final Map<TopicPartition, PartitionCoordinator<?, ?>> coordinators = new LinkedHashMap<>();
+    private final Map<TopicPartition, Assembly<?, ?>> assemblies = new LinkedHashMap<>();
     private final Map<TopicPartition, Long> generations = new HashMap<>();
     private final Map<TopicPartition, Integer> inFlight = new HashMap<>();
     private final Deque<Report> deferred = new ArrayDeque<>();
     private final Map<TopicPartition, Instant> unassembled = new HashMap<>();
+    private final Set<TopicPartition> enforcements = new LinkedHashSet<>();
     private final LoopCounters counters = new LoopCounters();
 
     private Instant nextCommit;
     private boolean closing;
     private volatile boolean halted;
     private boolean wokenUp;
+    private boolean polled;
     private int consecutivePollFailures;
 
     /**
-     * @param name     a name for logs (the consumer instance)
-     * @param topology the topics to consume
-     * @param consumer the Kafka consumer this loop owns; {@code enable.auto.commit} must be off
-     * @param clock    the clock for pauses, backoff and the commit interval
-     * @param executor runs jobs
-     * @param reports  carries job reports back; workers wake the consumer after offering
-     * @param settings timings
-     * @param listener receives the loop's events
+     * @param name        a name for logs (the consumer instance)
+     * @param topology    the topics to consume
+     * @param consumer    the Kafka consumer this loop owns; {@code enable.auto.commit} off, {@code auto.offset.reset}
+     *                    {@code none}
+     * @param clock       wall time, for events, filters and the commit interval
+     * @param nanos       monotonic nanoseconds, for pause and backoff deadlines
+     * @param executor    runs jobs
+     * @param reports     carries job reports back; workers wake the consumer after offering
+     * @param settings    timings and the user's reset
+     * @param listener    receives the loop's events
      * @param deadLetters publishes dead letters, confirmed
      */
     public ListenerLoop(String name, Topology topology, Consumer<byte[], byte[]> consumer, Clock clock,
-                        Executor executor, ReportQueue reports, LoopSettings settings, SluiceEventListener listener,
-                        DeadLetterPublisher deadLetters) {
+                        LongSupplier nanos, Executor executor, ReportQueue reports, LoopSettings settings,
+                        SluiceEventListener listener, DeadLetterPublisher deadLetters) {
         this.name = name;
-        this.deadLetters = deadLetters;
-        this.events = new Events(listener);
         this.topology = topology;
         this.consumer = consumer;
         this.clock = clock;
+        this.nanos = nanos;
         this.executor = executor;
         this.reports = reports;
         this.settings = settings;
-        this.nextCommit = clock.instant().plus(settings.commitInterval());
+        this.events = new Events(listener);
+        this.deadLetters = deadLetters;
         this.group = consumer.groupMetadata().groupId();
+        this.timings = new PartitionMachine.Timings(settings.commitInterval(), settings.blockedAlertAfter());
+        this.nextCommit = clock.instant().plus(settings.commitInterval());
     }
 
     /** Subscribes to the topology's topics with this loop as the rebalance listener. */
@@ -114,11 +131,12 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         consumer.subscribe(topology.topicNames(), this);
     }
 
-    /** One iteration of the loop; see the class comment. */
+    /** One iteration: apply reports, let time pass, commit when due, poll, and hand what came to the machines. */
     public void step() {
         drainReports();
-        expirePauses();
+        tick();
         retryUnassembled();
+        flushEnforcements();
         maybeCommit();
         ConsumerRecords<byte[], byte[]> records;
         try {
@@ -126,12 +144,22 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         } catch (WakeupException e) {
             // a worker finished a job: its report is applied at the start of the next step
             return;
+        } catch (InvalidOffsetException e) {
+            // Kafka runs with auto.offset.reset=none: the partition's machine decides where it goes
+            LOG.info("[{}] no valid offset for {}: {}", name, e.partitions(), e.getMessage());
+            for (TopicPartition tp : e.partitions()) {
+                Assembly<?, ?> a = assemblies.get(tp);
+                if (a != null) {
+                    execute(a, a.machine.invalidOffset(now()));
+                }
+            }
+            flushEnforcements();
+            return;
         } catch (InterruptException | AuthenticationException | AuthorizationException
                  | FencedInstanceIdException e) {
             throw e;
         } catch (KafkaException e) {
-            // no offset under auto.offset.reset=none, a broker error: report it and poll again next step, rather
-            // than let the consumer instance die; the partitions' positions are unchanged
+            // a broker error: report it and poll again next step, rather than let the instance die
             counters.pollFailures.incrementAndGet();
             consecutivePollFailures++;
             LOG.error("[{}] poll failed ({} in a row); polling again: {}", name, consecutivePollFailures,
@@ -141,8 +169,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             wokenUp = false;
         }
         consecutivePollFailures = 0;
+        polled = true;
         dispatch(records);
-        observeLogEnds();
+        flushEnforcements();
     }
 
     /** How many polls in a row have failed (0 after a good one); the caller backs off before polling again. */
@@ -153,7 +182,10 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     /** Stops dispatching: every assigned partition is paused; {@link #step()} goes on applying reports. */
     public void beginClose() {
         closing = true;
-        Set<TopicPartition> assigned = Set.copyOf(coordinators.keySet());
+        for (Assembly<?, ?> a : List.copyOf(assemblies.values())) {
+            execute(a, a.machine.closing());
+        }
+        Set<TopicPartition> assigned = Set.copyOf(assemblies.keySet());
         if (!assigned.isEmpty()) {
             consumer.pause(assigned);
         }
@@ -171,7 +203,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         // poll, with everything paused, so the rebalance completes (a revocation commits in its callback), and
         // commit again, until the timeout
         long deadline = System.nanoTime() + timeout.toNanos();
-        RuntimeException failure = commit(coordinators.keySet());
+        RuntimeException failure = commit(assemblies.keySet());
         while (failure instanceof RebalanceInProgressException && System.nanoTime() < deadline) {
             try {
                 consumer.poll(Duration.ofMillis(100));
@@ -180,12 +212,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             } catch (KafkaException e) {
                 LOG.warn("[{}] poll while closing failed: {}", name, e.toString());
             }
-            failure = commit(coordinators.keySet());
+            failure = commit(assemblies.keySet());
         }
-        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
-            c.revoke();
-        }
-        coordinators.clear();
+        dropAll();
         try {
             consumer.close(CloseOptions.timeout(timeout));
         } catch (RuntimeException e) {
@@ -199,10 +228,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
      */
     public void halt(Duration timeout) {
         halted = true;
-        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
-            c.revoke();
-        }
-        coordinators.clear();
+        dropAll();
         try {
             consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                     .withTimeout(timeout));
@@ -213,13 +239,24 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
 
     /** Snapshots of the assigned partitions, in assignment order. */
     public List<PartitionState> partitions() {
-        List<PartitionState> states = new ArrayList<>();
-        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
-            states.add(new PartitionState(c.topicPartition(), c.generation(), c.state().name(), c.fetchPosition(),
-                    c.marked(), c.committed(), Optional.ofNullable(c.pausedUntil()), c.attempts(),
-                    c.filterFailures(), c.logStart(), c.logEnd(), c.consumerClass(), c.latestLogEnd(), c.lag()));
+        PartitionMachine.Now now = now();
+        List<PartitionState> states = new ArrayList<>(assemblies.size());
+        for (Assembly<?, ?> a : assemblies.values()) {
+            states.add(a.machine.snapshot(now));
         }
         return states;
+    }
+
+    /**
+     * Whether this instance is caught up: it has polled, holds at least one partition, every partition is set up,
+     * idle and unpaused at its last seen log end with everything before it decided, and no job of any generation
+     * is in flight.
+     */
+    public boolean caughtUp() {
+        if (!polled || assemblies.isEmpty() || !unassembled.isEmpty() || hasJobsInFlight()) {
+            return false;
+        }
+        return assemblies.values().stream().allMatch(a -> a.machine.caughtUp());
     }
 
     /** Counters of what this loop did. */
@@ -227,7 +264,11 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         return counters;
     }
 
-    // ---------------------------------------------------------------- reports
+    // ---------------------------------------------------------------- reports and time
+
+    private PartitionMachine.Now now() {
+        return new PartitionMachine.Now(nanos.getAsLong(), clock.instant());
+    }
 
     private void drainReports() {
         Report r;
@@ -239,305 +280,192 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
     }
 
+    /**
+     * Applies one report: a current one goes to its machine (only its marks while the partition is being
+     * revoked); an older generation's only frees the partition.
+     */
     private void apply(Report report) {
         TopicPartition tp = report.topicPartition();
         free(tp);
-        PartitionCoordinator<?, ?> c = coordinators.get(tp);
-        if (c == null || c.generation() != report.generation() || c.state() != PartitionCoordinator.State.IN_FLIGHT) {
+        Assembly<?, ?> a = assemblies.get(tp);
+        if (a == null || a.machine.generation() != report.generation()
+                || a.machine.state() == PartitionMachine.State.REVOKED) {
             LOG.debug("[{}] report of {} generation {} is stale; it only frees the partition", name, tp,
                     report.generation());
             counters.staleReports.incrementAndGet();
-            if (c != null && c.state() == PartitionCoordinator.State.IDLE && !closing && !busy(tp)) {
-                consumer.resume(List.of(tp));
+            if (a != null && !halted) {
+                applyPause(a);
             }
             return;
         }
-        report.mark().ifPresent(c::mark);
-        Instant now = clock.instant();
-        if (report.outcome() instanceof Report.Succeeded ok) {
-            Verdict v = ok.verdict();
-            c.succeeded(v.resumeAt().orElse(c.fetchPosition()));
-            counters.jobsSucceeded.incrementAndGet();
-            counters.messagesConsumed.addAndGet(ok.consumed());
-            if (v instanceof Verdict.Pause p && !p.timeout().isZero()) {
-                c.clearBuffer();
-                c.pauseUntil(now.plus(p.timeout()), p.cursor().offset());
-                counters.pauses.incrementAndGet();
-                events.emit(new SluiceEvent.Paused(name, tp, c.pausedUntil(), p.cursor().offset(), "filter"));
-                return;
-            }
-            c.complete();
-            OptionalLong cursor = v.resumeAt();
-            if (cursor.isPresent()) {
-                seek(c, cursor.getAsLong());
-            } else if (c.hasBuffered() && !closing) {
-                dispatchBuffered(c);
-                return;
-            }
-            if (!closing) {
-                consumer.resume(List.of(tp));
-            }
-        } else if (report.outcome() instanceof Report.DeadLettered dl) {
-            c.succeeded(dl.offset() + 1);
-            c.pendingDeadLetter(null);
-            c.complete();
-            counters.deadLettered.incrementAndGet();
-            events.emit(new SluiceEvent.DeadLettered(name, tp, dl.offset(), dl.topic(), dl.attempts()));
-            seek(c, dl.offset() + 1);
-            if (!closing) {
-                consumer.resume(List.of(tp));
-            }
-        } else if (report.outcome() instanceof Report.Failed failed) {
-            onFailure(c, failed, now);
-        }
-    }
-
-    /**
-     * A failed job: filter failures and failed dead-letter publications retry with backoff forever; a consumer
-     * or poison failure is narrowed down to its message, whose attempts count toward the dead-letter limit.
-     */
-    private void onFailure(PartitionCoordinator<?, ?> c, Report.Failed failed, Instant now) {
-        TopicPartition tp = c.topicPartition();
-        c.clearBuffer();
-        counters.messagesConsumed.addAndGet(failed.consumedBefore());
-        counters.jobsFailed.incrementAndGet();
-        TopicSettings topicSettings = c.topic().settings();
-        Backoff backoff = topicSettings.backoff();
-        int attempt;
-        switch (failed.kind()) {
-            case FILTER, DEAD_LETTER -> attempt = c.failedFilter();
-            default -> {
-                attempt = c.failedAttempt();
-                if (failed.failedOffset().isPresent()) {
-                    long offset = failed.failedOffset().getAsLong();
-                    int messageAttempts = c.failedAt(offset);
-                    Optional<DeadLetterQueue> dlq = topicSettings.deadLetterQueue();
-                    boolean exhausted = dlq.isPresent() && (messageAttempts > dlq.get().maxRetries()
-                            || topicSettings.isNonRetryable(failed.error()));
-                    // only once every message before it is done: dead-lettering marks past them
-                    boolean firstUnsettled = failed.retryFrom() == offset;
-                    if (exhausted && firstUnsettled && failed.failedRecord().isPresent()) {
-                        events.emit(new SluiceEvent.Failed(name, tp, c.generation(), failed.kind().name(),
-                                messageAttempts, failed.failedOffset(), failed.error(), Duration.ZERO));
-                        c.narrowUntil(offset + 1);
-                        launchDeadLetter(c, failed.failedRecord().get(), failed.error(), messageAttempts,
-                                dlq.get().topic());
-                        return;
-                    }
-                    attempt = messageAttempts;
-                    // the failing message is known: retry it alone, then batches as usual
-                    c.narrowUntil(offset + 1);
-                } else {
-                    // retry one message at a time up to the failed batch's end, so the failing one is found alone
-                    c.narrowUntil(failed.batchEnd());
-                }
-            }
-        }
-        Duration delay = backoff.delay(attempt);
-        if (failed.kind() != Report.FailureKind.DEAD_LETTER) {
-            // a failed publication keeps its pending dead letter: the publication is retried, not the consumer
-            c.pendingDeadLetter(null);
-        }
-        c.pauseUntil(now.plus(delay), failed.retryFrom());
-        c.awaitRetry(failed.kind().name(), attempt);
-        LOG.warn("[{}] {} failed ({} failure, attempt {}{}), retrying from offset {} in {}: {}", name, tp,
-                failed.kind(), attempt, failed.failedOffset().isPresent()
-                        ? " of offset " + failed.failedOffset().getAsLong() : "", failed.retryFrom(), delay,
-                failed.error().toString());
-        events.emit(new SluiceEvent.Failed(name, tp, c.generation(), failed.kind().name(), attempt,
-                failed.failedOffset(), failed.error(), delay));
-        events.emit(new SluiceEvent.Paused(name, tp, c.pausedUntil(), failed.retryFrom(), "backoff"));
-    }
-
-    private void expirePauses() {
-        Instant now = clock.instant();
-        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
-            if (c.state() == PartitionCoordinator.State.PAUSED && !now.isBefore(c.pausedUntil())) {
-                PartitionCoordinator.PendingDeadLetter pending = c.pendingDeadLetter();
-                Optional<DeadLetterQueue> dlq = c.topic().settings().deadLetterQueue();
-                if (pending != null && dlq.isPresent() && !closing) {
-                    retried(c, c.pendingRetry(), pending.record().offset());
-                    launchDeadLetter(c, pending.record(), pending.error(), pending.attempts(), dlq.get().topic());
-                    continue;
-                }
-                PartitionCoordinator.PendingRetry retry = c.pendingRetry();
-                long cursor = c.resume();
-                if (c.refreshLogRange()) {
-                    refreshLogRange(c);
-                }
-                retried(c, retry, cursor);
-                seek(c, cursor);
-                events.emit(new SluiceEvent.Resumed(name, c.topicPartition(), cursor));
-                if (!closing) {
-                    consumer.resume(List.of(c.topicPartition()));
-                }
-            }
-        }
-    }
-
-    /** Counts and reports that a failure's backoff ended and the work goes again from {@code cursor}. */
-    private void retried(PartitionCoordinator<?, ?> c, PartitionCoordinator.PendingRetry retry, long cursor) {
-        if (retry == null) {
+        if (a.revoked.get()) {
+            // being revoked: its marks count, nothing else happens to it
+            report.mark().ifPresent(a.machine::markWhileRevoking);
             return;
         }
-        counters.retries.incrementAndGet();
-        LOG.debug("[{}] {} retries its {} failure (attempt {} failed) from offset {}", name, c.topicPartition(),
-                retry.kind(), retry.attempt(), cursor);
-        events.emit(new SluiceEvent.Retried(name, c.topicPartition(), c.generation(), retry.kind(), retry.attempt(),
-                cursor));
+        execute(a, a.machine.reported(report, now()));
     }
 
-    private void refreshLogRange(PartitionCoordinator<?, ?> c) {
-        TopicPartition tp = c.topicPartition();
-        c.logRange(logStart(tp), logEnd(tp));
-    }
-
-    /** The consumer knows each fetched partition's high watermark: the lag it reports is counted from its position. */
-    private void observeLogEnds() {
-        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
-            if (c.fetchPosition() < 0) {
-                continue;
-            }
-            try {
-                OptionalLong lag = consumer.currentLag(c.topicPartition());
-                if (lag.isPresent()) {
-                    c.observedLogEnd(c.fetchPosition() + lag.getAsLong());
-                }
-            } catch (RuntimeException e) {
-                // not assigned in the consumer (mid-rebalance) or closed: the last known end stays
-                LOG.trace("[{}] no lag for {}: {}", name, c.topicPartition(), e.toString());
-            }
+    private void tick() {
+        PartitionMachine.Now now = now();
+        for (Assembly<?, ?> a : List.copyOf(assemblies.values())) {
+            execute(a, a.machine.tick(now));
         }
     }
-
-    private void seek(PartitionCoordinator<?, ?> c, long offset) {
-        c.clearBuffer();
-        consumer.seek(c.topicPartition(), offset);
-        c.fetchPosition(offset);
-        counters.seeks.incrementAndGet();
-        events.emit(new SluiceEvent.Sought(name, c.topicPartition(), offset));
-    }
-
-    // ---------------------------------------------------------------- polling and dispatch
 
     private Duration pollTimeout() {
-        Instant now = clock.instant();
         Duration timeout = settings.pollTimeout();
-        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
-            if (c.state() == PartitionCoordinator.State.PAUSED) {
-                Duration left = Duration.between(now, c.pausedUntil());
-                if (left.compareTo(timeout) < 0) {
-                    timeout = left.isNegative() ? Duration.ZERO : left;
+        long now = nanos.getAsLong();
+        for (Assembly<?, ?> a : assemblies.values()) {
+            OptionalLong due = a.machine.nextDeadline();
+            if (due.isPresent()) {
+                long left = Math.max(0, due.getAsLong() - now);
+                if (left < timeout.toNanos()) {
+                    timeout = Duration.ofNanos(left);
                 }
             }
         }
         return timeout;
     }
 
-    private void dispatch(ConsumerRecords<byte[], byte[]> records) {
-        Map<TopicPartition, OffsetAndMetadata> nextOffsets = records.nextOffsets();
-        for (TopicPartition tp : records.partitions()) {
-            List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
-            PartitionCoordinator<?, ?> c = coordinators.get(tp);
-            if (c == null || list.isEmpty()) {
-                continue;
+    // ---------------------------------------------------------------- commands
+
+    /** Carries out {@code commands} of {@code a}'s machine, in order. */
+    private void execute(Assembly<?, ?> a, List<Command> commands) {
+        TopicPartition tp = a.topicPartition;
+        for (Command c : commands) {
+            if (c instanceof Command.Emit e) {
+                events.emit(e.event());
+            } else if (c instanceof Command.Seek s) {
+                consumer.seek(tp, s.offset());
+            } else if (c instanceof Command.Pause || c instanceof Command.Resume) {
+                applyPause(a);
+            } else if (c instanceof Command.Launch l) {
+                launch(a, a.job(l, clock, nanos, group, this::offerReport, name, events), Report.Origin.CHAIN);
+            } else if (c instanceof Command.LaunchDeadLetter d) {
+                launch(a, new DeadLetterJob(a.revoked, tp, group, a.machine.generation(), d.topic(), d.record(),
+                        d.error(), d.attempts(), deadLetters, a.topic.offsetAuthority(), this::offerReport),
+                        Report.Origin.DEAD_LETTER_PUBLISH);
+            } else if (c instanceof Command.LaunchAdvance adv) {
+                long generation = a.machine.generation();
+                Optional<OffsetAuthority> authority = a.topic.offsetAuthority();
+                AtomicBoolean revoked = a.revoked;
+                launch(a, () -> DeadLetterJob.advanceAndReport(revoked, authority, group, tp, generation,
+                        adv.nextOffset(), new Report.Advanced(adv.nextOffset()), Report.Origin.ADVANCE,
+                        this::offerReport), Report.Origin.ADVANCE);
+            } else if (c instanceof Command.LaunchEnforcement) {
+                // read together with the other partitions that need it, once this step's events are handled
+                inFlight.merge(tp, 1, Integer::sum);
+                a.jobs++;
+                enforcements.add(tp);
+            } else if (c instanceof Command.ResetPosition) {
+                resetPosition(a);
             }
-            long first = list.get(0).offset();
-            if (closing || c.state() != PartitionCoordinator.State.IDLE || busy(tp)) {
-                // fetched for a busy partition (pause state forgotten by a rebalance): fetch it again later
-                c.clearBuffer();
-                consumer.seek(tp, c.fetchPosition() >= 0 ? c.fetchPosition() : first);
-                consumer.pause(List.of(tp));
-                counters.refetches.incrementAndGet();
-                continue;
-            }
-            if (first > c.fetchPosition() && c.fetchPosition() >= 0 && c.topic().offsetAuthority().isPresent()) {
-                // a gap is compaction, or Kafka's auto.offset.reset after retention passed the position
-                OptionalLong start = logStart(tp);
-                if (start.isPresent() && c.fetchPosition() < start.getAsLong()) {
-                    c = reassemble(c, start);
-                }
-            }
-            OffsetAndMetadata next = nextOffsets.get(tp);
-            long nextOffset = next != null ? next.offset() : list.get(list.size() - 1).offset() + 1;
-            if (c.narrowUntil() >= 0) {
-                if (first < c.narrowUntil()) {
-                    // finding a failing message: one at a time; the rest waits in the coordinator's buffer
-                    if (list.size() > 1) {
-                        c.buffer(list.subList(1, list.size()), nextOffset);
-                        nextOffset = list.get(1).offset();
-                        list = list.subList(0, 1);
-                    }
-                } else {
-                    c.stopNarrowing();
-                }
-            }
-            long fetchOffset = c.fetchPosition() >= 0 && c.fetchPosition() <= first ? c.fetchPosition() : first;
-            consumer.pause(List.of(tp));
-            launch(c, list, fetchOffset, nextOffset);
         }
-        // a fetch may step over markers without returning records
-        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : nextOffsets.entrySet()) {
-            PartitionCoordinator<?, ?> c = coordinators.get(e.getKey());
-            if (c != null && c.state() == PartitionCoordinator.State.IDLE && records.records(e.getKey()).isEmpty()
-                    && e.getValue().offset() > c.fetchPosition()) {
-                c.fetchPosition(e.getValue().offset());
-            }
+    }
+
+    /** Pauses or resumes {@code a}'s partition in the consumer as its machine, closing and old jobs require. */
+    private void applyPause(Assembly<?, ?> a) {
+        if (halted || !consumer.assignment().contains(a.topicPartition)) {
+            return;
+        }
+        boolean oldJobs = !a.offsetManaged() && inFlight.getOrDefault(a.topicPartition, 0) > a.ownJobs();
+        if (a.machine.paused() || closing || oldJobs || a.machine.state() == PartitionMachine.State.REVOKED) {
+            consumer.pause(List.of(a.topicPartition));
+        } else {
+            consumer.resume(List.of(a.topicPartition));
+        }
+    }
+
+    private void launch(Assembly<?, ?> a, Runnable job, Report.Origin origin) {
+        inFlight.merge(a.topicPartition, 1, Integer::sum);
+        a.jobs++;
+        submit(a, job, origin);
+    }
+
+    /** Runs a job already counted in flight. */
+    private void submit(Assembly<?, ?> a, Runnable job, Report.Origin origin) {
+        try {
+            executor.execute(job);
+        } catch (RejectedExecutionException e) {
+            // shutting down: the job never runs, so its partition must not stay in flight
+            LOG.warn("[{}] a job of {} was rejected: {}", name, a.topicPartition, e.toString());
+            apply(new Report(a.topicPartition, a.machine.generation(), OptionalLong.empty(),
+                    Report.Failed.of(new InfrastructureFailure("the worker pool rejected the job", e), origin)));
         }
     }
 
     /**
-     * Hands out the next buffered record while narrowing (the partition stays paused, its position at the
-     * fetch's end); once past the narrowing range, the rest of the buffer goes out as one batch.
+     * Reads the log range of every partition that asked for enforcement (one broker call for all), then reads
+     * their stored offsets on workers.
      */
-    private void dispatchBuffered(PartitionCoordinator<?, ?> c) {
-        long fetchOffset = c.fetchPosition();
-        boolean narrowing = c.narrowUntil() >= 0 && c.nextBufferedOffset() < c.narrowUntil();
-        List<ConsumerRecord<byte[], byte[]>> list = c.takeBuffered(narrowing ? 1 : Integer.MAX_VALUE);
-        if (!narrowing) {
-            c.stopNarrowing();
+    private void flushEnforcements() {
+        if (enforcements.isEmpty()) {
+            return;
         }
-        launch(c, list, fetchOffset, c.nextBufferedOffset());
+        List<TopicPartition> tps = new ArrayList<>(enforcements);
+        enforcements.clear();
+        Map<TopicPartition, Long> starts;
+        Map<TopicPartition, Long> ends;
+        RuntimeException failure = null;
+        try {
+            starts = retryOnWakeup(() -> consumer.beginningOffsets(tps, settings.commitTimeout()));
+            ends = retryOnWakeup(() -> consumer.endOffsets(tps, settings.commitTimeout()));
+        } catch (RuntimeException e) {
+            starts = Map.of();
+            ends = Map.of();
+            failure = e;
+        }
+        for (TopicPartition tp : tps) {
+            Assembly<?, ?> a = assemblies.get(tp);
+            if (a == null) {
+                free(tp);
+                continue;
+            }
+            Long start = starts.get(tp);
+            Long end = ends.get(tp);
+            long generation = a.machine.generation();
+            if (start == null || end == null) {
+                Throwable why = new InfrastructureFailure("the log range of " + tp + " is unknown", failure);
+                apply(new Report(tp, generation, OptionalLong.empty(), Report.Failed.of(why,
+                        Report.Origin.ENFORCEMENT)));
+                continue;
+            }
+            OffsetAuthority authority = a.topic.offsetAuthority().orElseThrow();
+            submit(a, () -> {
+                Report.Outcome outcome;
+                try {
+                    outcome = new Report.Enforced(authority.read(group, tp), start, end);
+                } catch (Throwable e) {
+                    LOG.warn("reading the stored offset of {} failed; it is tried again: {}", tp, e.toString());
+                    outcome = Report.Failed.of(e, Report.Origin.ENFORCEMENT);
+                }
+                offerReport(new Report(tp, generation, OptionalLong.empty(), outcome));
+            }, Report.Origin.ENFORCEMENT);
+        }
     }
 
-    /** Runs one batch of {@code c} on the executor; the partition is already paused in the consumer. */
-    private void launch(PartitionCoordinator<?, ?> c, List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset,
-                        long nextOffset) {
-        Runnable job = c.dispatch(records, fetchOffset, nextOffset, clock, this::offerReport, name, events);
-        c.fetchPosition(nextOffset);
-        inFlight.merge(c.topicPartition(), 1, Integer::sum);
-        counters.jobsDispatched.incrementAndGet();
-        executor.execute(job);
-    }
-
-    /** Publishes a failed message to the dead-letter topic on the executor; the partition stays paused. */
-    private void launchDeadLetter(PartitionCoordinator<?, ?> c, ConsumerRecord<byte[], byte[]> record,
-                                  Throwable error, int attempts, String topic) {
-        executor.execute(c.deadLetter(record, error, attempts, topic, deadLetters, this::offerReport));
-        inFlight.merge(c.topicPartition(), 1, Integer::sum);
-    }
-
-    /**
-     * An offset-managed partition whose position Kafka reset under it: its offset store must decide again, so it
-     * gets a fresh coordinator (new generation, new filters) that sees the log range as it is now. The batch is
-     * then claimed from the log start, and the offset manager compares its row with that — a row below the log
-     * start is out of range and its policy applies (FAIL by default), never a silent jump.
-     */
-    private PartitionCoordinator<?, ?> reassemble(PartitionCoordinator<?, ?> old, OptionalLong start) {
-        TopicPartition tp = old.topicPartition();
-        OptionalLong end = logEnd(tp);
-        LOG.error("[{}] the position {} of offset-managed {} fell below the log start {} and Kafka reset it; the offset"
-                + " store decides again", name, old.fetchPosition(), tp, start.isPresent() ? start.getAsLong() : "?");
-        old.revoke();
-        long generation = generations.merge(tp, 1L, Long::sum);
-        PartitionCoordinator<?, ?> fresh = PartitionCoordinator.create(tp, group, generation, old.topic(),
-                start.orElse(old.fetchPosition()), start, end);
-        fresh.mark(old.marked());
-        fresh.committed(old.committed());
-        coordinators.put(tp, fresh);
-        counters.resets.incrementAndGet();
-        events.emit(new SluiceEvent.Assigned(name, tp, generation, fresh.fetchPosition()));
-        return fresh;
+    /** Applies the user's {@code auto.offset.reset} to a partition without a valid position. */
+    private void resetPosition(Assembly<?, ?> a) {
+        TopicPartition tp = a.topicPartition;
+        String reset = settings.autoOffsetReset();
+        try {
+            // under "none" the position is only found once someone commits an offset for the group (position()
+            // reads it, or throws NoOffsetForPartitionException as Kafka does)
+            if (reset.equals("earliest")) {
+                consumer.seekToBeginning(List.of(tp));
+            } else if (reset.equals("latest")) {
+                consumer.seekToEnd(List.of(tp));
+            }
+            long position = retryOnWakeup(() -> consumer.position(tp, settings.commitTimeout()));
+            LOG.info("[{}] {} had no valid offset: auto.offset.reset={} put it at {}{}", name, tp, reset, position,
+                    a.offsetManaged() ? " (nothing stored: the offset manager starts its row there)" : "");
+            execute(a, a.machine.reset(position, now()));
+        } catch (RuntimeException e) {
+            LOG.error("[{}] {} has no valid offset and auto.offset.reset={} cannot place it: {}", name, tp, reset,
+                    e.toString());
+            execute(a, a.machine.resetFailed(e, now()));
+        }
     }
 
     private void offerReport(Report report) {
@@ -554,6 +482,46 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     /** A job of {@code tp}, of any generation, has reported. */
     private void free(TopicPartition tp) {
         inFlight.computeIfPresent(tp, (k, n) -> n <= 1 ? null : n - 1);
+        Assembly<?, ?> a = assemblies.get(tp);
+        if (a != null && a.jobs > 0) {
+            a.jobs--;
+        }
+    }
+
+    // ---------------------------------------------------------------- polling
+
+    private void dispatch(ConsumerRecords<byte[], byte[]> records) {
+        PartitionMachine.Now now = now();
+        Map<TopicPartition, OffsetAndMetadata> nextOffsets = records.nextOffsets();
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+            Assembly<?, ?> a = assemblies.get(tp);
+            if (a == null || list.isEmpty()) {
+                continue;
+            }
+            OffsetAndMetadata next = nextOffsets.get(tp);
+            long nextOffset = next != null ? next.offset() : list.get(list.size() - 1).offset() + 1;
+            execute(a, a.machine.fetched(list, nextOffset, observedLogEnd(tp, nextOffset), now));
+        }
+        // a fetch may step over markers or compacted offsets without returning records
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : nextOffsets.entrySet()) {
+            Assembly<?, ?> a = assemblies.get(e.getKey());
+            if (a != null && records.records(e.getKey()).isEmpty()
+                    && a.machine.state() != PartitionMachine.State.REVOKED) {
+                long next = e.getValue().offset();
+                execute(a, a.machine.advanced(next, observedLogEnd(e.getKey(), next), now));
+            }
+        }
+    }
+
+    /** The log end the consumer saw with this fetch: its position plus its lag (the last stable offset under read_committed). */
+    private OptionalLong observedLogEnd(TopicPartition tp, long position) {
+        try {
+            OptionalLong lag = consumer.currentLag(tp);
+            return lag.isPresent() ? OptionalLong.of(position + lag.getAsLong()) : OptionalLong.empty();
+        } catch (RuntimeException e) {
+            return OptionalLong.empty();
+        }
     }
 
     // ---------------------------------------------------------------- commits
@@ -561,7 +529,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private void maybeCommit() {
         Instant now = clock.instant();
         if (!now.isBefore(nextCommit)) {
-            commit(coordinators.keySet());
+            commit(assemblies.keySet());
             nextCommit = now.plus(settings.commitInterval());
         }
     }
@@ -573,9 +541,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : tps) {
-            PartitionCoordinator<?, ?> c = coordinators.get(tp);
-            if (c != null && c.dirty()) {
-                offsets.put(tp, new OffsetAndMetadata(c.marked()));
+            Assembly<?, ?> a = assemblies.get(tp);
+            if (a != null && a.machine.dirty()) {
+                offsets.put(tp, new OffsetAndMetadata(a.machine.marked()));
             }
         }
         if (offsets.isEmpty()) {
@@ -587,7 +555,10 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 return null;
             });
             for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
-                coordinators.get(e.getKey()).committed(e.getValue().offset());
+                Assembly<?, ?> a = assemblies.get(e.getKey());
+                if (a != null) {
+                    a.machine.committed(e.getValue().offset());
+                }
             }
             counters.commits.incrementAndGet();
             events.emit(new SluiceEvent.Committed(name, plain(offsets)));
@@ -650,24 +621,26 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
         try {
             assign(partitions);
+            flushEnforcements();
         } catch (RuntimeException e) {
             LOG.error("[{}] handling the assignment of {} failed", name, partitions, e);
         } finally {
-            repauseBusy();
+            repause();
         }
     }
 
     private void release(Collection<TopicPartition> partitions, boolean commit) {
         partitions.forEach(unassembled::remove);
-        List<TopicPartition> ours = partitions.stream().filter(coordinators::containsKey).toList();
+        List<TopicPartition> ours = partitions.stream().filter(assemblies::containsKey).toList();
         if (ours.isEmpty()) {
-            repauseBusy();
+            repause();
             return;
         }
         counters.rebalances.incrementAndGet();
         LOG.info("[{}] partitions {}: {}", name, commit ? "revoked" : "lost", ours);
         for (TopicPartition tp : ours) {
-            coordinators.get(tp).revokedFlag().set(true);
+            assemblies.get(tp).revoked.set(true);
+            enforcements.remove(tp);
         }
         if (!halted) {
             // during close() too: a rebalance then still gives in-flight jobs their grace, so their marks count
@@ -677,30 +650,33 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             commit(ours);
         }
         for (TopicPartition tp : ours) {
-            PartitionCoordinator<?, ?> c = coordinators.remove(tp);
-            c.revoke();
-            events.emit(commit ? new SluiceEvent.Revoked(name, tp, c.generation())
-                    : new SluiceEvent.Lost(name, tp, c.generation()));
+            Assembly<?, ?> a = assemblies.remove(tp);
+            a.machine.revoke();
+            events.emit(commit ? new SluiceEvent.Revoked(name, tp, a.machine.generation())
+                    : new SluiceEvent.Lost(name, tp, a.machine.generation()));
         }
-        repauseBusy();
+        repause();
     }
 
-    /** Waits up to the grace period for the jobs of {@code tps}, applying their marks as they report. */
+    /** Waits up to the grace period for the jobs of {@code tps}, applying their reports (marks only) as they come. */
     private void awaitJobs(List<TopicPartition> tps) {
         // reports set aside by an earlier revocation in this poll count too
-        for (java.util.Iterator<Report> it = deferred.iterator(); it.hasNext(); ) {
+        for (Iterator<Report> it = deferred.iterator(); it.hasNext(); ) {
             Report r = it.next();
             if (tps.contains(r.topicPartition())) {
                 it.remove();
-                applyDuringRevocation(r);
+                apply(r);
             }
         }
         Instant deadline = clock.instant().plus(settings.revocationGrace());
         while (tps.stream().anyMatch(this::busy)) {
             Duration left = Duration.between(clock.instant(), deadline);
             if (left.isNegative() || left.isZero()) {
-                LOG.warn("[{}] jobs of {} still run after the revocation grace of {}; their results will be ignored",
-                        name, tps.stream().filter(this::busy).toList(), settings.revocationGrace());
+                List<TopicPartition> stuck = tps.stream().filter(this::busy).toList();
+                counters.stuckJobs.addAndGet(stuck.size());
+                LOG.warn("[{}] jobs of {} still run after the revocation grace of {}; their results will be ignored"
+                        + " (offset-managed partitions are not held back by them: revoked() and the row lock make"
+                        + " them harmless)", name, stuck, settings.revocationGrace());
                 return;
             }
             Report r;
@@ -714,31 +690,20 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 continue;
             }
             if (tps.contains(r.topicPartition())) {
-                applyDuringRevocation(r);
+                apply(r);
             } else {
                 deferred.add(r);
             }
         }
     }
 
-    /** A report of a partition being revoked: it frees the partition and its marks count; nothing else. */
-    private void applyDuringRevocation(Report r) {
-        free(r.topicPartition());
-        PartitionCoordinator<?, ?> c = coordinators.get(r.topicPartition());
-        if (c != null && c.generation() == r.generation()) {
-            r.mark().ifPresent(c::mark);
-        }
-    }
-
     private void assign(Collection<TopicPartition> partitions) {
-        List<TopicPartition> fresh = partitions.stream().filter(tp -> !coordinators.containsKey(tp)).toList();
+        List<TopicPartition> fresh = partitions.stream().filter(tp -> !assemblies.containsKey(tp)).toList();
         if (fresh.isEmpty()) {
             return;
         }
         counters.rebalances.incrementAndGet();
         LOG.info("[{}] partitions assigned: {}", name, fresh);
-        Map<TopicPartition, Long> starts = offsets(() -> consumer.beginningOffsets(fresh, settings.commitTimeout()));
-        Map<TopicPartition, Long> ends = offsets(() -> consumer.endOffsets(fresh, settings.commitTimeout()));
         for (TopicPartition tp : fresh) {
             Optional<TopicDefinition<?, ?>> topic = topology.topic(tp.topic());
             if (topic.isEmpty()) {
@@ -746,7 +711,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 continue;
             }
             try {
-                create(tp, topic.get(), optional(starts.get(tp)), optional(ends.get(tp)));
+                create(tp, topic.get());
             } catch (RuntimeException e) {
                 // a consumer or filter factory failed: keep the partition paused and try again later, rather than
                 // drop its records while the position moves on
@@ -757,20 +722,27 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
     }
 
-    private void create(TopicPartition tp, TopicDefinition<?, ?> topic, OptionalLong logStart, OptionalLong logEnd) {
+    private void create(TopicPartition tp, TopicDefinition<?, ?> topic) {
+        Assembly<?, ?> a = Assembly.of(tp, topic);
         long position;
         try {
             position = retryOnWakeup(() -> consumer.position(tp, settings.commitTimeout()));
+        } catch (InvalidOffsetException e) {
+            position = -1;
         } catch (RuntimeException e) {
             LOG.warn("[{}] position of {} unknown at assignment: {}", name, tp, e.toString());
             position = -1;
         }
         long generation = generations.merge(tp, 1L, Long::sum);
-        PartitionCoordinator<?, ?> c = PartitionCoordinator.create(tp, group, generation, topic, position, logStart, logEnd);
-        coordinators.put(tp, c);
+        List<Command> first = new ArrayList<>();
+        a.machine = PartitionMachine.assigned(tp, generation, name, topic.settings(), a.offsetManaged(), timings,
+                a.consumerClass(), counters, position, OptionalLong.empty(), OptionalLong.empty(), first);
+        assemblies.put(tp, a);
         unassembled.remove(tp);
         counters.assignments.incrementAndGet();
         events.emit(new SluiceEvent.Assigned(name, tp, generation, position));
+        execute(a, first);
+        applyPause(a);
     }
 
     /** Tries again to set up partitions whose consumer or filters failed to build; they stay paused meanwhile. */
@@ -785,8 +757,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 unassembled.remove(tp);
             } else if (!now.isBefore(unassembled.get(tp))) {
                 try {
-                    create(tp, topology.topic(tp.topic()).orElseThrow(), logStart(tp), logEnd(tp));
-                    consumer.resume(List.of(tp));
+                    create(tp, topology.topic(tp.topic()).orElseThrow());
                 } catch (RuntimeException e) {
                     LOG.error("[{}] could not set up {} again; retrying in {}: {}", name, tp, ASSIGNMENT_RETRY,
                             e.toString());
@@ -796,41 +767,16 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
     }
 
-    private Map<TopicPartition, Long> offsets(Supplier<Map<TopicPartition, Long>> call) {
-        try {
-            return retryOnWakeup(call);
-        } catch (RuntimeException e) {
-            LOG.warn("[{}] could not read log offsets: {}", name, e.toString());
-            return Map.of();
-        }
-    }
-
-    /** The log start offset of one partition, when the broker answers. */
-    private OptionalLong logStart(TopicPartition tp) {
-        return optional(offsets(() -> consumer.beginningOffsets(List.of(tp), settings.commitTimeout())).get(tp));
-    }
-
-    /** The log end offset of one partition, when the broker answers. */
-    private OptionalLong logEnd(TopicPartition tp) {
-        return optional(offsets(() -> consumer.endOffsets(List.of(tp), settings.commitTimeout())).get(tp));
-    }
-
-    private static OptionalLong optional(Long value) {
-        return value == null ? OptionalLong.empty() : OptionalLong.of(value);
-    }
-
-    /** KafkaConsumer forgets pause state across rebalances: pause again every partition that is not idle. */
-    private void repauseBusy() {
+    /** KafkaConsumer forgets pause state across rebalances: pause again every partition that must not fetch. */
+    private void repause() {
         if (halted) {
             return;
         }
-        List<TopicPartition> toPause = new ArrayList<>();
         Set<TopicPartition> assignment = consumer.assignment();
-        for (PartitionCoordinator<?, ?> c : coordinators.values()) {
-            TopicPartition tp = c.topicPartition();
-            if (assignment.contains(tp)
-                    && (closing || c.state() != PartitionCoordinator.State.IDLE || busy(tp))) {
-                toPause.add(tp);
+        List<TopicPartition> toPause = new ArrayList<>();
+        for (Assembly<?, ?> a : assemblies.values()) {
+            if (assignment.contains(a.topicPartition)) {
+                applyPause(a);
             }
         }
         for (TopicPartition tp : unassembled.keySet()) {
@@ -840,6 +786,70 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
         if (!toPause.isEmpty()) {
             consumer.pause(toPause);
+        }
+    }
+
+    private void dropAll() {
+        for (Assembly<?, ?> a : assemblies.values()) {
+            a.revoked.set(true);
+            a.machine.revoke();
+        }
+        assemblies.clear();
+    }
+
+    /**
+     * One assignment of one partition: its machine and what its jobs run — the filters and the consumer instance
+     * made for it, and the revoked flag they read.
+     */
+    private static final class Assembly<K, V> {
+        final TopicPartition topicPartition;
+        final TopicDefinition<K, V> topic;
+        final FilterChain<K, V> chain;
+        final io.sluice.dsl.Consumer<K, V> consumer;
+        final AtomicBoolean revoked = new AtomicBoolean();
+        PartitionMachine machine;
+        int jobs;
+
+        private Assembly(TopicPartition topicPartition, TopicDefinition<K, V> topic) {
+            this.topicPartition = topicPartition;
+            this.topic = topic;
+            List<Filter<? super K, ? super V>> filters = new ArrayList<>();
+            for (FilterFactory<? super K, ? super V> factory : topic.filters()) {
+                Filter<? super K, ? super V> filter = factory.create(topicPartition);
+                if (filter == null) {
+                    throw new IllegalStateException("filter factory " + factory.describe() + " of topic '"
+                            + topic.name() + "' returned null for " + topicPartition);
+                }
+                filters.add(filter);
+            }
+            this.chain = new FilterChain<>(filters);
+            this.consumer = topic.newConsumer();
+        }
+
+        static <K, V> Assembly<K, V> of(TopicPartition tp, TopicDefinition<K, V> topic) {
+            return new Assembly<>(tp, topic);
+        }
+
+        boolean offsetManaged() {
+            return topic.offsetAuthority().isPresent();
+        }
+
+        /** Jobs of this assignment in flight (the rest of the partition's count belongs to older ones). */
+        int ownJobs() {
+            return jobs;
+        }
+
+        String consumerClass() {
+            String simple = consumer.getClass().getSimpleName();
+            return simple.isEmpty() ? consumer.getClass().getName() : simple;
+        }
+
+        Job<K, V> job(Command.Launch l, Clock clock, LongSupplier nanos, String group,
+                      java.util.function.Consumer<Report> sink, String instance, Events events) {
+            PartitionContext context = new PartitionContext(topicPartition, group, machine.generation(),
+                    topic.settings(), clock, nanos, OptionalLong.empty(), l.logEnd(), revoked, l.markedAtStart());
+            return new Job<>(instance, events, topic, chain, consumer, context, l.records(), l.fetchOffset(),
+                    l.nextOffset(), nanos, sink);
         }
     }
 
@@ -861,6 +871,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         final AtomicLong pollFailures = new AtomicLong();
         final AtomicLong resets = new AtomicLong();
         final AtomicLong retries = new AtomicLong();
+        final AtomicLong refusals = new AtomicLong();
+        final AtomicLong blocked = new AtomicLong();
+        final AtomicLong stuckJobs = new AtomicLong();
 
         /** Every counter by name. */
         public Map<String, Long> snapshot() {
@@ -881,6 +894,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             m.put("pollFailures", pollFailures.get());
             m.put("resets", resets.get());
             m.put("retries", retries.get());
+            m.put("refusals", refusals.get());
+            m.put("blocked", blocked.get());
+            m.put("stuckJobs", stuckJobs.get());
             return m;
         }
     }

@@ -27,12 +27,15 @@ final class PartitionContext implements ConsumerContext {
     private final OptionalLong logEnd;
     private final AtomicBoolean revoked;
     private final long markedAtStart;
+    private final java.util.function.LongSupplier nanos;
     private volatile long mark = -1;
     private volatile Verdict override;
+    private volatile long overrideNanos;
 
     PartitionContext(TopicPartition topicPartition, String consumerGroup, long generation, TopicSettings settings,
-                     Clock clock,
-                     OptionalLong logStart, OptionalLong logEnd, AtomicBoolean revoked, long markedAtStart) {
+                     Clock clock, java.util.function.LongSupplier nanos, OptionalLong logStart, OptionalLong logEnd,
+                     AtomicBoolean revoked, long markedAtStart) {
+        this.nanos = nanos;
         this.topicPartition = topicPartition;
         this.generation = generation;
         this.consumerGroup = consumerGroup;
@@ -116,6 +119,12 @@ final class PartitionContext implements ConsumerContext {
     @Override
     public void pause(long offset, Duration timeout) {
         override = Verdict.pause(offset, timeout);
+        overrideNanos = nanos.getAsLong();
+    }
+
+    /** When the consumer asked for its pause, in the runtime's monotonic nanoseconds. */
+    long overrideNanos() {
+        return overrideNanos;
     }
 
     /** The highest mark this job made, if any. */
@@ -124,7 +133,7 @@ final class PartitionContext implements ConsumerContext {
         return m < 0 ? OptionalLong.empty() : OptionalLong.of(m);
     }
 
-    /** The consumer's own seek or pause request, which overrides the chain's verdict. */
+    /** The consumer's own seek or pause request, combined with the chain's verdict like one more filter. */
     Optional<Verdict> override() {
         return Optional.ofNullable(override);
     }

@@ -3,8 +3,8 @@ package io.sluice.runtime.internal;
 import io.sluice.dsl.Verdict;
 import java.util.Objects;
 import java.util.Optional;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import java.util.OptionalLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -26,11 +26,61 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
     }
 
     /** How a job ended. */
-    public sealed interface Outcome permits Succeeded, Failed, DeadLettered {
+    public sealed interface Outcome permits Succeeded, Failed, DeadLettered, Enforced, Advanced {
     }
 
     /**
-     * A failing message was sent to the dead-letter topic (and its offset advanced in any offset authority).
+     * A batch job succeeded; the partition goes on as {@code verdict} says.
+     *
+     * @param verdict        the combined verdict (chain and the consumer's own request), for display
+     * @param cursor         where to go on from, when the verdict seeks or pauses
+     * @param pauseDeadline  when a pause ends, in the runtime's monotonic nanoseconds, fixed when the verdict was
+     *                       made; empty when the verdict does not pause
+     * @param consumed       how many messages the consumer was handed
+     * @param dropped        how many messages the filters dropped
+     * @param settledEnd     every offset below it is decided
+     */
+    public record Succeeded(Verdict verdict, OptionalLong cursor, OptionalLong pauseDeadline, int consumed,
+                            int dropped, long settledEnd) implements Outcome {
+        /** Rejects nulls. */
+        public Succeeded {
+            Objects.requireNonNull(verdict, "verdict");
+            Objects.requireNonNull(cursor, "cursor");
+            Objects.requireNonNull(pauseDeadline, "pauseDeadline");
+        }
+    }
+
+    /**
+     * A job failed. Its kind is decided by the partition machine from {@code error} and {@code origin}.
+     *
+     * @param error          the failure
+     * @param origin         the step that failed
+     * @param failedOffset   the failing message, when known
+     * @param firstUndecided the first record of the job not covered by a mark when it ended (its next offset when
+     *                       every record is covered): a failing message may be dead-lettered only when it is this one
+     * @param batchEnd       the next offset of the failed batch: narrowing goes on up to it
+     * @param failedRecord   the failing message as fetched, when known (what a dead letter carries)
+     * @param consumedBefore how many messages before a named failing message count as consumed (covered by marks)
+     */
+    public record Failed(Throwable error, Origin origin, OptionalLong failedOffset, long firstUndecided,
+                         long batchEnd, Optional<ConsumerRecord<byte[], byte[]>> failedRecord, int consumedBefore)
+            implements Outcome {
+        /** Rejects nulls. */
+        public Failed {
+            Objects.requireNonNull(error, "error");
+            Objects.requireNonNull(origin, "origin");
+            Objects.requireNonNull(failedOffset, "failedOffset");
+            Objects.requireNonNull(failedRecord, "failedRecord");
+        }
+
+        /** A failure with no message named and nothing consumed. */
+        public static Failed of(Throwable error, Origin origin) {
+            return new Failed(error, origin, OptionalLong.empty(), -1, -1, Optional.empty(), 0);
+        }
+    }
+
+    /**
+     * A failing message was sent to the dead-letter topic, and its offset advanced in any offset authority.
      *
      * @param offset   the dead-lettered message's offset
      * @param topic    the dead-letter topic
@@ -40,57 +90,38 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
     }
 
     /**
-     * The job succeeded; carry out {@code verdict} (the chain's, or the consumer's own request).
+     * The stored offset of an offset-managed partition was read (no lock).
      *
-     * @param verdict   what to do with the partition now
-     * @param consumed  how many messages the consumer was handed
-     * @param dropped   how many messages the filters dropped
+     * @param stored   the stored next offset, empty when nothing is stored
+     * @param logStart the log start read just before
+     * @param logEnd   the log end read just before
      */
-    public record Succeeded(Verdict verdict, int consumed, int dropped) implements Outcome {
-        /** Rejects a null verdict. */
-        public Succeeded {
-            Objects.requireNonNull(verdict, "verdict");
-        }
-    }
-
-    /**
-     * The job failed.
-     *
-     * @param error         the failure
-     * @param kind          whose failure it was
-     * @param failedOffset  the offset of the failing message, when known
-     * @param retryFrom     where the retry starts: the first unmarked message
-     * @param batchEnd      the fetch's next offset of the failed batch: narrowing goes on up to it
-     * @param failedRecord  the failing message as fetched, when known (what a dead letter carries)
-     * @param consumedBefore how many messages before a named failing message count as consumed
-     */
-    public record Failed(Throwable error, FailureKind kind, OptionalLong failedOffset, long retryFrom,
-                         long batchEnd, Optional<ConsumerRecord<byte[], byte[]>> failedRecord, int consumedBefore)
-            implements Outcome {
+    public record Enforced(OptionalLong stored, long logStart, long logEnd) implements Outcome {
         /** Rejects nulls. */
-        public Failed {
-            Objects.requireNonNull(error, "error");
-            Objects.requireNonNull(kind, "kind");
-            Objects.requireNonNull(failedOffset, "failedOffset");
-            Objects.requireNonNull(failedRecord, "failedRecord");
-        }
-
-        /** A failure after which nothing counts as consumed. */
-        public Failed(Throwable error, FailureKind kind, OptionalLong failedOffset, long retryFrom, long batchEnd,
-                      Optional<ConsumerRecord<byte[], byte[]>> failedRecord) {
-            this(error, kind, failedOffset, retryFrom, batchEnd, failedRecord, 0);
+        public Enforced {
+            Objects.requireNonNull(stored, "stored");
         }
     }
 
-    /** Whose failure a {@link Failed} was; only consumer and poison failures count toward maxRetries. */
-    public enum FailureKind {
+    /** The offset authority was advanced to {@code nextOffset} (offsets with no records, or after a dead letter). */
+    public record Advanced(long nextOffset) implements Outcome {
+    }
+
+    /** The step of a job that failed. */
+    public enum Origin {
+        /** The filter chain threw. */
+        CHAIN,
         /** The consumer threw. */
         CONSUMER,
         /** A message could not be deserialized. */
         POISON,
-        /** A filter or the offset authority threw: retried indefinitely, never dead-lettered. */
-        FILTER,
-        /** Publishing a dead letter failed: nothing is marked, the publication is retried. */
-        DEAD_LETTER
+        /** Publishing a dead letter failed: nothing was published. */
+        DEAD_LETTER_PUBLISH,
+        /** The dead letter was published, but advancing the offset authority past it failed. */
+        DEAD_LETTER_ADVANCE,
+        /** Reading the log range or the stored offset failed. */
+        ENFORCEMENT,
+        /** Advancing the offset authority failed (a cursor above the batch, or offsets without records). */
+        ADVANCE
     }
 }

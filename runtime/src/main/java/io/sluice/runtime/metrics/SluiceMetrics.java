@@ -12,7 +12,7 @@ import io.sluice.dsl.Verdict;
 import io.sluice.runtime.SluiceEvent;
 import io.sluice.runtime.SluiceEventListener;
 import io.sluice.runtime.SluiceRuntime;
-import io.sluice.runtime.internal.PartitionState;
+import io.sluice.runtime.PartitionState;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -179,9 +179,9 @@ public final class SluiceMetrics implements SluiceEventListener, MeterBinder {
         } else if (event instanceof SluiceEvent.Resumed e) {
             count(RESUMES, e.topicPartition(), Tags.empty(), 1);
         } else if (event instanceof SluiceEvent.Failed e) {
-            count(FAILURES, e.topicPartition(), Tags.of("kind", e.kind().toLowerCase(Locale.ROOT)), 1);
+            count(FAILURES, e.topicPartition(), Tags.of("kind", e.kind().name().toLowerCase(Locale.ROOT)), 1);
         } else if (event instanceof SluiceEvent.Retried e) {
-            count(RETRIES, e.topicPartition(), Tags.of("kind", e.kind().toLowerCase(Locale.ROOT)), 1);
+            count(RETRIES, e.topicPartition(), Tags.of("kind", e.kind().name().toLowerCase(Locale.ROOT)), 1);
         } else if (event instanceof SluiceEvent.DeadLettered e) {
             count(DEAD_LETTERED, e.topicPartition(), Tags.empty(), 1);
         } else if (event instanceof SluiceEvent.Committed) {

@@ -12,7 +12,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.dsl.Verdict;
 import io.sluice.runtime.SluiceEvent;
-import io.sluice.runtime.internal.PartitionState;
+import io.sluice.runtime.PartitionState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -43,9 +43,9 @@ class SluiceMetricsTest {
         metrics.on(new SluiceEvent.Sought("i0", TP, 5));
         metrics.on(new SluiceEvent.Paused("i0", TP, Instant.EPOCH, 5, "backoff"));
         metrics.on(new SluiceEvent.Resumed("i0", TP, 5));
-        metrics.on(new SluiceEvent.Failed("i0", TP, 1, "CONSUMER", 1, OptionalLong.of(5),
+        metrics.on(new SluiceEvent.Failed("i0", TP, 1, io.sluice.runtime.FailureKind.MESSAGE, 1, OptionalLong.of(5),
                 new IllegalStateException("boom"), Duration.ofSeconds(1)));
-        metrics.on(new SluiceEvent.Retried("i0", TP, 1, "CONSUMER", 1, 5));
+        metrics.on(new SluiceEvent.Retried("i0", TP, 1, io.sluice.runtime.FailureKind.MESSAGE, 1, 5));
         metrics.on(new SluiceEvent.DeadLettered("i0", TP, 5, "orders.dlq", 3));
         metrics.on(new SluiceEvent.Committed("i0", Map.of(TP, 6L)));
         metrics.on(new SluiceEvent.CommitFailed("i0", Map.of(TP, 6L), new IllegalStateException("down")));
@@ -66,8 +66,8 @@ class SluiceMetricsTest {
         assertEquals(1, count(SluiceMetrics.SEEKS));
         assertEquals(1, registry.get(SluiceMetrics.PAUSES).tag("reason", "backoff").counter().count());
         assertEquals(1, count(SluiceMetrics.RESUMES));
-        assertEquals(1, registry.get(SluiceMetrics.FAILURES).tag("kind", "consumer").counter().count());
-        assertEquals(1, registry.get(SluiceMetrics.RETRIES).tag("kind", "consumer").counter().count());
+        assertEquals(1, registry.get(SluiceMetrics.FAILURES).tag("kind", "message").counter().count());
+        assertEquals(1, registry.get(SluiceMetrics.RETRIES).tag("kind", "message").counter().count());
         assertEquals(1, count(SluiceMetrics.DEAD_LETTERED));
         assertEquals(1, registry.get(SluiceMetrics.COMMITS).tag("service", "shop").counter().count());
         assertEquals(1, registry.get(SluiceMetrics.COMMIT_FAILURES).tag("service", "shop").counter().count());
@@ -143,6 +143,6 @@ class SluiceMetricsTest {
 
     private static PartitionState state(TopicPartition tp, long lag) {
         return new PartitionState(tp, 1, "IDLE", 100, 100 - lag, -1, Optional.empty(), 0, 0, OptionalLong.of(0),
-                OptionalLong.of(100), "OrdersConsumer", OptionalLong.of(100), OptionalLong.of(lag));
+                OptionalLong.of(100), "OrdersConsumer", OptionalLong.of(100), OptionalLong.of(lag), java.util.Set.of(), "", false);
     }
 }

@@ -1,0 +1,78 @@
+package io.sluice.runtime.internal;
+
+import io.sluice.runtime.SluiceEvent;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * What a {@link PartitionMachine} asks its host (the listener) to carry out. The machine decides; the host performs
+ * each command in order, on the listener thread, and feeds what happened back as events.
+ */
+sealed interface Command {
+
+    /**
+     * Run one batch (chain and consumer) on a worker.
+     *
+     * @param records       the records to hand out, in offset order, never empty
+     * @param fetchOffset   where the contiguous range ending at {@code nextOffset} began
+     * @param nextOffset    the position after these records
+     * @param markedAtStart the partition's mark when the job starts (-1 when none)
+     * @param logEnd        the log end observed with this fetch, else the last one read
+     * @param attempt       1 plus the failed attempts of the first record handed out
+     */
+    record Launch(List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset, long nextOffset,
+                  long markedAtStart, OptionalLong logEnd, int attempt) implements Command {
+        public Launch {
+            records = List.copyOf(records);
+            if (records.isEmpty()) {
+                throw new IllegalArgumentException("a launch needs records");
+            }
+        }
+    }
+
+    /** Publish a dead letter on a worker, then advance the offset authority past it. */
+    record LaunchDeadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts, String topic)
+            implements Command {
+        public LaunchDeadLetter {
+            Objects.requireNonNull(record, "record");
+            Objects.requireNonNull(error, "error");
+            Objects.requireNonNull(topic, "topic");
+        }
+    }
+
+    /** Advance the offset authority to {@code nextOffset} on a worker (no publication). */
+    record LaunchAdvance(long nextOffset) implements Command {
+    }
+
+    /** Read the log range on the listener, then the stored offset on a worker (enforcement). */
+    record LaunchEnforcement() implements Command {
+    }
+
+    /** Move the consumer's position to {@code offset}. */
+    record Seek(long offset) implements Command {
+    }
+
+    /**
+     * Apply the user's {@code auto.offset.reset} on the consumer (the runtime runs Kafka with {@code none}) and feed
+     * the resolved position back with {@link PartitionMachine#reset}.
+     */
+    record ResetPosition() implements Command {
+    }
+
+    /** Stop fetching the partition. */
+    record Pause() implements Command {
+    }
+
+    /** Fetch the partition again. */
+    record Resume() implements Command {
+    }
+
+    /** Send an event to the runtime's listeners. */
+    record Emit(SluiceEvent event) implements Command {
+        public Emit {
+            Objects.requireNonNull(event, "event");
+        }
+    }
+}

@@ -1,0 +1,978 @@
+package io.sluice.runtime.internal;
+
+import io.sluice.dsl.DeadLetterQueue;
+import io.sluice.dsl.InfrastructureFailure;
+import io.sluice.dsl.MarkingMode;
+import io.sluice.dsl.OffsetRefusedException;
+import io.sluice.dsl.TopicSettings;
+import io.sluice.dsl.Verdict;
+import io.sluice.runtime.FailureKind;
+import io.sluice.runtime.PartitionState;
+import io.sluice.runtime.SluiceEvent;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One assignment of one partition as a pure state machine: the listener feeds it events (assigned, fetched,
+ * advanced without records, a job's report, time passing, an invalid offset, revoked, lost, closing) and carries
+ * out the {@link Command}s each event returns (launch a job, seek, pause, resume, reset, emit). It makes no Kafka
+ * call, reads no clock (time is an argument, on the runtime's monotonic nanosecond scale) and starts no thread, so
+ * every schedule of events can be replayed in a test. See {@code docs/architecture.md}, "The partition machine".
+ *
+ * <p>States and events (any other pair throws {@link IllegalStateException} naming both):
+ * <pre>
+ * state           event                     next state        commands
+ * (new)           assigned, offset-managed  ENFORCING         pause, launch enforcement
+ * (new)           assigned, position known  IDLE              -
+ * (new)           assigned, no position     IDLE              reset position (the user's auto.offset.reset)
+ * ENFORCING       enforced: stored in log   IDLE              seek to it (unless already there), resume
+ * ENFORCING       enforced: nothing stored  IDLE              reset position when unknown, resume
+ * ENFORCING       enforced: outside log     IDLE / BACKOFF    the out-of-range policy: seek to a log end, or blocked
+ * ENFORCING       failed                    BACKOFF           -
+ * IDLE            fetched                   IN_FLIGHT         pause, launch (narrowed to one record while finding
+ *                                                             a failing message; the rest is buffered)
+ * IDLE            advanced                  IDLE              mark (automatic marking) or, offset-managed, remember
+ * IDLE            tick, advance due         ADVANCING         pause, launch advance
+ * IDLE            invalid offset            ENFORCING / IDLE  launch enforcement / reset position
+ * IN_FLIGHT       succeeded                 IDLE / PAUSED /   seek to the cursor, or pause until the verdict's
+ *                                           IN_FLIGHT         deadline, or launch the buffered records
+ * IN_FLIGHT       failed: message, spent    DEAD_LETTERING    launch the dead letter
+ * IN_FLIGHT       failed: any other         BACKOFF           -
+ * DEAD_LETTERING  dead-lettered             IDLE              seek past it, resume
+ * DEAD_LETTERING  failed                    BACKOFF           (retries the publication, or only the row advance)
+ * ADVANCING       advanced / failed         IDLE / BACKOFF    -
+ * PAUSED          tick, deadline passed     IDLE              seek to the cursor, resume
+ * BACKOFF         tick, deadline passed     IDLE / ENFORCING  seek to the retry's cursor, or launch again
+ *                                           / DEAD_LETTERING
+ *                                           / ADVANCING
+ * any but REVOKED fetched while busy        (same)            seek back to the position (the fetch is undone)
+ * any             revoked, lost             REVOKED           -
+ * </pre>
+ *
+ * <p>The position — where the next fetch starts — changes only through a seek this machine asks for or records
+ * Kafka returned (a poll that advanced without records included). The partition is paused in the consumer while
+ * any pause reason is present (work in flight, a filter's pause, a backoff, closing) and resumed only when none
+ * is left. Failure progress lives in the machine, not in a job: the failing message and its attempts survive
+ * pauses and seeks within the assignment, and the narrowing buffer hands fetched records out one at a time.
+ */
+final class PartitionMachine {
+
+    /** The machine's states; see the class comment for the moves. */
+    enum State { ENFORCING, IDLE, IN_FLIGHT, DEAD_LETTERING, ADVANCING, PAUSED, BACKOFF, REVOKED }
+
+    /** Why the partition is paused in the consumer; it is resumed only when none is left. */
+    enum PauseReason { WORK, FILTER, BACKOFF, CLOSING }
+
+    /** A moment: monotonic nanoseconds for deadlines, the wall instant for events. */
+    record Now(long nanos, Instant instant) {
+        Instant at(long deadlineNanos) {
+            return instant.plusNanos(deadlineNanos - nanos);
+        }
+    }
+
+    /** What a backoff retries when it ends. */
+    sealed interface Retry {
+        /** The batch again, from {@code cursor}. */
+        record Batch(long cursor) implements Retry {
+        }
+
+        /** Reading the stored offset again (enforcement). */
+        record Enforce() implements Retry {
+        }
+
+        /** Publishing a dead letter again. */
+        record DeadLetter(PendingDeadLetter letter) implements Retry {
+        }
+
+        /** Only advancing the store past a dead letter already published. */
+        record DeadLetterAdvance(PendingDeadLetter letter) implements Retry {
+        }
+
+        /** Advancing the store over offsets without records. */
+        record Advance(long nextOffset) implements Retry {
+        }
+
+        /** Applying the user's reset again. */
+        record Reset() implements Retry {
+        }
+    }
+
+    /** A message whose attempts are spent, on its way to the dead-letter topic. */
+    record PendingDeadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts, String topic) {
+    }
+
+    /** The timings a machine needs; they never change within an assignment. */
+    record Timings(Duration commitInterval, Duration blockedAlertAfter) {
+    }
+
+    private final TopicPartition topicPartition;
+    private final long generation;
+    private final String instance;
+    private final TopicSettings settings;
+    private final boolean offsetManaged;
+    private final Timings timings;
+    private final String consumerClass;
+    private final ListenerLoop.LoopCounters counters;
+
+    private State state;
+    private final EnumSet<PauseReason> reasons = EnumSet.noneOf(PauseReason.class);
+    private boolean consumerPaused;
+    private List<Command> out = new ArrayList<>();
+
+    private long position;
+    private final long assignedPosition;
+    private long floor;
+    private long marked = -1;
+    private long committed = -1;
+    private OptionalLong logStart;
+    private OptionalLong logEnd;
+    private long latestLogEnd = -1;
+    private String lastVerdict = "";
+
+    private long pauseDeadline;
+    private long pauseCursor = -1;
+    private long backoffDeadline;
+    private Retry retry;
+    private FailureKind retryKind;
+    private int retryAttempt;
+    private PendingDeadLetter deadLetter;
+    private long advancing = -1;
+
+    private long failingOffset = -1;
+    private int failingAttempts;
+    private int batchAttempts;
+    private int repeatedFailures;
+    private int userInfrastructureFailures;
+    private long narrowUntil = -1;
+    private List<ConsumerRecord<byte[], byte[]>> buffer = List.of();
+    private long bufferEnd = -1;
+
+    private long blockedSince = Long.MIN_VALUE;
+    private Instant blockedSinceInstant;
+    private boolean blockedReported;
+    private Throwable lastError;
+    private FailureKind lastKind;
+
+    private long refusedStored = -1;
+    private long refusedFetch = -1;
+
+    private long idleAdvance = -1;
+    private long idleAdvanceSince;
+    private long inFlightFirst = -1;
+    private final Set<Long> skipped = new TreeSet<>();
+
+    private PartitionMachine(TopicPartition topicPartition, long generation, String instance, TopicSettings settings,
+                             boolean offsetManaged, Timings timings, String consumerClass,
+                             ListenerLoop.LoopCounters counters, long position, OptionalLong logStart,
+                             OptionalLong logEnd) {
+        this.topicPartition = topicPartition;
+        this.generation = generation;
+        this.instance = instance;
+        this.settings = settings;
+        this.offsetManaged = offsetManaged;
+        this.timings = timings;
+        this.consumerClass = consumerClass;
+        this.counters = counters;
+        this.position = position;
+        this.assignedPosition = position;
+        this.floor = position;
+        this.logStart = logStart;
+        this.logEnd = logEnd;
+    }
+
+    /**
+     * A new assignment. {@code position} is Kafka's position (-1 when the group has no valid offset);
+     * {@code commands} receives what to do first.
+     */
+    static PartitionMachine assigned(TopicPartition topicPartition, long generation, String instance,
+                                     TopicSettings settings, boolean offsetManaged, Timings timings,
+                                     String consumerClass, ListenerLoop.LoopCounters counters, long position,
+                                     OptionalLong logStart, OptionalLong logEnd, List<Command> commands) {
+        PartitionMachine m = new PartitionMachine(topicPartition, generation, instance, settings, offsetManaged,
+                timings, consumerClass, counters, position, logStart, logEnd);
+        if (offsetManaged) {
+            m.enforce();
+        } else {
+            m.state = State.IDLE;
+            if (position < 0) {
+                m.out.add(new Command.ResetPosition());
+            }
+        }
+        m.sync();
+        commands.addAll(m.drain());
+        return m;
+    }
+
+    // ------------------------------------------------------------------------------------------------ events
+
+    /** The consumer returned {@code records} (in offset order, not empty); its position is now {@code next}. */
+    List<Command> fetched(List<ConsumerRecord<byte[], byte[]>> records, long next, OptionalLong observedLogEnd,
+                          Now now) {
+        live("fetched");
+        observeLogEnd(observedLogEnd);
+        if (state != State.IDLE || !reasons.isEmpty()) {
+            // fetched while busy (a rebalance made the consumer forget the pause): undo the fetch
+            counters.refetches.incrementAndGet();
+            out.add(new Command.Seek(position >= 0 ? position : records.get(0).offset()));
+            consumerPaused = false;
+            sync();
+            return drain();
+        }
+        long first = records.get(0).offset();
+        long fetchOffset = position >= 0 && position <= first ? position : first;
+        position = next;
+        idleAdvance = -1;
+        launchFrom(records, fetchOffset, next);
+        sync();
+        return drain();
+    }
+
+    /** A poll moved the position to {@code next} without returning records (markers, compaction). */
+    List<Command> advanced(long next, OptionalLong observedLogEnd, Now now) {
+        live("advance");
+        observeLogEnd(observedLogEnd);
+        if (state != State.IDLE || !reasons.isEmpty()) {
+            if (position >= 0 && next != position) {
+                out.add(new Command.Seek(position));
+            }
+            return drain();
+        }
+        long old = position;
+        position = next;
+        if (next > old && decidedUpTo() >= old) {
+            if (offsetManaged) {
+                idleAdvance = next;
+                idleAdvanceSince = now.nanos();
+            } else if (settings.marking() == MarkingMode.AUTOMATIC) {
+                mark(next);
+            }
+        }
+        return drain();
+    }
+
+    /** Kafka found no valid position for the partition (no committed offset, out of range, truncated). */
+    List<Command> invalidOffset(Now now) {
+        live("invalid offset");
+        if (state != State.IDLE) {
+            // only a fetchable partition meets an invalid offset; a busy one is dealt with when it fetches again
+            return drain();
+        }
+        position = -1;
+        clearBuffer();
+        if (offsetManaged) {
+            enforce();
+        } else {
+            out.add(new Command.ResetPosition());
+        }
+        sync();
+        return drain();
+    }
+
+    /** The host applied the user's reset: the position is now {@code resolved}. */
+    List<Command> reset(long resolved, Now now) {
+        live("reset");
+        position = resolved;
+        floor = resolved;
+        counters.resets.incrementAndGet();
+        emit(new SluiceEvent.Sought(instance, topicPartition, resolved));
+        if (state == State.ENFORCING) {
+            removeReason(PauseReason.WORK);
+            state = State.IDLE;
+        }
+        sync();
+        return drain();
+    }
+
+    /** The host could not apply the user's reset ({@code none}, or the broker failed). */
+    List<Command> resetFailed(Throwable error, Now now) {
+        live("reset failure");
+        removeReason(PauseReason.WORK);
+        blocked(now, FailureKind.INFRASTRUCTURE, error, true);
+        backoff(new Retry.Reset(), FailureKind.INFRASTRUCTURE, ++repeatedFailures, error, OptionalLong.empty(),
+                now);
+        sync();
+        return drain();
+    }
+
+    /** A job of this assignment reported. */
+    List<Command> reported(Report report, Now now) {
+        live("report");
+        Report.Outcome outcome = report.outcome();
+        if (!(outcome instanceof Report.DeadLettered && unmarkedDeadLetters())) {
+            report.mark().ifPresent(this::mark);
+        }
+        if (outcome instanceof Report.Succeeded ok) {
+            succeeded(ok, now);
+        } else if (outcome instanceof Report.Failed failed) {
+            failed(failed, now);
+        } else if (outcome instanceof Report.DeadLettered dl) {
+            require("dead-lettered", State.DEAD_LETTERING);
+            deadLettered(dl.offset(), dl.topic(), dl.attempts());
+        } else if (outcome instanceof Report.Enforced enforced) {
+            require("enforced", State.ENFORCING);
+            enforced(enforced, now);
+        } else if (outcome instanceof Report.Advanced advanced) {
+            require("advanced", State.ADVANCING);
+            removeReason(PauseReason.WORK);
+            mark(advanced.nextOffset());
+            progress();
+            if (deadLetter != null) {
+                PendingDeadLetter letter = deadLetter;
+                deadLettered(letter.record().offset(), letter.topic(), letter.attempts());
+            } else {
+                advancing = -1;
+                state = State.IDLE;
+            }
+        }
+        sync();
+        return drain();
+    }
+
+    /** Time passed: pauses and backoffs that are due end; an idle advance that is due is launched. */
+    List<Command> tick(Now now) {
+        if (state == State.REVOKED) {
+            return drain();
+        }
+        if (state == State.PAUSED && now.nanos() - pauseDeadline >= 0) {
+            removeReason(PauseReason.FILTER);
+            state = State.IDLE;
+            long cursor = pauseCursor;
+            pauseCursor = -1;
+            moveTo(cursor);
+            emit(new SluiceEvent.Resumed(instance, topicPartition, cursor));
+        } else if (state == State.BACKOFF && now.nanos() - backoffDeadline >= 0) {
+            removeReason(PauseReason.BACKOFF);
+            Retry r = retry;
+            retry = null;
+            counters.retries.incrementAndGet();
+            emit(new SluiceEvent.Retried(instance, topicPartition, generation, retryKind, retryAttempt,
+                    cursorOf(r)));
+            if (r instanceof Retry.Batch b) {
+                state = State.IDLE;
+                moveTo(b.cursor());
+                emit(new SluiceEvent.Resumed(instance, topicPartition, b.cursor()));
+            } else if (r instanceof Retry.Enforce) {
+                enforce();
+            } else if (r instanceof Retry.DeadLetter d) {
+                launchDeadLetter(d.letter());
+            } else if (r instanceof Retry.DeadLetterAdvance d) {
+                deadLetter = d.letter();
+                launchAdvance(d.letter().record().offset() + 1);
+            } else if (r instanceof Retry.Advance a) {
+                launchAdvance(a.nextOffset());
+            } else if (r instanceof Retry.Reset) {
+                state = State.IDLE;
+                out.add(new Command.ResetPosition());
+            }
+        } else if (state == State.IDLE && reasons.isEmpty() && idleAdvance > decidedUpTo()
+                && now.nanos() - idleAdvanceSince >= timings.commitInterval().toNanos()) {
+            long target = idleAdvance;
+            idleAdvance = -1;
+            launchAdvance(target);
+        }
+        if (blockedSince != Long.MIN_VALUE && !blockedReported
+                && now.nanos() - blockedSince >= timings.blockedAlertAfter().toNanos()) {
+            reportBlocked();
+        }
+        sync();
+        return drain();
+    }
+
+    /** A mark a job made while its partition was being revoked: it still counts for the revocation's commit. */
+    void markWhileRevoking(long nextOffset) {
+        mark(nextOffset);
+    }
+
+    /** The partition was revoked or lost: the assignment is over. */
+    void revoke() {
+        state = State.REVOKED;
+        reasons.clear();
+        buffer = List.of();
+    }
+
+    /** The runtime is closing: the partition stays paused, whatever else happens. */
+    List<Command> closing() {
+        if (state != State.REVOKED) {
+            reasons.add(PauseReason.CLOSING);
+            sync();
+        }
+        return drain();
+    }
+
+    // ------------------------------------------------------------------------------------------------ queries
+
+    TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    long generation() {
+        return generation;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** Whether the consumer must have the partition paused. */
+    boolean paused() {
+        return consumerPaused;
+    }
+
+    /** Where the next fetch starts, -1 when unknown. */
+    long position() {
+        return position;
+    }
+
+    long marked() {
+        return marked;
+    }
+
+    long committed() {
+        return committed;
+    }
+
+    /** A mark is waiting to be committed. */
+    boolean dirty() {
+        return marked > committed;
+    }
+
+    void committed(long offset) {
+        committed = Math.max(committed, offset);
+    }
+
+    /** Whether a job of this assignment is running. */
+    boolean working() {
+        return reasons.contains(PauseReason.WORK);
+    }
+
+    /** The partition is caught up: idle and unpaused at a known position that equals the last observed log end. */
+    boolean caughtUp() {
+        return state == State.IDLE && reasons.isEmpty() && position >= 0 && latestLogEnd >= 0
+                && position >= latestLogEnd && (marked >= position || (marked < 0 && floor == position)
+                || settings.marking() == MarkingMode.MANUAL);
+    }
+
+    /** The next moment something is due (a pause's or backoff's end, an idle advance), if any. */
+    OptionalLong nextDeadline() {
+        long next = Long.MAX_VALUE;
+        boolean any = false;
+        if (state == State.PAUSED) {
+            next = pauseDeadline;
+            any = true;
+        } else if (state == State.BACKOFF) {
+            next = backoffDeadline;
+            any = true;
+        } else if (idleAdvance >= 0) {
+            next = idleAdvanceSince + timings.commitInterval().toNanos();
+            any = true;
+        }
+        return any ? OptionalLong.of(next) : OptionalLong.empty();
+    }
+
+    /** A read-only snapshot for the Web UI, metrics and tests. */
+    PartitionState snapshot(Now now) {
+        Set<String> why = new TreeSet<>();
+        for (PauseReason r : reasons) {
+            why.add(r.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        Optional<Instant> until = state == State.PAUSED ? Optional.of(now.at(pauseDeadline))
+                : state == State.BACKOFF ? Optional.of(now.at(backoffDeadline)) : Optional.empty();
+        OptionalLong end = latestLogEnd >= 0 ? OptionalLong.of(latestLogEnd) : logEnd;
+        long done = marked >= 0 ? marked : floor;
+        OptionalLong lag = end.isPresent() && done >= 0
+                ? OptionalLong.of(Math.max(0, end.getAsLong() - done)) : OptionalLong.empty();
+        return new PartitionState(topicPartition, generation, state.name(), position, marked, committed, until,
+                failingOffset >= 0 ? failingAttempts : batchAttempts, repeatedFailures, logStart, logEnd,
+                consumerClass, end, lag, why, lastVerdict, caughtUp());
+    }
+
+    // ------------------------------------------------------------------------------------------------ moves
+
+    private void succeeded(Report.Succeeded ok, Now now) {
+        require("succeeded", State.IN_FLIGHT);
+        removeReason(PauseReason.WORK);
+        progress();
+        batchAttempts = 0;
+        if (failingOffset >= 0 && ok.settledEnd() > failingOffset) {
+            failingOffset = -1;
+            failingAttempts = 0;
+        }
+        if (ok.verdict().applied()) {
+            lastVerdict = describe(ok.verdict());
+        }
+        counters.jobsSucceeded.incrementAndGet();
+        counters.messagesConsumed.addAndGet(ok.consumed());
+        if (ok.cursor().isPresent()) {
+            long cursor = ok.cursor().getAsLong();
+            clearBuffer();
+            if (ok.pauseDeadline().isPresent() && ok.pauseDeadline().getAsLong() - now.nanos() > 0) {
+                state = State.PAUSED;
+                pauseDeadline = ok.pauseDeadline().getAsLong();
+                pauseCursor = cursor;
+                reasons.add(PauseReason.FILTER);
+                counters.pauses.incrementAndGet();
+                emit(new SluiceEvent.Paused(instance, topicPartition, now.at(pauseDeadline), cursor, "filter"));
+                return;
+            }
+            // a pause whose deadline already passed is a seek
+            state = State.IDLE;
+            seekTo(cursor);
+            return;
+        }
+        if (!buffer.isEmpty()) {
+            List<ConsumerRecord<byte[], byte[]>> rest = buffer;
+            long end = bufferEnd;
+            clearBuffer();
+            launchFrom(rest, rest.get(0).offset(), end);
+            return;
+        }
+        state = State.IDLE;
+    }
+
+    private void failed(Report.Failed f, Now now) {
+        if (state != State.IN_FLIGHT && state != State.DEAD_LETTERING && state != State.ADVANCING
+                && state != State.ENFORCING) {
+            throw illegal("failed");
+        }
+        removeReason(PauseReason.WORK);
+        clearBuffer();
+        counters.jobsFailed.incrementAndGet();
+        counters.messagesConsumed.addAndGet(f.consumedBefore());
+        switch (f.origin()) {
+            case DEAD_LETTER_PUBLISH -> {
+                PendingDeadLetter letter = deadLetter;
+                deadLetter = null;
+                blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
+                backoff(new Retry.DeadLetter(letter), FailureKind.INFRASTRUCTURE, ++repeatedFailures, f.error(),
+                        OptionalLong.of(letter.record().offset()), now);
+                return;
+            }
+            case DEAD_LETTER_ADVANCE -> {
+                PendingDeadLetter letter = deadLetter;
+                deadLetter = null;
+                blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
+                backoff(new Retry.DeadLetterAdvance(letter), FailureKind.INFRASTRUCTURE, ++repeatedFailures,
+                        f.error(), OptionalLong.of(letter.record().offset()), now);
+                return;
+            }
+            case ADVANCE -> {
+                if (state == State.ADVANCING) {
+                    PendingDeadLetter letter = deadLetter;
+                    deadLetter = null;
+                    long target = advancing;
+                    advancing = -1;
+                    blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
+                    backoff(letter != null ? new Retry.DeadLetterAdvance(letter) : new Retry.Advance(target),
+                            FailureKind.INFRASTRUCTURE, ++repeatedFailures, f.error(), OptionalLong.empty(), now);
+                    return;
+                }
+                // a batch job could not advance the store to its cursor: the batch is retried
+                blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
+                backoff(new Retry.Batch(retryFrom()), FailureKind.INFRASTRUCTURE, ++repeatedFailures, f.error(),
+                        OptionalLong.empty(), now);
+                return;
+            }
+            case ENFORCEMENT -> {
+                blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
+                backoff(new Retry.Enforce(), FailureKind.INFRASTRUCTURE, ++repeatedFailures, f.error(),
+                        OptionalLong.empty(), now);
+                return;
+            }
+            default -> {
+            }
+        }
+        Optional<OffsetRefusedException> refused = find(f.error(), OffsetRefusedException.class);
+        if (refused.isPresent()) {
+            refused(refused.get(), f.error(), now);
+            return;
+        }
+        FailureKind kind = classify(f);
+        if (kind == FailureKind.INFRASTRUCTURE || kind == FailureKind.FILTER) {
+            blocked(now, kind, f.error(), false);
+            backoff(new Retry.Batch(retryFrom()), kind, ++repeatedFailures, f.error(), f.failedOffset(), now);
+            return;
+        }
+        repeatedFailures = 0;
+        if (f.failedOffset().isEmpty()) {
+            // the failing message is unknown: retry one message at a time up to the failed batch's end
+            narrow(f.batchEnd());
+            blocked(now, kind, f.error(), false);
+            backoff(new Retry.Batch(retryFrom()), kind, ++batchAttempts, f.error(), OptionalLong.empty(), now);
+            return;
+        }
+        long offset = f.failedOffset().getAsLong();
+        int attempts = failedAt(offset);
+        Optional<DeadLetterQueue> dlq = settings.deadLetterQueue();
+        boolean spent = dlq.isPresent() && (attempts > dlq.get().maxRetries() || settings.isNonRetryable(f.error()));
+        // only the first message still to be decided may go: dead-lettering moves past everything before it (under
+        // manual marking without an offset store, the consumer's marks decide, so the first message handed out)
+        boolean first = f.firstUndecided() == offset || (unmarkedDeadLetters() && offset == inFlightFirst);
+        narrow(offset + 1);
+        if (spent && first && f.failedRecord().isPresent()) {
+            emit(new SluiceEvent.Failed(instance, topicPartition, generation, kind, attempts, f.failedOffset(),
+                    f.error(), Duration.ZERO));
+            launchDeadLetter(new PendingDeadLetter(f.failedRecord().get(), f.error(), attempts, dlq.get().topic()));
+            return;
+        }
+        blocked(now, kind, f.error(), dlq.isEmpty() && kind == FailureKind.POISON);
+        backoff(new Retry.Batch(retryFrom()), kind, attempts, f.error(), f.failedOffset(), now);
+    }
+
+    /**
+     * The store refused a batch: enforce the stored offset again. A second refusal at the same stored and fetch
+     * offsets would loop, so it blocks with an error instead (the partition still retries after its backoff).
+     */
+    private void refused(OffsetRefusedException e, Throwable error, Now now) {
+        counters.refusals.incrementAndGet();
+        boolean again = e.storedOffset() == refusedStored && e.fetchOffset() == refusedFetch;
+        refusedStored = e.storedOffset();
+        refusedFetch = e.fetchOffset();
+        blocked(now, FailureKind.INFRASTRUCTURE, error, again);
+        backoff(new Retry.Enforce(), FailureKind.INFRASTRUCTURE, ++repeatedFailures, error, OptionalLong.empty(),
+                now);
+    }
+
+    private void deadLettered(long offset, String topic, int attempts) {
+        removeReason(PauseReason.WORK);
+        deadLetter = null;
+        advancing = -1;
+        if (unmarkedDeadLetters()) {
+            // manual marking: the consumer's next mark covers it; until then it is skipped in this assignment
+            skipped.add(offset);
+        } else {
+            mark(offset + 1);
+        }
+        progress();
+        if (failingOffset == offset) {
+            failingOffset = -1;
+            failingAttempts = 0;
+        }
+        counters.deadLettered.incrementAndGet();
+        emit(new SluiceEvent.DeadLettered(instance, topicPartition, offset, topic, attempts));
+        state = State.IDLE;
+        seekTo(offset + 1);
+    }
+
+    private void enforced(Report.Enforced e, Now now) {
+        logStart = OptionalLong.of(e.logStart());
+        logEnd = OptionalLong.of(e.logEnd());
+        progress();
+        if (e.stored().isEmpty()) {
+            if (position < 0) {
+                // nothing stored and no valid Kafka offset: the user's reset seeds the row (logged by the host)
+                out.add(new Command.ResetPosition());
+                return;
+            }
+            removeReason(PauseReason.WORK);
+            state = State.IDLE;
+            return;
+        }
+        long stored = e.stored().getAsLong();
+        if (stored >= e.logStart() && stored <= e.logEnd()) {
+            removeReason(PauseReason.WORK);
+            state = State.IDLE;
+            floor = stored;
+            if (stored != position) {
+                seekTo(stored);
+            }
+            return;
+        }
+        long target;
+        switch (settings.onOffsetOutOfRange()) {
+            case RESET_TO_LOG_START -> target = e.logStart();
+            case RESET_TO_LOG_END -> target = e.logEnd();
+            default -> {
+                removeReason(PauseReason.WORK);
+                IllegalStateException error = new IllegalStateException("stored next offset " + stored + " of "
+                        + topicPartition + " is outside the log [" + e.logStart() + ", " + e.logEnd()
+                        + "]; policy FAIL: fix the stored offset or choose a reset policy");
+                blocked(now, FailureKind.FILTER, error, true);
+                backoff(new Retry.Enforce(), FailureKind.FILTER, ++repeatedFailures, error, OptionalLong.empty(),
+                        now);
+                return;
+            }
+        }
+        // the offset manager moves the row there when its first batch arrives
+        removeReason(PauseReason.WORK);
+        state = State.IDLE;
+        floor = target;
+        seekTo(target);
+    }
+
+    private void launchFrom(List<ConsumerRecord<byte[], byte[]>> fetched, long fetchOffset, long end) {
+        List<ConsumerRecord<byte[], byte[]>> records = fetched;
+        if (!skipped.isEmpty()) {
+            records = fetched.stream().filter(r -> !skipped.contains(r.offset())).toList();
+            if (records.isEmpty()) {
+                state = State.IDLE;
+                return;
+            }
+        }
+        List<ConsumerRecord<byte[], byte[]>> batch = records;
+        long batchEnd = end;
+        long first = records.get(0).offset();
+        if (narrowUntil >= 0) {
+            if (first < narrowUntil) {
+                if (records.size() > 1) {
+                    buffer = List.copyOf(records.subList(1, records.size()));
+                    bufferEnd = end;
+                    batchEnd = records.get(1).offset();
+                    batch = List.of(records.get(0));
+                }
+            } else {
+                narrowUntil = -1;
+            }
+        }
+        state = State.IN_FLIGHT;
+        reasons.add(PauseReason.WORK);
+        inFlightFirst = first;
+        int attempt = first == failingOffset ? failingAttempts + 1 : 1;
+        OptionalLong end2 = latestLogEnd >= 0 ? OptionalLong.of(latestLogEnd) : logEnd;
+        counters.jobsDispatched.incrementAndGet();
+        out.add(new Command.Launch(batch, fetchOffset, batchEnd, marked, end2, attempt));
+    }
+
+    private void launchDeadLetter(PendingDeadLetter letter) {
+        state = State.DEAD_LETTERING;
+        deadLetter = letter;
+        reasons.add(PauseReason.WORK);
+        out.add(new Command.LaunchDeadLetter(letter.record(), letter.error(), letter.attempts(), letter.topic()));
+    }
+
+    private void launchAdvance(long nextOffset) {
+        state = State.ADVANCING;
+        advancing = nextOffset;
+        reasons.add(PauseReason.WORK);
+        out.add(new Command.LaunchAdvance(nextOffset));
+    }
+
+    private void enforce() {
+        state = State.ENFORCING;
+        reasons.add(PauseReason.WORK);
+        out.add(new Command.LaunchEnforcement());
+    }
+
+    private void backoff(Retry what, FailureKind kind, int attempt, Throwable error, OptionalLong failedOffset,
+                         Now now) {
+        Duration delay = settings.backoff().delay(Math.max(1, attempt));
+        state = State.BACKOFF;
+        retry = what;
+        retryKind = kind;
+        retryAttempt = attempt;
+        backoffDeadline = now.nanos() + delay.toNanos();
+        reasons.add(PauseReason.BACKOFF);
+        counters.pauses.incrementAndGet();
+        emit(new SluiceEvent.Failed(instance, topicPartition, generation, kind, attempt, failedOffset, error, delay));
+        emit(new SluiceEvent.Paused(instance, topicPartition, now.at(backoffDeadline), cursorOf(what), "backoff"));
+    }
+
+    /** Moves the position by a seek that is reported as one. */
+    private void seekTo(long offset) {
+        moveTo(offset);
+        emit(new SluiceEvent.Sought(instance, topicPartition, offset));
+    }
+
+    /** Moves the position: the consumer seeks, buffered records are forgotten (they are fetched again). */
+    private void moveTo(long offset) {
+        clearBuffer();
+        position = offset;
+        idleAdvance = -1;
+        counters.seeks.incrementAndGet();
+        out.add(new Command.Seek(offset));
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    /** Classifies a failure of the chain, the consumer or a poison message by what it is. */
+    private FailureKind classify(Report.Failed f) {
+        if (InfrastructureFailure.isInfrastructure(f.error())) {
+            if (settings.infrastructureRetryLimit().isPresent() && thrownByUser(f.error())
+                    && ++userInfrastructureFailures > settings.infrastructureRetryLimit().getAsInt()) {
+                return f.origin() == Report.Origin.CHAIN ? FailureKind.FILTER : FailureKind.MESSAGE;
+            }
+            return FailureKind.INFRASTRUCTURE;
+        }
+        userInfrastructureFailures = 0;
+        return switch (f.origin()) {
+            case CHAIN -> FailureKind.FILTER;
+            case POISON -> FailureKind.POISON;
+            default -> FailureKind.MESSAGE;
+        };
+    }
+
+    /**
+     * Whether an infrastructure failure is the user's own {@link InfrastructureFailure} (which a topic may limit),
+     * rather than one the runtime recognises on its own (a transient SQL error, the offset store's own failure).
+     */
+    private static boolean thrownByUser(Throwable error) {
+        int depth = 0;
+        for (Throwable t = error; t != null && depth < 32; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            if (t instanceof java.sql.SQLException) {
+                return false;
+            }
+            if (t instanceof InfrastructureFailure && t.getClass().getName().startsWith("io.sluice.")) {
+                return t.getClass() == InfrastructureFailure.class;
+            }
+        }
+        return true;
+    }
+
+    private static <T extends Throwable> Optional<T> find(Throwable error, Class<T> type) {
+        int depth = 0;
+        for (Throwable t = error; t != null && depth < 32; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            if (type.isInstance(t)) {
+                return Optional.of(type.cast(t));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** One more failed attempt of the message at {@code offset}; returns its count. */
+    private int failedAt(long offset) {
+        if (offset != failingOffset) {
+            failingOffset = offset;
+            failingAttempts = 0;
+        }
+        return ++failingAttempts;
+    }
+
+    /** Dead letters are not marked under manual marking on a topic without an offset store. */
+    private boolean unmarkedDeadLetters() {
+        return settings.marking() == MarkingMode.MANUAL && !offsetManaged;
+    }
+
+    private void narrow(long until) {
+        narrowUntil = Math.max(narrowUntil, until);
+    }
+
+    /** The first offset not yet decided: the first unmarked one, else where this assignment started. */
+    private long retryFrom() {
+        long from = decidedUpTo();
+        return from >= 0 ? from : Math.max(position, 0);
+    }
+
+    private long decidedUpTo() {
+        return marked >= 0 ? Math.max(marked, floor) : floor;
+    }
+
+    private void mark(long nextOffset) {
+        if (nextOffset > marked) {
+            marked = nextOffset;
+        }
+    }
+
+    /** The partition moved on: it is no longer blocked. */
+    private void progress() {
+        repeatedFailures = 0;
+        blockedSince = Long.MIN_VALUE;
+        blockedReported = false;
+        refusedStored = -1;
+        refusedFetch = -1;
+    }
+
+    /** A failure: the partition is blocked from now on, unless it already was; {@code now} alerts at once. */
+    private void blocked(Now at, FailureKind kind, Throwable error, boolean alertNow) {
+        lastError = error;
+        lastKind = kind;
+        if (blockedSince == Long.MIN_VALUE) {
+            blockedSince = at.nanos();
+            blockedSinceInstant = at.instant();
+        }
+        if (alertNow && !blockedReported) {
+            reportBlocked();
+        }
+    }
+
+    private void reportBlocked() {
+        blockedReported = true;
+        counters.blocked.incrementAndGet();
+        emit(new SluiceEvent.Blocked(instance, topicPartition, generation, retryFrom(), blockedSinceInstant,
+                lastKind, lastError));
+    }
+
+    private void observeLogEnd(OptionalLong end) {
+        if (end.isPresent() && end.getAsLong() > latestLogEnd) {
+            latestLogEnd = end.getAsLong();
+        }
+    }
+
+    private void clearBuffer() {
+        buffer = List.of();
+        bufferEnd = -1;
+    }
+
+    private void removeReason(PauseReason reason) {
+        reasons.remove(reason);
+    }
+
+    /** Pauses or resumes the partition in the consumer when the set of pause reasons turned (non-)empty. */
+    private void sync() {
+        boolean want = !reasons.isEmpty();
+        if (want != consumerPaused) {
+            consumerPaused = want;
+            out.add(want ? new Command.Pause() : new Command.Resume());
+        }
+    }
+
+    private void emit(SluiceEvent event) {
+        out.add(new Command.Emit(event));
+    }
+
+    private List<Command> drain() {
+        List<Command> commands = out;
+        out = new ArrayList<>();
+        return commands;
+    }
+
+    private static long cursorOf(Retry r) {
+        if (r instanceof Retry.Batch b) {
+            return b.cursor();
+        }
+        if (r instanceof Retry.DeadLetter d) {
+            return d.letter().record().offset();
+        }
+        if (r instanceof Retry.DeadLetterAdvance d) {
+            return d.letter().record().offset() + 1;
+        }
+        if (r instanceof Retry.Advance a) {
+            return a.nextOffset();
+        }
+        return -1;
+    }
+
+    private static String describe(Verdict v) {
+        if (v instanceof Verdict.Pause p) {
+            return "PAUSE@" + p.cursor().offset();
+        }
+        if (v instanceof Verdict.Seek s) {
+            return "SEEK@" + s.cursor().offset();
+        }
+        return v instanceof Verdict.Skip ? "SKIP" : "";
+    }
+
+    private void live(String event) {
+        if (state == State.REVOKED) {
+            throw illegal(event);
+        }
+    }
+
+    private void require(String event, State expected) {
+        if (state != expected) {
+            throw illegal(event);
+        }
+    }
+
+    private IllegalStateException illegal(String event) {
+        return new IllegalStateException("partition machine of " + topicPartition + " (generation " + generation
+                + ") cannot take '" + event + "' in state " + state);
+    }
+}
