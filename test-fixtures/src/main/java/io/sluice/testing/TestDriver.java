@@ -283,6 +283,11 @@ public final class TestDriver implements AutoCloseable {
         return executor.runAll();
     }
 
+    /** Runs the oldest queued job on this thread (not the jobs it queues); returns whether there was one. */
+    public boolean runNextJob() {
+        return executor.runNext();
+    }
+
     /** How many jobs are queued, dispatched but not yet run. */
     public int pendingJobs() {
         return executor.pending();
