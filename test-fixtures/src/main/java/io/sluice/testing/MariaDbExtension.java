@@ -31,7 +31,8 @@ import org.junit.jupiter.api.extension.TestInstancePreConstructCallback;
 public final class MariaDbExtension implements BeforeAllCallback, TestInstancePreConstructCallback,
         ParameterResolver {
 
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(MariaDbExtension.class);
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(MariaDbExtension.class);
 
     @Override
     public void beforeAll(ExtensionContext context) {
