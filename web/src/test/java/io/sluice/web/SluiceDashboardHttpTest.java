@@ -230,7 +230,7 @@ class SluiceDashboardHttpTest {
             shown.add(m.group(1));
         }
         assertEquals(List.of("5", "4", "3"), shown);
-        assertTrue(json.contains("\"kind\":\"CONSUMER\",\"attempt\":5,\"offset\":105"), json);
+        assertTrue(json.contains("\"kind\":\"MESSAGE\",\"attempt\":5,\"offset\":105"), json);
     }
 
     // ---------------------------------------------------------------- escaping

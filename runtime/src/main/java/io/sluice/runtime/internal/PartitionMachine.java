@@ -665,8 +665,8 @@ final class PartitionMachine {
     private void enforced(Report.Enforced e, Now now) {
         logStart = OptionalLong.of(e.logStart());
         logEnd = OptionalLong.of(e.logEnd());
-        progress();
         if (e.stored().isEmpty()) {
+            progress();
             if (position < 0) {
                 // nothing stored and no valid Kafka offset: the user's reset seeds the row (logged by the host)
                 out.add(new Command.ResetPosition());
@@ -678,6 +678,7 @@ final class PartitionMachine {
         }
         long stored = e.stored().getAsLong();
         if (stored >= e.logStart() && stored <= e.logEnd()) {
+            progress();
             removeReason(PauseReason.WORK);
             state = State.IDLE;
             floor = stored;
@@ -702,6 +703,7 @@ final class PartitionMachine {
             }
         }
         // the offset manager moves the row there when its first batch arrives
+        progress();
         removeReason(PauseReason.WORK);
         state = State.IDLE;
         floor = target;
