@@ -199,8 +199,8 @@ public final class SluiceRuntime implements AutoCloseable {
     }
 
     /**
-     * Whether the runtime is caught up: started, every consumer instance has polled and holds partitions, and every
-     * assigned partition is idle at the log end it last saw (the last stable offset under {@code read_committed})
+     * Whether the runtime is caught up: started, every consumer instance has polled, at least one partition is
+     * assigned, and every assigned partition is idle at the log end it last saw (the last stable offset under {@code read_committed})
      * with everything before it decided, with no job in flight. Turns false again as soon as new records arrive
      * and are fetched. Meant for tests and health checks that must not infer completion from offset rows.
      */
@@ -208,12 +208,14 @@ public final class SluiceRuntime implements AutoCloseable {
         if (!isRunning() || instances.isEmpty()) {
             return false;
         }
+        boolean holdsAny = false;
         for (Instance i : instances) {
             if (!i.caughtUp) {
                 return false;
             }
+            holdsAny |= !i.snapshot.isEmpty();
         }
-        return true;
+        return holdsAny;
     }
 
     /** Snapshots of every assigned partition, by consumer instance name. */
