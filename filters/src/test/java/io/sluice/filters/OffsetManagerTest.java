@@ -15,6 +15,7 @@ import io.sluice.dsl.Cursor;
 import io.sluice.dsl.Filter;
 import io.sluice.dsl.FilterFactory;
 import io.sluice.dsl.InfrastructureFailure;
+import io.sluice.dsl.OffsetRefusedException;
 import io.sluice.dsl.OffsetOutOfRangePolicy;
 import io.sluice.dsl.TopicSettings;
 import io.sluice.dsl.Verdict;
@@ -193,6 +194,31 @@ class OffsetManagerTest {
         });
         assertSeek(7, manager.apply(range(tp, 5, 10), context));
         assertEquals(Verdict.notApplied(), manager.apply(range(tp, 7, 10), context));
+    }
+
+    @Test
+    void aResetBackwardsBumpsTheEpochAndAZombieStillWritingWithTheOldOneIsRefused() throws Exception {
+        javax.sql.DataSource shared = Databases.h2();
+        PartitionOffsets zombie = PartitionOffsets.create(shared, SQLDialect.H2);
+        PartitionOffsets owner = PartitionOffsets.create(shared, SQLDialect.H2);
+        zombie.advance(GROUP, tp, 500);
+        assertEquals(OptionalLong.of(500), zombie.read(GROUP, tp), "the zombie observed epoch 0 at its assignment");
+        // the topic was recreated: the new owner's offset manager resets the row back to the log start
+        TestContext ownerContext = new TestContext(tp).logRange(10, 100).settings(TopicSettings.DEFAULTS
+                .withOnOffsetOutOfRange(OffsetOutOfRangePolicy.RESET_TO_LOG_START));
+        assertSeek(10, new OffsetManager(owner, tp).apply(range(tp, 50, 55), ownerContext));
+        long epoch = owner.locked(GROUP, tp, 0, LockedRow::epoch);
+        assertEquals(1, epoch, "moving the row back bumped its epoch");
+        assertEquals(5, owner.consume(ownerContext, range(tp, 10, 15), (tx, ms) -> { }));
+        // the zombie wakes up: a dead letter's advance and a batch that even starts at the row are refused
+        assertThrows(OffsetRefusedException.class, () -> zombie.advance(GROUP, tp, 501));
+        TestContext zombieContext = new TestContext(tp).logRange(0, 600);
+        java.util.concurrent.atomic.AtomicInteger applied = new java.util.concurrent.atomic.AtomicInteger();
+        assertThrows(OffsetRefusedException.class,
+                () -> zombie.consume(zombieContext, range(tp, 15, 20), (tx, ms) -> applied.addAndGet(ms.size())));
+        assertEquals(0, applied.get());
+        assertEquals(List.of(), zombieContext.marks());
+        assertEquals(OptionalLong.of(15), owner.nextOffset(GROUP, tp), "nothing of the zombie's was written");
     }
 
     @Test
