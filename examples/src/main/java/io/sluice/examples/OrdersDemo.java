@@ -216,7 +216,8 @@ public final class OrdersDemo {
         // the dashboard listens to the runtime's events, so it starts first; it shows the database's offsets too
         PartitionOffsets offsets = dashboardOffsets;
         SluiceDashboard dashboard = SluiceDashboard.start(runtime,
-                DashboardSettings.defaults().withDatabaseOffsets(offsets::nextOffset));
+                DashboardSettings.defaults().withDatabaseOffsets(tp -> offsets.nextOffset(
+                        consumerProperties.getProperty(ConsumerConfig.GROUP_ID_CONFIG), tp)));
         dashboards.add(dashboard);
         say("Dashboard of %s: %s", runtime.name(), dashboard.url());
         return runtime.start();
@@ -273,7 +274,7 @@ public final class OrdersDemo {
                 say("Started %s: it joins the group and takes over partitions", last().name());
                 halted = true;
             }
-            if (count >= total && consumedToEnd(offsets, endOffsets)) {
+            if (count >= total && consumedToEnd(offsets, groupId, endOffsets)) {
                 progress(count, lastCount, lastTick);
                 return true;
             }
@@ -310,7 +311,7 @@ public final class OrdersDemo {
                 victim.name(), (System.nanoTime() - started) / 1_000_000);
         Map<TopicPartition, OffsetAndMetadata> committed = kafka.committedOffsets(groupId);
         for (TopicPartition tp : owned) {
-            OptionalLong stored = offsets.nextOffset(tp);
+            OptionalLong stored = offsets.nextOffset(groupId, tp);
             OffsetAndMetadata kafkaOffset = committed.get(tp);
             String inKafka = kafkaOffset == null ? "none (auto.offset.reset=earliest: 0)"
                     : String.format(Locale.ROOT, "%,d", kafkaOffset.offset());
@@ -332,9 +333,10 @@ public final class OrdersDemo {
         return owned;
     }
 
-    private static boolean consumedToEnd(PartitionOffsets offsets, Map<TopicPartition, Long> endOffsets) {
+    private static boolean consumedToEnd(PartitionOffsets offsets, String groupId,
+                                         Map<TopicPartition, Long> endOffsets) {
         for (Map.Entry<TopicPartition, Long> e : endOffsets.entrySet()) {
-            if (offsets.nextOffset(e.getKey()).orElse(-1) < e.getValue()) {
+            if (offsets.nextOffset(groupId, e.getKey()).orElse(-1) < e.getValue()) {
                 return false;
             }
         }

@@ -250,7 +250,7 @@ final class ChaosRun implements AutoCloseable {
         TopicPartition tp = parked.topicPartition();
         long row = await("the new owner of " + tp + " to move its row past " + parked.nextOffset(),
                 Duration.ofSeconds(90), () -> {
-                    long next = offsets.nextOffset(tp).orElse(-1);
+                    long next = offsets.nextOffset(group, tp).orElse(-1);
                     return next >= parked.nextOffset() ? Optional.of(next) : Optional.empty();
                 });
         LOG.info("chaos {}: {} ms after the SIGSTOP the row of {} is at {}, past the parked batch; releasing the"
@@ -338,7 +338,7 @@ final class ChaosRun implements AutoCloseable {
     private long consumed() {
         long sum = 0;
         for (int p = 0; p < PARTITIONS; p++) {
-            sum += offsets.nextOffset(new TopicPartition(topic, p)).orElse(0);
+            sum += offsets.nextOffset(group, new TopicPartition(topic, p)).orElse(0);
         }
         return sum;
     }
