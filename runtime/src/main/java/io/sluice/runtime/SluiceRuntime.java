@@ -54,6 +54,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private KafkaDeadLetterPublisher deadLetters;
     private boolean started;
     private boolean stopped;
+    private boolean halted;
 
     private SluiceRuntime(Topology topology, Properties properties, RuntimeSettings settings,
                           Function<Properties, Consumer<byte[], byte[]>> consumers) {
@@ -167,6 +168,14 @@ public final class SluiceRuntime implements AutoCloseable {
     }
 
     /**
+     * Whether the runtime was stopped by {@link #halt()} (a simulated crash) rather than by {@link #close()}; false
+     * while it runs or was never started. A halt after a close changes nothing, so it stays false then.
+     */
+    public synchronized boolean isHalted() {
+        return halted;
+    }
+
+    /**
      * The consumer instances that stopped on an unexpected error, with the error; empty while all are healthy.
      * A runtime with failures keeps running its other instances; {@link #isRunning()} stays true until closed.
      */
@@ -252,6 +261,7 @@ public final class SluiceRuntime implements AutoCloseable {
                 return;
             }
             stopped = true;
+            halted = crash;
         }
         for (Instance i : instances) {
             i.requestStop(crash);

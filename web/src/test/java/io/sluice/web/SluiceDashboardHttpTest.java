@@ -424,6 +424,18 @@ class SluiceDashboardHttpTest {
     }
 
     @Test
+    void aHaltedRuntimeReportsHaltedNotStopped() throws Exception {
+        runtime.running = false;
+        runtime.halted = true;
+        String json = Http.get(at("/api/state")).body();
+        assertTrue(json.startsWith("{\"runtime\":\"sluice-9\",\"status\":\"halted\","), json);
+        assertTrue(Http.get(dashboard.url()).body().contains("data-value=\"halted\">halted</span>"));
+
+        runtime.halted = false;
+        assertTrue(Http.get(at("/api/state")).body().contains("\"status\":\"stopped\""), "closed, not halted");
+    }
+
+    @Test
     void closeStopsServingAndIsIdempotent() {
         URI url = dashboard.url();
         dashboard.close();
