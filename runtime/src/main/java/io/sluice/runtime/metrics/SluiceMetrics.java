@@ -52,7 +52,7 @@ import org.apache.kafka.common.TopicPartition;
  *   <tr><td>{@value #SEEKS}</td><td>counter</td><td></td><td>seeks</td></tr>
  *   <tr><td>{@value #PAUSES}</td><td>counter</td><td>{@code reason}: filter, backoff</td><td>pauses</td></tr>
  *   <tr><td>{@value #RESUMES}</td><td>counter</td><td></td><td>pauses that ended</td></tr>
- *   <tr><td>{@value #FAILURES}</td><td>counter</td><td>{@code kind}: consumer, poison, filter, dead_letter</td>
+ *   <tr><td>{@value #FAILURES}</td><td>counter</td><td>{@code kind}: message, poison, infrastructure, filter</td>
  *       <td>failed jobs</td></tr>
  *   <tr><td>{@value #RETRIES}</td><td>counter</td><td>{@code kind}</td><td>retries after a failure's
  *       backoff</td></tr>
