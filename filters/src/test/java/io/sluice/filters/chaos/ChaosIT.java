@@ -29,7 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The crash-chaos proof of the transactional offset manager (issue 4, DESIGN §4 and §6): separate member JVMs
+ * The crash-chaos proof of the transactional offset manager (issue 4; see docs/architecture.md, "Offset flow and
+ * table format" and "Testing"): separate member JVMs
  * consume one topic into one shared database while the harness SIGKILLs and restarts them, adds and removes
  * members, and makes a zombie (a member frozen past its session timeout with a job parked before its row lock,
  * thawed once the partition's new owner has moved the row past that job's batch). At the end every message has

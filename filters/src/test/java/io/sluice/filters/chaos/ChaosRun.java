@@ -28,10 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One run of the chaos harness (DESIGN §6) against one shared database: three {@link ChaosMember} processes
- * consume a topic while a {@link PacedProducer} fills it, and a {@link Plan}'s steps, each due when the members
- * have consumed a given share of the messages, SIGKILL and restart members, add and remove members, and make a
- * zombie. At the end the members are stopped in order and the {@link Effects} rows are counted.
+ * One run of the chaos harness (see docs/architecture.md, "Testing") against one shared database: three
+ * {@link ChaosMember} processes consume a topic while a {@link PacedProducer} fills it, and a {@link Plan}'s steps,
+ * each due when the members have consumed a given share of the messages, SIGKILL and restart members, add and
+ * remove members, and make a zombie. At the end the members are stopped in order and the {@link Effects} rows are
+ * counted.
  *
  * <p>Every wait polls (the database, the control files) against a deadline; {@link #close()} kills every member
  * process the run started, whatever happened.
