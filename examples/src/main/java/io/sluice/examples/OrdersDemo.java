@@ -241,6 +241,7 @@ public final class OrdersDemo {
                 .withWorkerThreads(WORKER_THREADS)
                 .withCommitInterval(COMMIT_INTERVAL);
         SluiceRuntime runtime = SluiceRuntime.create(topology, consumerProperties, settings);
+        runtime.listener(offsetManagerSeeks.listener());
         runtimes.add(runtime);
         // the dashboard listens to the runtime's events, so it starts first; it shows the database's offsets too
         PartitionOffsets offsets = dashboardOffsets;

@@ -127,7 +127,7 @@ class OffsetManagerDriverTest {
         List<SluiceEvent.Failed> failures = driver.events(SluiceEvent.Failed.class);
         assertEquals(3, failures.size());
         for (SluiceEvent.Failed f : failures) {
-            assertEquals(io.sluice.runtime.FailureKind.FILTER, f.kind(), "never counts toward dead-lettering");
+            assertEquals(io.sluice.runtime.FailureKind.INFRASTRUCTURE, f.kind(), "never counts toward dead-lettering");
             String message = f.error().getMessage();
             assertTrue(message.contains("50") && message.contains("[0, 10]"), message);
         }

@@ -711,9 +711,9 @@ final class PartitionMachine {
                 IllegalStateException error = new IllegalStateException("stored next offset " + stored + " of "
                         + topicPartition + " is outside the log [" + e.logStart() + ", " + e.logEnd()
                         + "]; policy FAIL: fix the stored offset or choose a reset policy");
-                blocked(now, FailureKind.FILTER, error, true);
-                backoff(new Retry.Enforce(), FailureKind.FILTER, ++repeatedFailures, error, OptionalLong.empty(),
-                        now);
+                blocked(now, FailureKind.INFRASTRUCTURE, error, true);
+                backoff(new Retry.Enforce(), FailureKind.INFRASTRUCTURE, ++repeatedFailures, error,
+                        OptionalLong.empty(), now);
                 return;
             }
         }
