@@ -1,8 +1,12 @@
 package io.sluice.examples;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -12,6 +16,10 @@ import java.util.Optional;
  * <p>Options take their value as the next argument ({@code --messages 5000}) or after an equals sign
  * ({@code --messages=5000}). Every problem is reported as an {@link InvalidOptionException} whose message names
  * the option, so the demo can print it and exit with code 2.
+ *
+ * <p>The database password comes from {@code --jdbc-password}, else from the file {@code --jdbc-password-file}
+ * names (its first line), else from the environment variable {@value #PASSWORD_VARIABLE}; the last two keep it
+ * out of the process list.
  *
  * @param workDir          where the embedded H2 database lives; wiped at start
  * @param bootstrapServers a real Kafka cluster, or empty for the in-process broker
@@ -24,11 +32,15 @@ import java.util.Optional;
  * @param topic            the topic to create and consume; it must not exist yet
  * @param haltAtPercent    at which share of the orders processed one runtime is halted
  * @param timeout          how long the consumption may take before the demo gives up and reports what it has
+ * @param linger           how long the dashboards stay up after the summary line; zero: not at all
  * @param help             whether {@code --help} was given (every other option is then ignored)
  */
 public record DemoOptions(Path workDir, Optional<String> bootstrapServers, Optional<String> jdbcUrl,
                           Optional<String> jdbcUser, Optional<String> jdbcPassword, int messages, int partitions,
-                          String topic, int haltAtPercent, Duration timeout, boolean help) {
+                          String topic, int haltAtPercent, Duration timeout, Duration linger, boolean help) {
+
+    /** The environment variable the database password is read from when no option gives it. */
+    public static final String PASSWORD_VARIABLE = "SLUICE_DEMO_JDBC_PASSWORD";
 
     /** The work directory used unless {@code --work-dir} says otherwise: relative to the current directory. */
     public static final Path DEFAULT_WORK_DIR = Path.of("target", "sluice-demo");
@@ -52,6 +64,7 @@ public record DemoOptions(Path workDir, Optional<String> bootstrapServers, Optio
         Objects.requireNonNull(jdbcPassword, "jdbcPassword");
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(linger, "linger");
     }
 
     /** The text {@code --help} prints: usage and every option with its default. */
@@ -72,7 +85,9 @@ public record DemoOptions(Path workDir, Optional<String> bootstrapServers, Optio
                 "  --jdbc-url <url>             use this database instead of H2 in the work directory;",
                 "                               jdbc:h2:... or jdbc:postgresql:... (use a scratch database)",
                 "  --jdbc-user <user>           the database user (with --jdbc-url)",
-                "  --jdbc-password <password>   the database password (with --jdbc-url)",
+                "  --jdbc-password <password>   the database password (with --jdbc-url); visible in the process",
+                "                               list: prefer the next option or " + PASSWORD_VARIABLE,
+                "  --jdbc-password-file <file>  read the database password from the file's first line",
                 "  --messages <n>               how many orders to produce and consume (default: "
                         + DEFAULT_MESSAGES + ")",
                 "  --partitions <n>             partitions of the topic (default: " + DEFAULT_PARTITIONS + ")",
@@ -82,25 +97,45 @@ public record DemoOptions(Path workDir, Optional<String> bootstrapServers, Optio
                         + DEFAULT_HALT_AT_PERCENT + ")",
                 "  --timeout <seconds>          give up consuming after this long and report (default: "
                         + DEFAULT_TIMEOUT.toSeconds() + ")",
+                "  --linger <seconds>           keep the dashboards up this long after the summary line",
+                "                               (default: 0)",
                 "  --help                       print this help and exit",
+                "",
+                "Environment: " + PASSWORD_VARIABLE + " the database password when no option gives it; NO_COLOR",
+                "(non-empty) turns off colours, which are only used on a terminal anyway.",
                 "",
                 "Exit codes: 0 every order processed exactly once; 1 duplicates, losses or a failure; 2 bad options.");
     }
 
     /**
-     * Parses the command line.
+     * Parses the command line, with this process's environment.
      *
      * @param args the arguments, never {@code null}
      * @return the options, never {@code null}
      * @throws InvalidOptionException naming the option that is unknown, lacks its value or has a bad one
      */
     public static DemoOptions parse(String... args) throws InvalidOptionException {
+        return parse(System.getenv(), args);
+    }
+
+    /**
+     * Parses the command line.
+     *
+     * @param environment the environment variables ({@value #PASSWORD_VARIABLE} is read), never {@code null}
+     * @param args        the arguments, never {@code null}
+     * @return the options, never {@code null}
+     * @throws InvalidOptionException naming the option that is unknown, lacks its value or has a bad one
+     */
+    public static DemoOptions parse(Map<String, String> environment, String... args) throws InvalidOptionException {
+        Objects.requireNonNull(environment, "environment");
         Objects.requireNonNull(args, "args");
         Path workDir = null;
         String bootstrapServers = null;
         String jdbcUrl = null;
         String jdbcUser = null;
         String jdbcPassword = null;
+        Path jdbcPasswordFile = null;
+        Duration linger = Duration.ZERO;
         int messages = DEFAULT_MESSAGES;
         int partitions = DEFAULT_PARTITIONS;
         String topic = DEFAULT_TOPIC;
@@ -110,7 +145,7 @@ public record DemoOptions(Path workDir, Optional<String> bootstrapServers, Optio
             String arg = Objects.requireNonNull(args[i], "argument");
             if (arg.equals("--help") || arg.equals("-h")) {
                 return new DemoOptions(DEFAULT_WORK_DIR, Optional.empty(), Optional.empty(), Optional.empty(),
-                        Optional.empty(), messages, partitions, topic, haltAt, timeout, true);
+                        Optional.empty(), messages, partitions, topic, haltAt, timeout, linger, true);
             }
             if (!arg.startsWith("--")) {
                 throw new InvalidOptionException("unexpected argument '" + arg + "': options start with --");
@@ -131,6 +166,8 @@ public record DemoOptions(Path workDir, Optional<String> bootstrapServers, Optio
                 case "--jdbc-url" -> jdbcUrl = jdbcUrl(required(name, value));
                 case "--jdbc-user" -> jdbcUser = requiredAllowEmpty(name, value);
                 case "--jdbc-password" -> jdbcPassword = requiredAllowEmpty(name, value);
+                case "--jdbc-password-file" -> jdbcPasswordFile = Path.of(required(name, value));
+                case "--linger" -> linger = Duration.ofSeconds(integer(name, value, 0, 86_400));
                 case "--messages" -> messages = integer(name, value, 1, 10_000_000);
                 case "--partitions" -> partitions = integer(name, value, 1, 1_000);
                 case "--topic" -> topic = topic(required(name, value));
@@ -139,9 +176,18 @@ public record DemoOptions(Path workDir, Optional<String> bootstrapServers, Optio
                 default -> throw new InvalidOptionException("unknown option '" + name + "'");
             }
         }
-        if (jdbcUrl == null && (jdbcUser != null || jdbcPassword != null)) {
-            throw new InvalidOptionException("--jdbc-user and --jdbc-password need --jdbc-url: the embedded H2"
-                    + " database takes no credentials");
+        if (jdbcPassword != null && jdbcPasswordFile != null) {
+            throw new InvalidOptionException("--jdbc-password and --jdbc-password-file both give the password:"
+                    + " give one");
+        }
+        if (jdbcUrl == null && (jdbcUser != null || jdbcPassword != null || jdbcPasswordFile != null)) {
+            throw new InvalidOptionException("--jdbc-user, --jdbc-password and --jdbc-password-file need"
+                    + " --jdbc-url: the embedded H2 database takes no credentials");
+        }
+        if (jdbcPasswordFile != null) {
+            jdbcPassword = passwordFrom(jdbcPasswordFile);
+        } else if (jdbcPassword == null && jdbcUrl != null) {
+            jdbcPassword = environment.get(PASSWORD_VARIABLE);
         }
         if (jdbcUrl != null && workDir != null) {
             throw new InvalidOptionException("--work-dir is for the embedded H2 database and has no effect with"
@@ -149,7 +195,7 @@ public record DemoOptions(Path workDir, Optional<String> bootstrapServers, Optio
         }
         return new DemoOptions(workDir == null ? DEFAULT_WORK_DIR : workDir, Optional.ofNullable(bootstrapServers),
                 Optional.ofNullable(jdbcUrl), Optional.ofNullable(jdbcUser), Optional.ofNullable(jdbcPassword),
-                messages, partitions, topic, haltAt, timeout, false);
+                messages, partitions, topic, haltAt, timeout, linger, false);
     }
 
     /** How many processed orders trigger the halt: at least 1, at most {@code messages - 1} when possible. */
@@ -187,6 +233,15 @@ public record DemoOptions(Path workDir, Optional<String> bootstrapServers, Optio
             return n;
         } catch (NumberFormatException e) {
             throw new InvalidOptionException(name + " must be a whole number, was '" + value + "'");
+        }
+    }
+
+    /** The first line of the file, without its line end; an empty file is an empty password. */
+    private static String passwordFrom(Path file) throws InvalidOptionException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).lines().findFirst().orElse("");
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidOptionException("--jdbc-password-file cannot be read: " + file + " (" + e + ")");
         }
     }
 

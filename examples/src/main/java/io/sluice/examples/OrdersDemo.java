@@ -22,7 +22,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -70,9 +72,16 @@ public final class OrdersDemo {
     static final int WORKER_THREADS = 3;
 
     private static final Duration TICK = Duration.ofSeconds(1);
+    /**
+     * How a bad option's message says to list the options: {@code --help}, unless the launcher knows better (the
+     * Maven route sets {@code -Dsluice.demo.help=-Ddemo.args=--help}).
+     */
+    private static final String HELP_HINT_PROPERTY = "sluice.demo.help";
 
     private final DemoOptions options;
     private final PrintStream out;
+    private final Colors colors;
+    private final CountDownLatch lingerCut;
     private final long startedAt = System.nanoTime();
     private final ProcessedOrders processed = new ProcessedOrders();
     private final OffsetManagerSeeks offsetManagerSeeks = new OffsetManagerSeeks();
@@ -80,9 +89,11 @@ public final class OrdersDemo {
     private final List<SluiceDashboard> dashboards = new ArrayList<>();
     private PartitionOffsets dashboardOffsets;
 
-    private OrdersDemo(DemoOptions options, PrintStream out) {
+    private OrdersDemo(DemoOptions options, PrintStream out, Colors colors, CountDownLatch lingerCut) {
         this.options = options;
         this.out = out;
+        this.colors = colors;
+        this.lingerCut = lingerCut;
     }
 
     /** Runs the demo and exits with its exit code. */
@@ -100,12 +111,22 @@ public final class OrdersDemo {
      *     option is bad (the message names it)
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        Map<String, String> environment = System.getenv();
+        return run(args, environment, Colors.detect(environment), out, err, new CountDownLatch(1));
+    }
+
+    /**
+     * {@link #run(String[], PrintStream, PrintStream)} with the environment and colours given, and a latch that
+     * cuts {@code --linger} short when counted down (for tests).
+     */
+    static int run(String[] args, Map<String, String> environment, Colors colors, PrintStream out, PrintStream err,
+                   CountDownLatch lingerCut) {
         DemoOptions options;
         try {
-            options = DemoOptions.parse(args);
+            options = DemoOptions.parse(environment, args);
         } catch (InvalidOptionException e) {
-            err.println("OrdersDemo: " + e.getMessage());
-            err.println("Run with --help to list the options.");
+            err.println(colors.bad("OrdersDemo: " + e.getMessage()));
+            err.println("Run with " + System.getProperty(HELP_HINT_PROPERTY, "--help") + " to list the options.");
             return 2;
         }
         if (options.help()) {
@@ -114,19 +135,17 @@ public final class OrdersDemo {
         }
         quietJooq();
         try {
-            Tally tally = new OrdersDemo(options, out).execute();
-            out.println(tally);
-            out.flush();
+            Tally tally = new OrdersDemo(options, out, colors, lingerCut).execute();
             return tally.exactlyOnce() ? 0 : 1;
         } catch (InvalidOptionException e) {
-            err.println("OrdersDemo: " + e.getMessage());
+            err.println(colors.bad("OrdersDemo: " + e.getMessage()));
             return 2;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            err.println("OrdersDemo: interrupted");
+            err.println(colors.bad("OrdersDemo: interrupted"));
             return 1;
         } catch (Exception e) {
-            err.println("OrdersDemo failed: " + e);
+            err.println(colors.bad("OrdersDemo failed: " + e));
             e.printStackTrace(err);
             return 1;
         }
@@ -146,31 +165,41 @@ public final class OrdersDemo {
             prepareTables(database, offsets, topic);
 
             Map<TopicPartition, Long> endOffsets = produce(kafka.bootstrapServers(), topic);
-            String groupId = "sluice-demo-" + Long.toString(System.currentTimeMillis(), 36);
-            Topology topology = topology(topic, offsets);
-            Properties consumerProperties = consumerProperties(kafka.bootstrapServers(), groupId);
-
-            Tally tally;
             try {
-                dashboardOffsets = offsets;
-                SluiceRuntime first = startRuntime(topology, consumerProperties);
-                startRuntime(topology, consumerProperties);
-                say("Consuming with %s and %s in group %s: two runtimes, %d worker threads each",
-                        first.name(), runtimes.get(1).name(), groupId, WORKER_THREADS);
-                boolean complete = consume(kafka, offsets, topology, consumerProperties, groupId, endOffsets);
-                closeRuntimes();
-                Map<String, Long> counters = counters();
-                say("%s in %.1f s: the offset manager sought %d partition(s) to the database's offset; %,d rebalances,"
-                                + " %,d seeks, %,d pauses (throttle) in all",
-                        complete ? "Done" : "Gave up", seconds(), offsetManagerSeeks.count(),
-                        counters.getOrDefault("rebalances", 0L), counters.getOrDefault("seeks", 0L),
-                        counters.getOrDefault("pauses", 0L));
-                say("offset manager seeks: %d", offsetManagerSeeks.count());
-                tally = OrdersTable.check(database.dsl(), topic, options.messages());
+                Tally tally = consumeAcrossAHalt(kafka, database, offsets, topic, endOffsets);
+                summary(tally);
+                return tally;
             } finally {
                 closeRuntimes();
+                closeDashboards();
             }
-            return tally;
+        }
+    }
+
+    /** Consumes with two runtimes, halts one midway, lets a third join; closes them and checks the table. */
+    private Tally consumeAcrossAHalt(DemoKafka kafka, DemoDatabase database, PartitionOffsets offsets, String topic,
+                                     Map<TopicPartition, Long> endOffsets) throws InterruptedException {
+        String groupId = "sluice-demo-" + Long.toString(System.currentTimeMillis(), 36);
+        Topology topology = topology(topic, offsets);
+        Properties consumerProperties = consumerProperties(kafka.bootstrapServers(), groupId);
+        try {
+            dashboardOffsets = offsets;
+            SluiceRuntime first = startRuntime(topology, consumerProperties);
+            startRuntime(topology, consumerProperties);
+            say("Consuming with %s and %s in group %s: two runtimes, %d worker threads each",
+                    first.name(), runtimes.get(1).name(), groupId, WORKER_THREADS);
+            boolean complete = consume(kafka, offsets, topology, consumerProperties, groupId, endOffsets);
+            closeRuntimes();
+            Map<String, Long> counters = counters();
+            say("%s in %.1f s: the offset manager sought %d partition(s) to the database's offset; %,d rebalances,"
+                            + " %,d seeks, %,d pauses (throttle) in all",
+                    complete ? "Done" : "Gave up", seconds(), offsetManagerSeeks.count(),
+                    counters.getOrDefault("rebalances", 0L), counters.getOrDefault("seeks", 0L),
+                    counters.getOrDefault("pauses", 0L));
+            say("offset manager seeks: %d", offsetManagerSeeks.count());
+            return OrdersTable.check(database.dsl(), topic, options.messages());
+        } finally {
+            closeRuntimes();
         }
     }
 
@@ -212,11 +241,13 @@ public final class OrdersDemo {
                 .withWorkerThreads(WORKER_THREADS)
                 .withCommitInterval(COMMIT_INTERVAL);
         SluiceRuntime runtime = SluiceRuntime.create(topology, consumerProperties, settings);
+        runtime.listener(offsetManagerSeeks.listener());
         runtimes.add(runtime);
         // the dashboard listens to the runtime's events, so it starts first; it shows the database's offsets too
         PartitionOffsets offsets = dashboardOffsets;
         SluiceDashboard dashboard = SluiceDashboard.start(runtime,
-                DashboardSettings.defaults().withDatabaseOffsets(offsets::nextOffset));
+                DashboardSettings.defaults().withDatabaseOffsets(tp -> offsets.nextOffset(
+                        consumerProperties.getProperty(ConsumerConfig.GROUP_ID_CONFIG), tp)));
         dashboards.add(dashboard);
         say("Dashboard of %s: %s", runtime.name(), dashboard.url());
         return runtime.start();
@@ -273,7 +304,7 @@ public final class OrdersDemo {
                 say("Started %s: it joins the group and takes over partitions", last().name());
                 halted = true;
             }
-            if (count >= total && consumedToEnd(offsets, endOffsets)) {
+            if (count >= total && consumedToEnd(offsets, groupId, endOffsets)) {
                 progress(count, lastCount, lastTick);
                 return true;
             }
@@ -310,7 +341,7 @@ public final class OrdersDemo {
                 victim.name(), (System.nanoTime() - started) / 1_000_000);
         Map<TopicPartition, OffsetAndMetadata> committed = kafka.committedOffsets(groupId);
         for (TopicPartition tp : owned) {
-            OptionalLong stored = offsets.nextOffset(tp);
+            OptionalLong stored = offsets.nextOffset(groupId, tp);
             OffsetAndMetadata kafkaOffset = committed.get(tp);
             String inKafka = kafkaOffset == null ? "none (auto.offset.reset=earliest: 0)"
                     : String.format(Locale.ROOT, "%,d", kafkaOffset.offset());
@@ -332,9 +363,10 @@ public final class OrdersDemo {
         return owned;
     }
 
-    private static boolean consumedToEnd(PartitionOffsets offsets, Map<TopicPartition, Long> endOffsets) {
+    private static boolean consumedToEnd(PartitionOffsets offsets, String groupId,
+                                         Map<TopicPartition, Long> endOffsets) {
         for (Map.Entry<TopicPartition, Long> e : endOffsets.entrySet()) {
-            if (offsets.nextOffset(e.getKey()).orElse(-1) < e.getValue()) {
+            if (offsets.nextOffset(groupId, e.getKey()).orElse(-1) < e.getValue()) {
                 return false;
             }
         }
@@ -362,10 +394,30 @@ public final class OrdersDemo {
         return runtimes.get(runtimes.size() - 1);
     }
 
+    /**
+     * Prints the summary line (the demo's last line) and, with {@code --linger}, keeps the dashboards, the broker
+     * and the database up that long after it: the runtimes are closed (the halted one shows as halted).
+     */
+    private void summary(Tally tally) throws InterruptedException {
+        Duration linger = options.linger();
+        if (!linger.isZero()) {
+            say("The dashboards stay up for %d s after the summary line (--linger); Ctrl-C ends the demo sooner",
+                    linger.toSeconds());
+        }
+        out.println(tally.exactlyOnce() ? colors.good(tally.toString()) : colors.bad(tally.toString()));
+        out.flush();
+        if (!linger.isZero()) {
+            lingerCut.await(linger.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
     private void closeRuntimes() {
         for (SluiceRuntime r : runtimes) {
             r.close();
         }
+    }
+
+    private void closeDashboards() {
         for (SluiceDashboard d : dashboards) {
             d.close();
         }

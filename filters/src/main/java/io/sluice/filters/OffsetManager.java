@@ -4,6 +4,7 @@ import io.sluice.dsl.Batch;
 import io.sluice.dsl.Filter;
 import io.sluice.dsl.FilterContext;
 import io.sluice.dsl.FilterFactory;
+import io.sluice.dsl.InfrastructureFailure;
 import io.sluice.dsl.OffsetAuthority;
 import io.sluice.dsl.OffsetOutOfRangePolicy;
 import io.sluice.dsl.Verdict;
@@ -25,23 +26,28 @@ import org.slf4j.LoggerFactory;
  * {@link Verdict#notApplied()} for every later one, with one exception: after a SEEK it stays watchful until a
  * batch arrives fetched from the sought offset, and decides again on any batch fetched elsewhere (the job that
  * carried the SEEK failed in a later filter, and the runtime dropped its verdict). When it decides, under the
- * row lock (creating the row at the fetch offset on first use), it compares the row's next offset with the
- * offset the batch was <em>fetched from</em> ({@link Batch#fetchOffset()}; never the first message's offset,
- * which lies above it after compaction or a transaction marker):
+ * row lock of the context's {@linkplain FilterContext#consumerGroup() consumer group} (creating the row at the
+ * fetch offset on first use), it compares the row's next offset with the offset the batch was <em>fetched
+ * from</em> ({@link Batch#fetchOffset()}; never the first message's offset, which lies above it after compaction
+ * or a transaction marker):
  * <ul>
  *   <li>equal: {@link Verdict#skip()}, the batch untouched;</li>
- *   <li>different, and inside the log range {@code [logStartOffset, logEndOffset]} (a side that is unknown is
- *       unbounded): the batch is cleared and the verdict is {@link Verdict#seek SEEK} to the row's offset,
- *       forward or back;</li>
+ *   <li>different, and inside the log range {@code [logStartOffset, logEndOffset]}: the batch is cleared and the
+ *       verdict is {@link Verdict#seek SEEK} to the row's offset, forward or back;</li>
  *   <li>outside the log range, by the topic's {@link OffsetOutOfRangePolicy}: {@code FAIL} throws
  *       {@link StoredOffsetOutOfRangeException} naming the partition, both offsets and the range (the runtime
  *       keeps the partition paused and retries, reporting it each time); {@code RESET_TO_LOG_START} and
  *       {@code RESET_TO_LOG_END} log an error naming both offsets, move the row to that end of the log, clear
- *       the batch and seek there (or pass the batch if it was fetched from there).</li>
+ *       the batch and seek there (or pass the batch if it was fetched from there). Moving the row back bumps its
+ *       epoch, so a member still writing with the old epoch is refused.</li>
  * </ul>
- * A failure (database down, {@link OffsetLockTimeoutException}) propagates as a filter failure and the next try
- * decides again. If the partition is already revoked it decides nothing: it clears the batch and seeks to the
- * fetch offset, so nothing is settled.
+ * When it decides, the store remembers the row's epoch for this process ({@link PartitionOffsets#consume} refuses
+ * once the row's epoch differs). An unknown log bound ({@link FilterContext#logStartOffset()} or
+ * {@link FilterContext#logEndOffset()} empty) is never taken as unbounded: the decision fails with an
+ * {@link InfrastructureFailure}, nothing is written, and the runtime retries. Failures of the store
+ * ({@link OffsetStoreException}, e.g. {@link OffsetLockTimeoutException}) and {@link StoredOffsetOutOfRangeException}
+ * are infrastructure failures too, and the next try decides again. If the partition is already revoked it decides
+ * nothing: it clears the batch and seeks to the fetch offset, so nothing is settled.
  */
 public final class OffsetManager implements Filter<Object, Object> {
 
@@ -93,7 +99,20 @@ public final class OffsetManager implements Filter<Object, Object> {
             LOG.warn("{}: batch fetched from {}, not from the offset {} this offset manager sought: deciding again",
                     topicPartition, batch.fetchOffset(), soughtOffset);
         }
-        Verdict verdict = offsets.locked(topicPartition, batch.fetchOffset(), row -> decide(row, batch, context));
+        OptionalLong start = context.logStartOffset();
+        OptionalLong end = context.logEndOffset();
+        if (start.isEmpty() || end.isEmpty()) {
+            throw new InfrastructureFailure("the log range of " + topicPartition + " is unknown " + range(start, end)
+                    + ": the offset manager cannot tell whether the stored offset lies inside the log; retried");
+        }
+        String group = context.consumerGroup();
+        long[] epoch = new long[1];
+        Verdict verdict = offsets.locked(group, topicPartition, batch.fetchOffset(), row -> {
+            Verdict v = decide(row, batch, context, start.getAsLong(), end.getAsLong());
+            epoch[0] = row.epoch();
+            return v;
+        });
+        offsets.observedEpoch(group, topicPartition, epoch[0]);
         if (verdict instanceof Verdict.Seek seek) {
             soughtOffset = seek.cursor().offset();
         } else {
@@ -103,13 +122,12 @@ public final class OffsetManager implements Filter<Object, Object> {
         return verdict;
     }
 
-    private Verdict decide(LockedRow row, Batch<?, ?> batch, FilterContext context) {
+    private Verdict decide(LockedRow row, Batch<?, ?> batch, FilterContext context, long logStart, long logEnd) {
         long stored = row.nextOffset();
         long fetched = batch.fetchOffset();
-        OptionalLong start = context.logStartOffset();
-        OptionalLong end = context.logEndOffset();
-        boolean inRange = (start.isEmpty() || stored >= start.getAsLong())
-                && (end.isEmpty() || stored <= end.getAsLong());
+        OptionalLong start = OptionalLong.of(logStart);
+        OptionalLong end = OptionalLong.of(logEnd);
+        boolean inRange = stored >= logStart && stored <= logEnd;
         // the range is checked even when the offsets agree: a position Kafka reset under an out-of-range
         // committed offset may still be reported as the old one, and equal must not hide a silent jump
         if (stored == fetched && inRange) {

@@ -2,15 +2,19 @@ package io.sluice.filters;
 
 import io.sluice.dsl.Batch;
 import io.sluice.dsl.ConsumerContext;
+import io.sluice.dsl.InfrastructureFailure;
 import io.sluice.dsl.Message;
 import io.sluice.dsl.OffsetAuthority;
+import io.sluice.dsl.OffsetRefusedException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -20,6 +24,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
+import org.jooq.Record2;
 import org.jooq.SQLDialect;
 import org.jooq.Table;
 import org.jooq.exception.DataAccessException;
@@ -29,47 +34,73 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The store of consumed offsets for offset-managed topics: one database row per topic partition, the only truth
- * about how far a partition has been consumed (DESIGN §4). Kafka's committed offset is merely a copy.
+ * The store of consumed offsets for offset-managed topics: one database row per consumer group and topic
+ * partition, the only truth about how far that group has consumed the partition. Kafka's committed offset is
+ * merely a copy. See {@code docs/architecture.md}, "Offset flow and table format".
  *
- * <h2>Table layout — format version 1</h2>
+ * <h2>Table layout — format version 2</h2>
  * <pre>
  * CREATE TABLE IF NOT EXISTS "kafka_partitions" (   -- name configurable, always quoted
- *   "topic"       VARCHAR(255) NOT NULL,            -- Kafka topic name (at most 249 characters)
- *   "partition"   INTEGER      NOT NULL,            -- partition number
- *   "next_offset" BIGINT       NOT NULL,            -- next offset to consume, as Kafka commits it
- *   PRIMARY KEY ("topic", "partition")
+ *   "consumer_group" VARCHAR(255) NOT NULL,         -- the Kafka consumer group (group.id) keeping the offset
+ *   "topic"          VARCHAR(255) NOT NULL,         -- Kafka topic name (at most 249 characters)
+ *   "partition"      INTEGER      NOT NULL,         -- partition number
+ *   "next_offset"    BIGINT       NOT NULL,         -- next offset to consume, as Kafka commits it
+ *   "epoch"          BIGINT       NOT NULL DEFAULT 0, -- grows by one each time the row moves backwards
+ *   PRIMARY KEY ("consumer_group", "topic", "partition")
  * )
  * </pre>
  * This layout is a persisted format ({@link #FORMAT_VERSION}): it changes only together with a migration that
- * converts existing tables, and a new version gets a new number here. The column is {@code next_offset}, not
- * {@code offset}, which H2 reserves. Because names are quoted, they are case-sensitive: query the table as
- * {@code "kafka_partitions"} (lower case), not {@code KAFKA_PARTITIONS}.
+ * converts existing tables. Format 1 had no {@code consumer_group} and no {@code epoch}; a format-1 table is
+ * refused (with {@link OffsetTableException} naming the migration) until {@link #migrateToV2(String)} or the
+ * shipped SQL migration converts it. The DDL also ships as SQL migrations, for tools such as Flyway, under
+ * {@code db/sluice/<database>/} ({@code h2}, {@code postgresql}): {@code V1__kafka_partitions.sql} (format 1) and
+ * {@code V2__group_and_epoch.sql}, whose placeholder {@code ${sluice_consumer_group}} names the group the existing
+ * rows belong to. The column is {@code next_offset}, not {@code offset}, which H2 reserves. Because names are
+ * quoted, they are case-sensitive: query the table as {@code "kafka_partitions"} (lower case).
  *
  * <h2>Guarantees</h2>
  * <ul>
+ *   <li>Every operation is keyed by a consumer group: two groups on one table never see or move each other's
+ *       rows.</li>
  *   <li>The table is created when missing, idempotently (also when several members race to create it), on first
- *       use or by {@link #createTableIfMissing()}.</li>
- *   <li>A partition's row is created on first use with an upsert, seeded with the offset the caller gives (the
- *       offset the partition was fetched from); nobody seeds rows by hand.</li>
+ *       use or by {@link #createTableIfMissing()} — unless {@link Builder#schemaManagement} is
+ *       {@link SchemaManagement#NONE}, in which case the store only checks, at first use, that the table exists
+ *       with the format-2 columns. Either way a format-1 or foreign table is refused.</li>
+ *   <li>A partition's row is created on first use by an upsert in a short transaction of its own, before the
+ *       locking transaction begins, seeded with the offset the caller gives (the offset the partition was fetched
+ *       from); nobody seeds rows by hand.</li>
  *   <li>{@link #locked} runs its block in one transaction that holds the row's lock ({@code SELECT ... FOR
  *       UPDATE}), waiting at most the lock timeout for it ({@link OffsetLockTimeoutException} otherwise), and
- *       commits, or rolls back on any exception. Locked transactions run at {@code READ COMMITTED}, so a waiter
- *       that gets the lock reads the row as the previous holder committed it.</li>
+ *       commits, or rolls back on any exception. The lock timeout applies to the row-lock statement only: the
+ *       previous value is restored right after it, so the block's own statements never inherit it. Locked
+ *       transactions run at {@code READ COMMITTED}, so a waiter that gets the lock reads the row as the previous
+ *       holder committed it.</li>
+ *   <li>Failures of the store's own statements (connecting, beginning, locking, reading or writing the row,
+ *       committing, finding the table) are {@link OffsetStoreException}s, which are
+ *       {@link InfrastructureFailure}s; exceptions of the caller's block or work propagate unchanged.</li>
+ *   <li><b>Epochs.</b> Any backwards move of a row bumps its {@code epoch}. The store remembers, per group and
+ *       partition in this process, the epoch it observed when the {@link OffsetManager} decided, when
+ *       {@link #read} was called, or at the first write; a {@link #consume} or {@link #advance} that finds another
+ *       epoch in the row refuses with {@link OffsetRefusedException} and writes nothing.</li>
  *   <li>The table name is validated as a plain identifier and always quoted; it is never spliced into SQL.</li>
- *   <li>Thread-safe: one store serves every partition of every topic.</li>
+ *   <li>Thread-safe: one store serves every partition of every topic and group.</li>
  * </ul>
  *
  * <h2>Dialects</h2>
- * H2 ({@code SET LOCK_TIMEOUT <ms>}, a session setting left on the connection; timeout SQLState {@code HYT00})
- * and PostgreSQL ({@code SET LOCAL lock_timeout}, transaction-scoped; timeout SQLState {@code 55P03}) are
- * supported. Any other dialect is rejected by {@link Builder#build()} unless
+ * H2 ({@code SET LOCK_TIMEOUT <ms>}, a session setting: the store reads the previous value, sets its own right
+ * before the row lock and sets the previous one back right after, also when the lock fails; timeout SQLState
+ * {@code HYT00}) and PostgreSQL ({@code lock_timeout}, set transaction-locally right before the row lock and set
+ * back right after; timeout SQLState {@code 55P03}) are supported. On PostgreSQL every store transaction also sets
+ * {@code idle_in_transaction_session_timeout} locally ({@link Builder#idleInTransactionTimeout}, default 30 s), so
+ * a lock holder that froze mid-transaction (a stopped process, a hung call) cannot wedge its partition: the server
+ * ends its session and the row lock is released. <b>H2 has no such timeout</b>: there a frozen holder keeps the
+ * lock until its connection closes. Any other dialect is rejected by {@link Builder#build()} unless
  * {@link Builder#lockTimeoutStatement} supplies its lock-timeout statement.
  */
 public final class PartitionOffsets implements OffsetAuthority {
 
     /** The version of the table layout documented above. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     /** The table name used unless {@link Builder#tableName} says otherwise. */
     public static final String DEFAULT_TABLE_NAME = "kafka_partitions";
@@ -77,55 +108,86 @@ public final class PartitionOffsets implements OffsetAuthority {
     /** How long a locked transaction waits for a row lock unless {@link Builder#lockTimeout} says otherwise. */
     public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
 
+    /** PostgreSQL's idle-in-transaction timeout of the store's transactions unless the builder says otherwise. */
+    public static final Duration DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT = Duration.ofSeconds(30);
+
+    /** The longest consumer group name a row can hold. */
+    public static final int MAX_CONSUMER_GROUP_LENGTH = 255;
+
     private static final Logger LOG = LoggerFactory.getLogger(PartitionOffsets.class);
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final int MAX_IDENTIFIER_LENGTH = 63;
-    private static final String H2_LOCK_TIMEOUT = "HYT00";
-    private static final String POSTGRES_LOCK_NOT_AVAILABLE = "55P03";
     private static final String INTEGRITY_CONSTRAINT_VIOLATION_CLASS = "23";
-    private static final int ROW_CREATION_ATTEMPTS = 3;
+    private static final String IDLE_IN_TRANSACTION_TIMEOUT = "25P03";
+    private static final int ROW_ATTEMPTS = 3;
 
+    private static final Field<String> GROUP =
+            DSL.field(DSL.name("consumer_group"), SQLDataType.VARCHAR(MAX_CONSUMER_GROUP_LENGTH).notNull());
     private static final Field<String> TOPIC = DSL.field(DSL.name("topic"), SQLDataType.VARCHAR(255).notNull());
     private static final Field<Integer> PARTITION = DSL.field(DSL.name("partition"), SQLDataType.INTEGER.notNull());
     private static final Field<Long> NEXT_OFFSET = DSL.field(DSL.name("next_offset"), SQLDataType.BIGINT.notNull());
+    private static final Field<Long> EPOCH =
+            DSL.field(DSL.name("epoch"), SQLDataType.BIGINT.notNull().defaultValue(0L));
+
+    /**
+     * Whether the store creates its table. The table's format is checked either way, at first use.
+     */
+    public enum SchemaManagement {
+        /** Create the table when it is missing (the default). */
+        CREATE_IF_MISSING,
+        /**
+         * Never create or alter anything: the table is managed elsewhere (e.g. with the shipped SQL migrations); the
+         * store only checks at first use that it exists with the format-2 columns, failing with
+         * {@link OffsetTableException} otherwise.
+         */
+        NONE
+    }
 
     private final DataSource dataSource;
     private final SQLDialect dialect;
+    private final StoreDialect storeDialect;
     private final String tableName;
     private final Table<?> table;
+    private final Field<String> group;
     private final Field<String> topic;
     private final Field<Integer> partition;
     private final Field<Long> nextOffset;
+    private final Field<Long> epoch;
     private final Duration lockTimeout;
-    private final String lockTimeoutSql;
-    private final Set<String> lockTimeoutSqlStates;
+    private final Duration idleInTransactionTimeout;
+    private final SchemaManagement schemaManagement;
+    private final Set<RowKey> knownRows = ConcurrentHashMap.newKeySet();
+    private final Map<RowKey, Long> observedEpochs = new ConcurrentHashMap<>();
     private volatile boolean tableReady;
 
-    private PartitionOffsets(Builder builder, String lockTimeoutSql, Set<String> lockTimeoutSqlStates) {
+    private PartitionOffsets(Builder builder, StoreDialect storeDialect) {
         this.dataSource = builder.dataSource;
         this.dialect = builder.dialect;
+        this.storeDialect = storeDialect;
         this.tableName = builder.tableName;
         this.table = DSL.table(DSL.name(tableName));
         // qualified, or H2's MERGE emulation of the upsert finds "topic" ambiguous
+        this.group = DSL.field(DSL.name(tableName, "consumer_group"), GROUP.getDataType());
         this.topic = DSL.field(DSL.name(tableName, "topic"), TOPIC.getDataType());
         this.partition = DSL.field(DSL.name(tableName, "partition"), PARTITION.getDataType());
         this.nextOffset = DSL.field(DSL.name(tableName, "next_offset"), NEXT_OFFSET.getDataType());
+        this.epoch = DSL.field(DSL.name(tableName, "epoch"), SQLDataType.BIGINT.notNull());
         this.lockTimeout = builder.lockTimeout;
-        this.lockTimeoutSql = lockTimeoutSql;
-        this.lockTimeoutSqlStates = lockTimeoutSqlStates;
+        this.idleInTransactionTimeout = builder.idleInTransactionTimeout;
+        this.schemaManagement = builder.schemaManagement;
     }
 
     /**
      * Starts building a store on {@code dataSource}, speaking {@code dialect}.
      *
-     * @param dataSource where connections come from; each locked transaction takes one and gives it back
+     * @param dataSource where connections come from; each transaction takes one and gives it back
      * @param dialect    the database's dialect; H2 and PostgreSQL (any version) are supported
      */
     public static Builder builder(DataSource dataSource, SQLDialect dialect) {
         return new Builder(dataSource, dialect);
     }
 
-    /** A store with the default table name and lock timeout; shorthand for {@code builder(...).build()}. */
+    /** A store with the default settings; shorthand for {@code builder(...).build()}. */
     public static PartitionOffsets create(DataSource dataSource, SQLDialect dialect) {
         return builder(dataSource, dialect).build();
     }
@@ -145,71 +207,180 @@ public final class PartitionOffsets implements OffsetAuthority {
         return lockTimeout;
     }
 
+    /** PostgreSQL's idle-in-transaction timeout of the store's transactions; zero when not set. */
+    public Duration idleInTransactionTimeout() {
+        return idleInTransactionTimeout;
+    }
+
+    /** Whether the store creates its table when missing. */
+    public SchemaManagement schemaManagement() {
+        return schemaManagement;
+    }
+
     /**
-     * Creates the table when it does not exist. Idempotent; safe when several processes race to do it. Called
-     * on first use anyway; call it early to fail fast on a database that cannot be reached or written.
+     * Makes sure the table is usable: creates it when missing (unless {@link SchemaManagement#NONE}) and checks that
+     * it has the format-2 columns. Idempotent; safe when several processes race. Called on first use anyway; call it
+     * early to fail fast.
      *
-     * @throws DataAccessException when the table is missing and cannot be created
+     * @throws OffsetTableException            when the table is missing under {@code NONE}, is of format 1 (the
+     *                                         message names the migration), or lacks format-2 columns
+     * @throws OffsetStoreUnavailableException when the database cannot be reached or the table cannot be created
      */
     public void createTableIfMissing() {
         if (tableReady) {
             return;
         }
-        withConnection(ctx -> {
-            try {
-                ctx.createTableIfNotExists(table)
-                        .column(TOPIC)
-                        .column(PARTITION)
-                        .column(NEXT_OFFSET)
-                        .constraints(DSL.primaryKey(TOPIC, PARTITION))
-                        .execute();
-            } catch (DataAccessException e) {
-                // two members racing on CREATE TABLE IF NOT EXISTS: PostgreSQL may fail the loser
-                if (!tableExists(ctx)) {
-                    throw e;
+        withConnection("prepare the offset table", ctx -> {
+            TableFormat format = format(ctx);
+            if (format == TableFormat.MISSING) {
+                if (schemaManagement == SchemaManagement.NONE) {
+                    throw new OffsetTableException("offset table \"" + tableName + "\" does not exist and schema"
+                            + " management is NONE: create it with the SQL migrations db/sluice/"
+                            + storeDialect.directory() + "/V1__kafka_partitions.sql and V2__group_and_epoch.sql"
+                            + " (or use SchemaManagement.CREATE_IF_MISSING)", null);
                 }
-                LOG.debug("offset table {} was created concurrently", tableName, e);
+                create(ctx);
+                format = format(ctx);
             }
+            requireCurrent(format);
             return null;
         });
         tableReady = true;
     }
 
     /**
-     * The stored next offset of {@code topicPartition}, read without locking; empty when its row does not
-     * exist yet. Creates nothing but the table.
+     * Migrates a format-1 table (keyed by topic and partition only) to format 2 in place: adds
+     * {@code consumer_group}, assigning {@code consumerGroup} to every existing row, adds {@code epoch} (0), and
+     * re-keys the table by (group, topic, partition). Run it once, while no consumer uses the table. Does nothing
+     * when the table is already of format 2. On PostgreSQL the migration is one transaction; on H2 each DDL
+     * statement commits on its own.
+     *
+     * @param consumerGroup the group the existing rows belong to (the {@code group.id} that consumed with them)
+     * @return how many rows were assigned to {@code consumerGroup}; 0 when the table was already of format 2
+     * @throws OffsetTableException            when the table is missing or of an unknown format
+     * @throws OffsetStoreUnavailableException when the database fails
      */
-    public OptionalLong nextOffset(TopicPartition topicPartition) {
-        Objects.requireNonNull(topicPartition, "topicPartition");
-        createTableIfMissing();
-        Long value = withConnection(ctx -> ctx.select(nextOffset).from(table)
-                .where(rowOf(topicPartition))
-                .fetchOne(nextOffset));
-        return value == null ? OptionalLong.empty() : OptionalLong.of(value);
+    public int migrateToV2(String consumerGroup) {
+        String g = validateGroup(consumerGroup);
+        Connection connection = connect();
+        try {
+            DSLContext ctx = DSL.using(connection, dialect);
+            TableFormat format = format(ctx);
+            if (format == TableFormat.V2) {
+                LOG.info("offset table \"{}\" is already of format 2: nothing to migrate", tableName);
+                tableReady = true;
+                return 0;
+            }
+            if (format != TableFormat.V1) {
+                requireCurrent(format);
+            }
+            Transaction transaction = Transaction.begin(connection);
+            try {
+                String t = ctx.render(DSL.name(tableName));
+                ctx.execute("ALTER TABLE " + t + " ADD COLUMN \"consumer_group\" VARCHAR("
+                        + MAX_CONSUMER_GROUP_LENGTH + ")");
+                int rows = ctx.execute("UPDATE " + t + " SET \"consumer_group\" = ?", g);
+                ctx.execute("ALTER TABLE " + t + " ALTER COLUMN \"consumer_group\" SET NOT NULL");
+                ctx.execute("ALTER TABLE " + t + " ADD COLUMN \"epoch\" BIGINT DEFAULT 0 NOT NULL");
+                storeDialect.dropPrimaryKey(ctx, tableName);
+                ctx.execute("ALTER TABLE " + t + " ADD PRIMARY KEY (\"consumer_group\", \"topic\", \"partition\")");
+                transaction.commit();
+                LOG.warn("offset table \"{}\" migrated to format 2: {} row(s) assigned to consumer group '{}'",
+                        tableName, rows, g);
+                requireCurrent(format(ctx));
+                tableReady = true;
+                return rows;
+            } catch (RuntimeException e) {
+                transaction.rollbackAfter(e);
+                if (e instanceof OffsetStoreException) {
+                    throw e;
+                }
+                throw new OffsetStoreUnavailableException("migrating offset table \"" + tableName
+                        + "\" to format 2 failed: " + e.getMessage(), e);
+            } finally {
+                transaction.restore();
+            }
+        } finally {
+            closeQuietly(connection);
+        }
     }
 
     /**
-     * Runs {@code work} in one transaction holding the row lock of {@code topicPartition}, creating the row
-     * seeded with {@code seedOffset} if it does not exist yet.
+     * The stored next offset of {@code topicPartition} for {@code consumerGroup}, read without locking; empty when
+     * its row does not exist yet. Creates no row, and does not change what the store remembers (unlike
+     * {@link #read}): meant for dashboards and tools.
      *
-     * <p>The transaction sets the lock timeout, locks the row ({@code SELECT ... FOR UPDATE}), runs the block,
-     * and commits when it returns (or rolls back if it called {@link LockedRow#setRollbackOnly()}). If anything
-     * throws, it rolls back and the exception propagates: the block's own exception unchanged, a lock wait past
-     * the timeout as {@link OffsetLockTimeoutException}, other database failures as jOOQ's
-     * {@link DataAccessException}. The block runs at most once: when creating the row loses a race with another
-     * transaction creating it, the transaction is started over before the block runs.
+     * @throws OffsetStoreException when the table is unusable or the database fails
+     */
+    public OptionalLong nextOffset(String consumerGroup, TopicPartition topicPartition) {
+        Record2<Long, Long> row = readRow(new RowKey(validateGroup(consumerGroup), topicPartition));
+        return row == null ? OptionalLong.empty() : OptionalLong.of(row.value1());
+    }
+
+    /**
+     * The stored next offset of {@code topicPartition} for {@code consumerGroup}, read without locking and without
+     * creating a row; empty when nothing is stored yet. The runtime calls it when the partition is assigned: the
+     * store remembers the row's epoch it read, so a later {@link #consume} or {@link #advance} after someone moved
+     * the row backwards is refused.
      *
+     * @throws OffsetStoreException when the table is unusable or the database fails
+     */
+    @Override
+    public OptionalLong read(String consumerGroup, TopicPartition topicPartition) {
+        RowKey key = new RowKey(validateGroup(consumerGroup), topicPartition);
+        Record2<Long, Long> row = readRow(key);
+        if (row == null) {
+            observedEpochs.remove(key);
+            return OptionalLong.empty();
+        }
+        observedEpochs.put(key, row.value2());
+        return OptionalLong.of(row.value1());
+    }
+
+    /**
+     * Durably moves the stored next offset of {@code topicPartition} for {@code consumerGroup} up to
+     * {@code nextOffset} in a locked transaction; never moves it back. A missing row is created at
+     * {@code nextOffset}.
+     *
+     * @throws OffsetRefusedException     when the row's epoch is not the one this process observed (someone moved
+     *                                    the row backwards since); nothing is written
+     * @throws OffsetLockTimeoutException when another transaction held the row lock past the lock timeout
+     * @throws OffsetStoreException       when the table is unusable or the database fails
+     */
+    @Override
+    public void advance(String consumerGroup, TopicPartition topicPartition, long nextOffset) {
+        RowKey key = new RowKey(validateGroup(consumerGroup), topicPartition);
+        long seen = locked(consumerGroup, topicPartition, nextOffset, row -> {
+            refuseOnEpoch(key, row, nextOffset);
+            row.advanceTo(nextOffset);
+            return row.epoch();
+        });
+        observedEpochs.putIfAbsent(key, seen);
+    }
+
+    /**
+     * Runs {@code work} in one transaction holding the row lock of {@code topicPartition} for
+     * {@code consumerGroup}, creating the row seeded with {@code seedOffset} first if it does not exist yet.
+     *
+     * <p>A missing row is created by an upsert in a short transaction of its own, before the locking transaction
+     * begins. The locking transaction locks the row ({@code SELECT ... FOR UPDATE}, with the lock timeout on that
+     * statement only), runs the block, and commits when it returns (or rolls back if it called
+     * {@link LockedRow#setRollbackOnly()}). If anything throws, it rolls back and the exception propagates: the
+     * block's own exception unchanged, a lock wait past the timeout as {@link OffsetLockTimeoutException}, other
+     * failures of the store's statements as {@link OffsetStoreException}. The block runs at most once.
+     *
+     * @param consumerGroup  the consumer group whose row it is, never {@code null}
      * @param topicPartition the partition, never {@code null}
      * @param seedOffset     the next offset of a row created now: the offset the partition was fetched from
      * @param work           the block; runs once, on this thread
      * @return what the block returned
      * @throws E                          what the block threw
      * @throws OffsetLockTimeoutException when another transaction held the row lock past the lock timeout
-     * @throws DataAccessException        when the database fails
+     * @throws OffsetStoreException       when the table is unusable or the database fails
      */
-    public <R, E extends Exception> R locked(TopicPartition topicPartition, long seedOffset, LockedWork<R, E> work)
-            throws E {
-        Objects.requireNonNull(topicPartition, "topicPartition");
+    public <R, E extends Exception> R locked(String consumerGroup, TopicPartition topicPartition, long seedOffset,
+                                             LockedWork<R, E> work) throws E {
+        RowKey key = new RowKey(validateGroup(consumerGroup), topicPartition);
         Objects.requireNonNull(work, "work");
         if (seedOffset < 0) {
             throw new IllegalArgumentException("seed offset must be >= 0, was " + seedOffset + " for "
@@ -217,16 +388,22 @@ public final class PartitionOffsets implements OffsetAuthority {
         }
         createTableIfMissing();
         for (int attempt = 1; ; attempt++) {
+            boolean created = false;
+            if (!knownRows.contains(key)) {
+                created = createRow(key, seedOffset);
+                knownRows.add(key);
+            }
             Connection connection = connect();
             try {
-                return inTransaction(connection, topicPartition, seedOffset, work);
-            } catch (RowCreatedConcurrently e) {
-                // the block has not run: starting over finds the row the other transaction created
-                if (attempt >= ROW_CREATION_ATTEMPTS) {
-                    throw new DataAccessException("offset row of " + topicPartition + " could not be created or"
-                            + " locked after " + attempt + " attempts", e.getCause());
+                return inTransaction(connection, key, created, work);
+            } catch (RowMissing e) {
+                // deleted between its upsert and the lock (by hand): the block has not run; create it again
+                knownRows.remove(key);
+                if (attempt >= ROW_ATTEMPTS) {
+                    throw new OffsetStoreUnavailableException("offset row of " + key + " could not be created and"
+                            + " locked after " + attempt + " attempts", null);
                 }
-                LOG.debug("offset row of {} was created concurrently; locking it again", topicPartition);
+                LOG.warn("offset row of {} vanished before it was locked; creating it again", key);
             } finally {
                 closeQuietly(connection);
             }
@@ -234,35 +411,19 @@ public final class PartitionOffsets implements OffsetAuthority {
     }
 
     /**
-     * Durably moves the stored next offset of {@code topicPartition} up to {@code nextOffset} in a locked
-     * transaction; never moves it back. A missing row is created at {@code nextOffset}.
+     * Applies a batch exactly once, the user's work written with jOOQ: the work and the partition's next offset
+     * commit in one transaction, and Kafka is marked only after that commit. Call it from {@code Consumer.consume}
+     * of an offset-managed topic. The row is the one of {@code context.consumerGroup()}.
      *
-     * @throws OffsetLockTimeoutException when another transaction held the row lock past the lock timeout
-     * @throws DataAccessException        when the database fails
-     */
-    @Override
-    public OptionalLong read(String consumerGroup, TopicPartition topicPartition) {
-        return nextOffset(topicPartition);
-    }
-
-    @Override
-    public void advance(String consumerGroup, TopicPartition topicPartition, long nextOffset) {
-        advance(topicPartition, nextOffset);
-    }
-
-    /** Durably moves the stored next offset of {@code topicPartition} up to {@code nextOffset}; never back. */
-    public void advance(TopicPartition topicPartition, long nextOffset) {
-        locked(topicPartition, nextOffset, row -> row.advanceTo(nextOffset));
-    }
-
-    /**
-     * Applies a batch exactly once: the consumer's database work and the partition's next offset commit in one
-     * transaction, and Kafka is marked only after that commit. Call it from {@code Consumer.consume} of an
-     * offset-managed topic.
-     *
-     * <p>Inside {@link #locked}, seeded with the batch's fetch offset:
+     * <p>If {@code context.revoked()}: nothing is done, nothing marked, and 0 returned. Otherwise, inside
+     * {@link #locked}, seeded with the batch's fetch offset:
      * <ol>
      *   <li>if {@code context.revoked()}: roll back, apply nothing, mark nothing, return 0;</li>
+     *   <li><b>refuse</b> — roll back, mark nothing, throw {@link OffsetRefusedException} — when the row's epoch is
+     *       not the one this process observed (the row was moved backwards since), when the batch was fetched from
+     *       above the row ({@code batch.fetchOffset() > row}: the offsets between would be skipped), or when the row
+     *       lies beyond the log end observed with this fetch, when known ({@code context.logEndOffset()}; the
+     *       fetch itself shows the log reaches at least the batch's next offset);</li>
      *   <li>drop every message below the row's next offset (<em>fencing</em>: a member that lost the partition
      *       without knowing can never apply a message twice, because the new owner moved the row past it);</li>
      *   <li>if nothing is left: write nothing, and after the transaction mark
@@ -272,22 +433,80 @@ public final class PartitionOffsets implements OffsetAuthority {
      *       {@code max(row, batch.nextOffset())} (the batch's settled end, which steps over compaction gaps and
      *       never moves the row back), commit, and only then {@code context.markAsConsumed(newNextOffset)}.</li>
      * </ol>
-     * Any exception rolls back the work and the offset together, marks nothing, and propagates; the runtime
-     * retries the batch with backoff. An empty batch does nothing.
+     * Any exception rolls back the work and the offset together, marks nothing, and propagates: the work's own
+     * exceptions unchanged (the runtime decides by their kind whether they are the message's fault), the store's
+     * as {@link OffsetStoreException}s. An empty batch does nothing.
      *
      * @param context the consumer's context for the batch's partition
      * @param batch   the batch the consumer received
      * @param work    the consumer's database work
      * @return how many messages {@code work} applied: 0 when revoked or all were applied before
      * @throws Exception                  what {@code work} threw
+     * @throws OffsetRefusedException     when the batch does not continue from the row (see above)
      * @throws OffsetLockTimeoutException when another transaction held the row lock past the lock timeout
+     * @throws OffsetStoreException       when the table is unusable or the database fails
      * @throws IllegalArgumentException   when the batch is of another partition than the context
      */
     public <K, V> int consume(ConsumerContext context, Batch<K, V> batch, TransactionalWork<K, V> work)
             throws Exception {
+        Objects.requireNonNull(work, "work");
+        return consumeLocked(context, batch, (row, messages) -> work.apply(row.tx(), messages));
+    }
+
+    /**
+     * Applies a batch exactly once, the user's work written with plain JDBC on the transaction's
+     * {@link Connection}; otherwise exactly like {@link #consume}. (A separate name, not an overload of
+     * {@code consume}, so that implicitly typed lambdas {@code (tx, messages) -> ...} stay unambiguous.)
+     *
+     * @param context the consumer's context for the batch's partition
+     * @param batch   the batch the consumer received
+     * @param work    the consumer's database work on the transaction's connection
+     * @return how many messages {@code work} applied: 0 when revoked or all were applied before
+     * @throws Exception                  what {@code work} threw
+     * @throws OffsetRefusedException     when the batch does not continue from the row
+     * @throws OffsetLockTimeoutException when another transaction held the row lock past the lock timeout
+     * @throws OffsetStoreException       when the table is unusable or the database fails
+     * @throws IllegalArgumentException   when the batch is of another partition than the context
+     */
+    public <K, V> int consumeJdbc(ConsumerContext context, Batch<K, V> batch, JdbcWork<K, V> work)
+            throws Exception {
+        Objects.requireNonNull(work, "work");
+        return consumeLocked(context, batch, (row, messages) -> work.apply(row.connection(), messages));
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionOffsets[" + dialect.getName() + " \"" + tableName + "\" lockTimeout=" + lockTimeout + "]";
+    }
+
+    /** Records the epoch the offset manager saw when it decided, committed. */
+    void observedEpoch(String consumerGroup, TopicPartition topicPartition, long observed) {
+        observedEpochs.put(new RowKey(consumerGroup, topicPartition), observed);
+    }
+
+    void writeRow(DSLContext tx, String consumerGroup, TopicPartition topicPartition, long next, long newEpoch) {
+        RowKey key = new RowKey(consumerGroup, topicPartition);
+        int updated = ownStatement(key, "write", () -> tx.update(table)
+                .set(this.nextOffset, next)
+                .set(this.epoch, newEpoch)
+                .where(rowOf(key))
+                .execute());
+        if (updated != 1) {
+            throw new OffsetStoreUnavailableException("offset row of " + key + " vanished while locked (" + updated
+                    + " rows updated)", null);
+        }
+    }
+
+    /** The work of {@link #consume} or {@link #consumeJdbc} on the locked row. */
+    @FunctionalInterface
+    private interface RowWork<K, V> {
+        void apply(LockedRow row, List<Message<K, V>> messages) throws Exception;
+    }
+
+    private <K, V> int consumeLocked(ConsumerContext context, Batch<K, V> batch, RowWork<K, V> work)
+            throws Exception {
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(batch, "batch");
-        Objects.requireNonNull(work, "work");
         TopicPartition tp = batch.topicPartition();
         if (!tp.equals(context.topicPartition())) {
             throw new IllegalArgumentException("batch of " + tp + " consumed with the context of "
@@ -296,65 +515,152 @@ public final class PartitionOffsets implements OffsetAuthority {
         if (batch.isEmpty()) {
             return 0;
         }
+        RowKey key = new RowKey(validateGroup(context.consumerGroup()), tp);
         TestHooks.beforeRowLock(tp, batch);
         boolean fencing = TestHooks.fencing();
-        Consumed consumed = locked(tp, batch.fetchOffset(), row -> {
+        if (fencing && context.revoked()) {
+            LOG.debug("{} revoked before its batch {} was applied: nothing applied", tp, batch);
+            return 0;
+        }
+        Consumed consumed = locked(key.group(), tp, batch.fetchOffset(), row -> {
             if (fencing && context.revoked()) {
                 row.setRollbackOnly();
                 LOG.debug("{} revoked before its batch {} was applied: nothing applied", tp, batch);
-                return new Consumed(0, OptionalLong.empty());
+                return new Consumed(0, OptionalLong.empty(), row.epoch());
             }
             long stored = row.nextOffset();
+            if (fencing) {
+                refuse(key, row, batch, context);
+            }
             List<Message<K, V>> fresh = fencing
                     ? batch.stream().filter(m -> m.offset() >= stored).toList()
                     : batch.messages();
             if (fresh.isEmpty()) {
                 LOG.debug("{}: every message of {} is below the stored next offset {}: nothing applied",
-                        tp, batch, stored);
-                return new Consumed(0, OptionalLong.of(Math.min(stored, batch.nextOffset())));
+                        key, batch, stored);
+                return new Consumed(0, OptionalLong.of(Math.min(stored, batch.nextOffset())), row.epoch());
             }
             if (fresh.size() < batch.size()) {
-                LOG.info("{}: fenced {} message(s) of {} below the stored next offset {}", tp,
+                LOG.info("{}: fenced {} message(s) of {} below the stored next offset {}", key,
                         batch.size() - fresh.size(), batch, stored);
             }
-            work.apply(row.tx(), fresh);
-            return new Consumed(fresh.size(), OptionalLong.of(row.advanceTo(batch.nextOffset())));
+            work.apply(row, fresh);
+            return new Consumed(fresh.size(), OptionalLong.of(row.advanceTo(batch.nextOffset())), row.epoch());
         });
+        observedEpochs.putIfAbsent(key, consumed.epoch());
         if (consumed.mark().isPresent()) {
             context.markAsConsumed(consumed.mark().getAsLong());
         }
         return consumed.applied();
     }
 
-    @Override
-    public String toString() {
-        return "PartitionOffsets[" + dialect.getName() + " \"" + tableName + "\" lockTimeout=" + lockTimeout + "]";
-    }
-
-    void writeNextOffset(DSLContext tx, TopicPartition topicPartition, long nextOffset) {
-        int updated = ownStatement(topicPartition, () -> tx.update(table)
-                .set(this.nextOffset, nextOffset)
-                .where(rowOf(topicPartition))
-                .execute());
-        if (updated != 1) {
-            throw new IllegalStateException("offset row of " + topicPartition + " vanished while locked ("
-                    + updated + " rows updated)");
+    /** The refuse rule of {@link #consume}, under the row lock. */
+    private void refuse(RowKey key, LockedRow row, Batch<?, ?> batch, ConsumerContext context) {
+        long stored = row.nextOffset();
+        refuseOnEpoch(key, row, batch.fetchOffset());
+        if (batch.fetchOffset() > stored) {
+            throw refused(key, stored, batch.fetchOffset(), "the batch was fetched from above the stored next"
+                    + " offset: offsets " + stored + ".." + (batch.fetchOffset() - 1) + " would be skipped");
+        }
+        OptionalLong observedEnd = context.logEndOffset();
+        // the fetch itself proves the log reaches the batch's next offset
+        long logEnd = Math.max(observedEnd.orElse(-1), batch.nextOffset());
+        if (observedEnd.isPresent() && stored > logEnd) {
+            throw refused(key, stored, batch.fetchOffset(), "the stored next offset lies beyond the log end "
+                    + logEnd + " observed with this fetch (topic recreated, or the database restored ahead of the"
+                    + " log?)");
         }
     }
 
-    private <R, E extends Exception> R inTransaction(Connection connection, TopicPartition tp, long seedOffset,
+    private void refuseOnEpoch(RowKey key, LockedRow row, long offset) {
+        Long seen = observedEpochs.get(key);
+        if (seen != null && seen != row.epoch()) {
+            throw refused(key, row.nextOffset(), offset, "the row's epoch is " + row.epoch() + " but this process"
+                    + " last observed epoch " + seen + ": the row was moved backwards since (a reset or a rewind);"
+                    + " read it again before writing");
+        }
+    }
+
+    private OffsetRefusedException refused(RowKey key, long stored, long offset, String reason) {
+        LOG.warn("{}: refused (stored next offset {}, offset {}): {}", key, stored, offset, reason);
+        return new OffsetRefusedException(key.topicPartition(), stored, offset,
+                "consumer group '" + key.group() + "': " + reason);
+    }
+
+    private Record2<Long, Long> readRow(RowKey key) {
+        createTableIfMissing();
+        return withConnection("read the offset row of " + key, ctx -> ctx.select(nextOffset, epoch).from(table)
+                .where(rowOf(key))
+                .fetchOne());
+    }
+
+    /**
+     * Creates the row, when a plain read does not find it, by an upsert in a short transaction of its own (its lock
+     * waits bounded by the lock timeout: a concurrent creator may hold the new row); whether this call inserted it.
+     */
+    private boolean createRow(RowKey key, long seedOffset) {
+        Connection connection = connect();
+        try {
+            DSLContext ctx = DSL.using(connection, dialect);
+            boolean exists = ownStatement(key, "read", () -> ctx.fetchExists(ctx.selectOne().from(table)
+                    .where(rowOf(key))));
+            if (exists) {
+                return false;
+            }
+            Transaction transaction = Transaction.begin(connection);
+            try {
+                boolean created = ownStatement(key, "create", () -> storeDialect.withLockTimeout(ctx, lockTimeout,
+                        () -> upsert(ctx, key, seedOffset)));
+                transaction.commit(this, key);
+                if (created) {
+                    LOG.info("offset row of {} created at next offset {}", key, seedOffset);
+                }
+                return created;
+            } catch (RuntimeException e) {
+                transaction.rollbackAfter(e);
+                throw e;
+            } finally {
+                transaction.restore();
+            }
+        } finally {
+            closeQuietly(connection);
+        }
+    }
+
+    private boolean upsert(DSLContext ctx, RowKey key, long seedOffset) {
+        try {
+            return ctx.insertInto(table, group, topic, partition, nextOffset, epoch)
+                    .values(key.group(), key.topicPartition().topic(), key.topicPartition().partition(),
+                            seedOffset, 0L)
+                    .onConflict(group, topic, partition)
+                    .doNothing()
+                    .execute() == 1;
+        } catch (DataAccessException e) {
+            // H2's MERGE may wait for a concurrent insert of the row, then fail on the key: it exists
+            if (hasSqlState(e, s -> s.startsWith(INTEGRITY_CONSTRAINT_VIOLATION_CLASS))) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private <R, E extends Exception> R inTransaction(Connection connection, RowKey key, boolean created,
                                                      LockedWork<R, E> work) throws E {
         Transaction transaction = Transaction.begin(connection);
         LockedRow row = null;
         try {
             DSLContext tx = DSL.using(connection, dialect);
-            row = lockRow(tx, tp, seedOffset);
+            ownStatement(key, "begin", () -> {
+                storeDialect.begin(tx, idleInTransactionTimeout);
+                return null;
+            });
+            row = lockRow(tx, connection, key, created);
             R result = work.run(row);
             row.close();
             if (row.isRollbackOnly()) {
                 transaction.rollback();
             } else {
-                transaction.commit();
+                transaction.commit(this, key);
             }
             return result;
         } catch (Throwable t) {
@@ -368,57 +674,54 @@ public final class PartitionOffsets implements OffsetAuthority {
         }
     }
 
-    private LockedRow lockRow(DSLContext tx, TopicPartition tp, long seedOffset) {
-        ownStatement(tp, () -> tx.execute(lockTimeoutSql));
-        Long stored = selectForUpdate(tx, tp);
-        boolean created = false;
+    private LockedRow lockRow(DSLContext tx, Connection connection, RowKey key, boolean created) {
+        Record2<Long, Long> stored = ownStatement(key, "lock", () -> storeDialect.lockRow(tx,
+                tx.select(nextOffset, epoch).from(table).where(rowOf(key)), lockTimeout));
         if (stored == null) {
-            try {
-                created = ownStatement(tp, () -> tx.insertInto(table, topic, partition, nextOffset)
-                        .values(tp.topic(), tp.partition(), seedOffset)
-                        .onConflict(topic, partition)
-                        .doNothing()
-                        .execute()) == 1;
-            } catch (DataAccessException e) {
-                // H2's MERGE waits for a concurrent uncommitted insert of the row, then fails on the key
-                if (hasSqlState(e, s -> s.startsWith(INTEGRITY_CONSTRAINT_VIOLATION_CLASS))) {
-                    throw new RowCreatedConcurrently(e);
-                }
-                throw e;
-            }
-            stored = selectForUpdate(tx, tp);
-            if (stored == null) {
-                throw new IllegalStateException("offset row of " + tp + " missing right after its upsert into \""
-                        + tableName + "\"");
-            }
-            if (created) {
-                LOG.info("offset row of {} created at next offset {}", tp, stored);
-            }
+            throw new RowMissing();
         }
-        return new LockedRow(this, tx, tp, stored, created);
+        return new LockedRow(this, tx, connection, key.group(), key.topicPartition(), stored.value1(),
+                stored.value2(), created);
     }
 
-    private Long selectForUpdate(DSLContext tx, TopicPartition tp) {
-        return ownStatement(tp, () -> tx.select(nextOffset).from(table)
-                .where(rowOf(tp))
-                .forUpdate()
-                .fetchOne(nextOffset));
-    }
-
-    /** Runs one of the store's own statements, telling a lock timeout apart from other failures. */
-    private <T> T ownStatement(TopicPartition tp, Supplier<T> statement) {
+    /** Runs one of the store's own statements: its failures become {@link OffsetStoreException}s. */
+    private <T> T ownStatement(RowKey key, String what, Supplier<T> statement) {
         try {
             return statement.get();
         } catch (DataAccessException e) {
-            if (isLockTimeout(e)) {
-                throw new OffsetLockTimeoutException(tp, lockTimeout, e);
-            }
-            throw e;
+            throw storeFailure(key, what, e);
         }
     }
 
+    private OffsetStoreException storeFailure(RowKey key, String what, Exception e) {
+        if (isLockTimeout(e)) {
+            return new OffsetLockTimeoutException(key.topicPartition(), lockTimeout, e);
+        }
+        return new OffsetStoreUnavailableException("offset store: " + what + " of the row of " + key + " failed: "
+                + describe(e), e);
+    }
+
+    /** The failure's message; for PostgreSQL's idle-in-transaction timeout, naming the setting. */
+    private String describe(Throwable e) {
+        if (hasSqlState(e, IDLE_IN_TRANSACTION_TIMEOUT::equals)) {
+            return "the transaction stayed idle longer than idle_in_transaction_session_timeout ("
+                    + idleInTransactionTimeout.toMillis() + " ms, PartitionOffsets.Builder"
+                    + ".idleInTransactionTimeout) and the server ended it: " + e.getMessage();
+        }
+        return e.getMessage();
+    }
+
     private boolean isLockTimeout(Throwable error) {
-        return hasSqlState(error, lockTimeoutSqlStates::contains);
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql) {
+                for (SQLException s = sql; s != null; s = s.getNextException()) {
+                    if (storeDialect.isLockTimeout(s)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean hasSqlState(Throwable error, Predicate<String> matches) {
@@ -434,23 +737,86 @@ public final class PartitionOffsets implements OffsetAuthority {
         return false;
     }
 
-    private Condition rowOf(TopicPartition tp) {
-        return topic.eq(tp.topic()).and(partition.eq(tp.partition()));
+    private Condition rowOf(RowKey key) {
+        return group.eq(key.group())
+                .and(topic.eq(key.topicPartition().topic()))
+                .and(partition.eq(key.topicPartition().partition()));
     }
 
-    private boolean tableExists(DSLContext ctx) {
+    private void create(DSLContext ctx) {
         try {
-            ctx.selectOne().from(table).where(DSL.falseCondition()).fetch();
+            ctx.createTableIfNotExists(table)
+                    .column(GROUP)
+                    .column(TOPIC)
+                    .column(PARTITION)
+                    .column(NEXT_OFFSET)
+                    .column(EPOCH)
+                    .constraints(DSL.primaryKey(GROUP, TOPIC, PARTITION))
+                    .execute();
+            LOG.info("offset table \"{}\" created (format {})", tableName, FORMAT_VERSION);
+        } catch (DataAccessException e) {
+            // two members racing on CREATE TABLE IF NOT EXISTS: PostgreSQL may fail the loser
+            if (format(ctx) == TableFormat.MISSING) {
+                throw e;
+            }
+            LOG.debug("offset table {} was created concurrently", tableName, e);
+        }
+    }
+
+    private enum TableFormat { MISSING, V1, V2, UNKNOWN }
+
+    /** Which format the table has, by probing its columns. */
+    private TableFormat format(DSLContext ctx) {
+        if (probe(ctx, GROUP, TOPIC, PARTITION, NEXT_OFFSET, EPOCH)) {
+            return TableFormat.V2;
+        }
+        if (!probe(ctx)) {
+            return TableFormat.MISSING;
+        }
+        if (probe(ctx, GROUP, TOPIC, PARTITION, NEXT_OFFSET, EPOCH)) {
+            return TableFormat.V2; // created by another member between the probes
+        }
+        return probe(ctx, TOPIC, PARTITION, NEXT_OFFSET) ? TableFormat.V1 : TableFormat.UNKNOWN;
+    }
+
+    private boolean probe(DSLContext ctx, Field<?>... columns) {
+        try {
+            if (columns.length == 0) {
+                ctx.selectOne().from(table).where(DSL.falseCondition()).fetch();
+            } else {
+                ctx.select(columns).from(table).where(DSL.falseCondition()).fetch();
+            }
             return true;
         } catch (DataAccessException e) {
+            if (InfrastructureFailure.isInfrastructure(e)) {
+                throw new OffsetStoreUnavailableException("offset store: cannot inspect table \"" + tableName
+                        + "\": " + e.getMessage(), e);
+            }
             return false;
         }
     }
 
-    private <T> T withConnection(Function<DSLContext, T> action) {
+    private void requireCurrent(TableFormat format) {
+        switch (format) {
+            case V2 -> {
+            }
+            case MISSING -> throw new OffsetTableException("offset table \"" + tableName + "\" does not exist", null);
+            case V1 -> throw new OffsetTableException("offset table \"" + tableName + "\" is of format 1 (keyed by"
+                    + " topic and partition only); this version needs format 2, keyed by consumer group. Migrate it"
+                    + " once, with the consumers stopped: PartitionOffsets.migrateToV2(\"<group.id>\"), or the SQL"
+                    + " migration db/sluice/" + storeDialect.directory() + "/V2__group_and_epoch.sql", null);
+            case UNKNOWN -> throw new OffsetTableException("table \"" + tableName + "\" is not a Sluice offset"
+                    + " table of format 2: it lacks some of the columns consumer_group, topic, partition,"
+                    + " next_offset, epoch", null);
+        }
+    }
+
+    private <T> T withConnection(String what, Function<DSLContext, T> action) {
         Connection connection = connect();
         try {
             return action.apply(DSL.using(connection, dialect));
+        } catch (DataAccessException e) {
+            throw new OffsetStoreUnavailableException("offset store: " + what + " failed: " + describe(e), e);
         } finally {
             closeQuietly(connection);
         }
@@ -459,8 +825,8 @@ public final class PartitionOffsets implements OffsetAuthority {
     private Connection connect() {
         try {
             return dataSource.getConnection();
-        } catch (SQLException e) {
-            throw new DataAccessException("cannot connect to the offset store: " + e.getMessage(), e);
+        } catch (SQLException | RuntimeException e) {
+            throw new OffsetStoreUnavailableException("cannot connect to the offset store: " + e.getMessage(), e);
         }
     }
 
@@ -472,15 +838,37 @@ public final class PartitionOffsets implements OffsetAuthority {
         }
     }
 
-    private record Consumed(int applied, OptionalLong mark) {
+    private static String validateGroup(String consumerGroup) {
+        Objects.requireNonNull(consumerGroup, "consumerGroup");
+        if (consumerGroup.length() > MAX_CONSUMER_GROUP_LENGTH) {
+            throw new IllegalArgumentException("consumer group '" + consumerGroup + "' is longer than "
+                    + MAX_CONSUMER_GROUP_LENGTH + " characters, which the offset table cannot hold");
+        }
+        return consumerGroup;
     }
 
-    /** The upsert lost a race with another transaction creating the same row; before the block ran. */
-    private static final class RowCreatedConcurrently extends RuntimeException {
+    /** A row's key. */
+    private record RowKey(String group, TopicPartition topicPartition) {
+        RowKey {
+            Objects.requireNonNull(group, "consumerGroup");
+            Objects.requireNonNull(topicPartition, "topicPartition");
+        }
+
+        @Override
+        public String toString() {
+            return topicPartition + " (group '" + group + "')";
+        }
+    }
+
+    private record Consumed(int applied, OptionalLong mark, long epoch) {
+    }
+
+    /** The row was missing when it was to be locked; before the block ran. */
+    private static final class RowMissing extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        RowCreatedConcurrently(DataAccessException cause) {
-            super(cause.getMessage(), cause, false, false);
+        RowMissing() {
+            super("offset row missing", null, false, false);
         }
     }
 
@@ -508,7 +896,8 @@ public final class PartitionOffsets implements OffsetAuthority {
                 }
                 return t;
             } catch (SQLException e) {
-                throw new DataAccessException("cannot start an offset store transaction: " + e.getMessage(), e);
+                throw new OffsetStoreUnavailableException("cannot start an offset store transaction: "
+                        + e.getMessage(), e);
             }
         }
 
@@ -516,8 +905,17 @@ public final class PartitionOffsets implements OffsetAuthority {
             try {
                 connection.commit();
             } catch (SQLException e) {
-                throw new DataAccessException("committing an offset store transaction failed: " + e.getMessage(),
-                        e);
+                throw new OffsetStoreUnavailableException("committing an offset store transaction failed: "
+                        + e.getMessage(), e);
+            }
+        }
+
+        void commit(PartitionOffsets store, RowKey key) {
+            try {
+                connection.commit();
+            } catch (SQLException e) {
+                throw new OffsetStoreUnavailableException("committing the offset transaction of " + key
+                        + " failed (its outcome is unknown; the stored row decides): " + store.describe(e), e);
             }
         }
 
@@ -525,7 +923,7 @@ public final class PartitionOffsets implements OffsetAuthority {
             try {
                 connection.rollback();
             } catch (SQLException e) {
-                throw new DataAccessException("rolling back an offset store transaction failed: "
+                throw new OffsetStoreUnavailableException("rolling back an offset store transaction failed: "
                         + e.getMessage(), e);
             }
         }
@@ -561,6 +959,8 @@ public final class PartitionOffsets implements OffsetAuthority {
         private final SQLDialect dialect;
         private String tableName = DEFAULT_TABLE_NAME;
         private Duration lockTimeout = DEFAULT_LOCK_TIMEOUT;
+        private Duration idleInTransactionTimeout = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT;
+        private SchemaManagement schemaManagement = SchemaManagement.CREATE_IF_MISSING;
         private Function<Duration, String> customStatement;
         private Set<String> customSqlStates = Set.of();
 
@@ -582,8 +982,9 @@ public final class PartitionOffsets implements OffsetAuthority {
 
         /**
          * How long a locked transaction waits for a row lock before failing with
-         * {@link OffsetLockTimeoutException}; keep it well under the runtime's revocation grace period.
-         * Default 5 s; between 1 ms and {@link Integer#MAX_VALUE} ms.
+         * {@link OffsetLockTimeoutException}; keep it well under the runtime's revocation grace period. It applies
+         * to the row-lock statement only, never to the statements of the user's work. Default 5 s; between 1 ms
+         * and {@link Integer#MAX_VALUE} ms.
          */
         public Builder lockTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
@@ -596,10 +997,38 @@ public final class PartitionOffsets implements OffsetAuthority {
         }
 
         /**
+         * PostgreSQL only: the {@code idle_in_transaction_session_timeout} set (transaction-locally) on each of
+         * the store's transactions, so that a holder of a row lock that stops talking to the server (a frozen
+         * process) loses its session and the lock instead of wedging the partition. It must exceed the longest
+         * pause between two statements of the user's work. Default 30 s; {@link Duration#ZERO} leaves the
+         * server's setting alone. H2 has no such timeout, and ignores this.
+         */
+        public Builder idleInTransactionTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.toMillis() > Integer.MAX_VALUE
+                    || (!timeout.isZero() && timeout.toMillis() < 1)) {
+                throw new IllegalArgumentException("idle-in-transaction timeout must be zero or between 1 ms and "
+                        + Integer.MAX_VALUE + " ms, was " + timeout);
+            }
+            this.idleInTransactionTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Whether the store creates its table when missing ({@link SchemaManagement#CREATE_IF_MISSING}, the
+         * default) or leaves the schema to the operator ({@link SchemaManagement#NONE}: only checked at first use).
+         */
+        public Builder schemaManagement(SchemaManagement management) {
+            this.schemaManagement = Objects.requireNonNull(management, "management");
+            return this;
+        }
+
+        /**
          * Supplies the lock-timeout strategy of a dialect this store does not know (or replaces a built-in one).
-         * The statement runs first in every locked transaction and must bound how long the transaction waits
-         * for a row lock; a failure carrying one of {@code timeoutSqlStates} becomes
-         * {@link OffsetLockTimeoutException}.
+         * The statement runs right before the row-lock statement and must bound how long it waits; a failure
+         * carrying one of {@code timeoutSqlStates} becomes {@link OffsetLockTimeoutException}. The store cannot
+         * restore a setting it does not know, so with such a statement the timeout may stay in force for the rest
+         * of the transaction (or the session): the built-in dialects do not have this limitation.
          *
          * @param statement        the SQL for a timeout, e.g. {@code t -> "SET innodb_lock_wait_timeout = "
          *                         + t.toSeconds()}; its result is executed verbatim
@@ -612,25 +1041,18 @@ public final class PartitionOffsets implements OffsetAuthority {
         }
 
         /**
-         * Builds the store. Touches no database: the table is created on first use.
+         * Builds the store. Touches no database: the table is created or checked on first use (or by
+         * {@link PartitionOffsets#createTableIfMissing()}).
          *
          * @throws IllegalArgumentException when the dialect has no lock-timeout strategy
          */
         public PartitionOffsets build() {
             if (customStatement != null) {
-                String sql = Objects.requireNonNull(customStatement.apply(lockTimeout),
+                Objects.requireNonNull(customStatement.apply(lockTimeout),
                         "the lock-timeout statement function returned null");
-                return new PartitionOffsets(this, sql, customSqlStates);
+                return new PartitionOffsets(this, StoreDialect.custom(dialect, customStatement, customSqlStates));
             }
-            long ms = lockTimeout.toMillis();
-            return switch (dialect.family()) {
-                case H2 -> new PartitionOffsets(this, "SET LOCK_TIMEOUT " + ms, Set.of(H2_LOCK_TIMEOUT));
-                case POSTGRES -> new PartitionOffsets(this, "SET LOCAL lock_timeout = '" + ms + "ms'",
-                        Set.of(POSTGRES_LOCK_NOT_AVAILABLE));
-                default -> throw new IllegalArgumentException("dialect " + dialect.getName()
-                        + " is not supported by PartitionOffsets (supported: H2, POSTGRES); supply its"
-                        + " lock-timeout statement with lockTimeoutStatement(...) to use it");
-            };
+            return new PartitionOffsets(this, StoreDialect.of(dialect));
         }
 
         private static String validateIdentifier(String name) {

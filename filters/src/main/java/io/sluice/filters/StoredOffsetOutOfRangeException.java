@@ -1,5 +1,6 @@
 package io.sluice.filters;
 
+import io.sluice.dsl.InfrastructureFailure;
 import java.util.Objects;
 import java.util.OptionalLong;
 import org.apache.kafka.common.TopicPartition;
@@ -9,11 +10,12 @@ import org.apache.kafka.common.TopicPartition;
  * restored, or retention passed the offset), and the topic's policy is
  * {@link io.sluice.dsl.OffsetOutOfRangePolicy#FAIL FAIL}.
  *
- * <p>Thrown by {@link OffsetManager} as a filter failure: the runtime keeps the partition paused and retries
- * with backoff, reporting this error each time, until an operator fixes the row (or the policy). The message
- * names the partition, both offsets and the log range. Nothing was written.
+ * <p>Thrown by {@link OffsetManager}. It is an {@link InfrastructureFailure}, never a message's fault: the runtime
+ * keeps the partition paused and retries with backoff, reporting this error each time (and the partition as
+ * blocked), until an operator fixes the row (or the policy); no message is counted or dead-lettered for it. The
+ * message names the partition, both offsets and the log range. Nothing was written.
  */
-public final class StoredOffsetOutOfRangeException extends RuntimeException {
+public final class StoredOffsetOutOfRangeException extends InfrastructureFailure {
 
     private static final long serialVersionUID = 1L;
 

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  *       before it takes the row lock. Blocking in it parks the job right there, so a harness can stop the
  *       process (SIGSTOP) at that point, let the partition move to another member, and resume it as a
  *       zombie.</li>
- *   <li>{@link #fencing(boolean) fencing(false)}: switches off both the {@code revoked()} check and the fencing
- *       of messages below the stored offset — the naive design (database first, then Kafka) that the chaos
+ *   <li>{@link #fencing(boolean) fencing(false)}: switches off the {@code revoked()} checks, the refuse rule (epoch,
+ *       fetch offset above the row, row beyond the log end) and the fencing of messages below the stored offset —
+ *       the naive design (database first, then Kafka) that the chaos
  *       test's control run must show duplicating. Also settable at startup with
  *       {@code -Dsluice.filters.test-hooks.fencing=off} ({@link #FENCING_PROPERTY}), for member processes.</li>
  * </ul>

@@ -45,6 +45,7 @@ class CoreV2RegressionTest {
 
     private static final String T = "orders";
     private static final TopicPartition TP = new TopicPartition(T, 0);
+    private static final String GROUP = "sluice-test";
     private static final String DLQ = "orders.dlq";
 
     private final FlakyDataSource database = new FlakyDataSource(Databases.h2());
@@ -103,7 +104,7 @@ class CoreV2RegressionTest {
     }
 
     private void rowAt(long offset) {
-        offsets.locked(TP, offset, row -> {
+        offsets.locked(GROUP, TP, offset, row -> {
             row.moveTo(offset);
             return null;
         });
@@ -146,7 +147,7 @@ class CoreV2RegressionTest {
                 () -> assertEquals(List.of(6L), deadLettered(driver), "6 dead-lettered exactly once"),
                 () -> assertEquals(1, driver.deadLetters().size(), "dead letters published"),
                 () -> assertEquals(List.of(7L), applied(), "applied"),
-                () -> assertEquals(OptionalLong.of(8), offsets.nextOffset(TP), "row"));
+                () -> assertEquals(OptionalLong.of(8), offsets.nextOffset(GROUP, TP), "row"));
     }
 
     // ---------------------------------------------------------------- 2. outages are infrastructure
@@ -168,7 +169,7 @@ class CoreV2RegressionTest {
                 () -> assertEquals(List.of(), deadLettered(driver), "an outage dead-letters nothing"),
                 () -> assertEquals(0, driver.deadLetters().size(), "dead letters published"),
                 () -> assertEquals(range(0, 10), applied(), "each applied exactly once"),
-                () -> assertEquals(OptionalLong.of(10), offsets.nextOffset(TP), "row"));
+                () -> assertEquals(OptionalLong.of(10), offsets.nextOffset(GROUP, TP), "row"));
     }
 
     // today: the lock timeout is blamed on 5: dead-lettered, published 10 times, never applied (0..4, 6..9)
@@ -187,7 +188,7 @@ class CoreV2RegressionTest {
                 () -> assertEquals(List.of(), deadLettered(driver), "a lock timeout dead-letters nothing"),
                 () -> assertEquals(0, driver.deadLetters().size(), "dead letters published"),
                 () -> assertEquals(range(0, 10), applied(), "each applied exactly once"),
-                () -> assertEquals(OptionalLong.of(10), offsets.nextOffset(TP), "row"));
+                () -> assertEquals(OptionalLong.of(10), offsets.nextOffset(GROUP, TP), "row"));
     }
 
     // today: each message is blamed for the consumer's own timed-out UPDATE: 5..9 all dead-lettered, never applied
@@ -207,7 +208,7 @@ class CoreV2RegressionTest {
                 () -> assertEquals(List.of(), deadLettered(driver), "a transient SQLState dead-letters nothing"),
                 () -> assertEquals(0, driver.deadLetters().size(), "dead letters published"),
                 () -> assertEquals(range(0, 10), applied(), "each applied exactly once"),
-                () -> assertEquals(OptionalLong.of(10), offsets.nextOffset(TP), "row"));
+                () -> assertEquals(OptionalLong.of(10), offsets.nextOffset(GROUP, TP), "row"));
     }
 
     // today: the dead letter of 1 is published 8 times, again on every retry of the failing row advance
@@ -224,7 +225,7 @@ class CoreV2RegressionTest {
                 () -> assertEquals(1, driver.deadLetters().size(), "dead letters published"),
                 () -> assertEquals(List.of(1L), deadLettered(driver), "dead-lettered"),
                 () -> assertEquals(List.of(0L, 2L), applied(), "applied"),
-                () -> assertEquals(OptionalLong.of(3), offsets.nextOffset(TP), "row"));
+                () -> assertEquals(OptionalLong.of(3), offsets.nextOffset(GROUP, TP), "row"));
     }
 
     // ---------------------------------------------------------------- 3. Kafka never moves a position by itself
@@ -242,7 +243,7 @@ class CoreV2RegressionTest {
         driver.runUntilIdle();
         assertAll(
                 () -> assertEquals(List.of(8L, 9L, 10L), applied(), "applied"),
-                () -> assertEquals(OptionalLong.of(11), offsets.nextOffset(TP), "row"));
+                () -> assertEquals(OptionalLong.of(11), offsets.nextOffset(GROUP, TP), "row"));
     }
 
     // today: Kafka resets the out-of-range committed 50 to the log end 10; the row 3 waits: applied [], not 3..9
@@ -285,7 +286,7 @@ class CoreV2RegressionTest {
         driver.assign(T, 0).runUntilIdle();
         assertAll(
                 () -> assertEquals(range(5, 20), applied(), "applied without new traffic"),
-                () -> assertEquals(OptionalLong.of(20), offsets.nextOffset(TP), "row"));
+                () -> assertEquals(OptionalLong.of(20), offsets.nextOffset(GROUP, TP), "row"));
     }
 
     /** Runs {@code lockingQuery} in a transaction of another connection, as a frozen one, until it rolls back. */

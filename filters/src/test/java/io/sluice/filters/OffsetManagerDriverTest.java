@@ -26,6 +26,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(TestDriverExtension.class)
 class OffsetManagerDriverTest {
 
+    private static final String GROUP = Databases.GROUP;
+
     private static final String T = "orders";
     private static final TopicPartition TP = new TopicPartition(T, 0);
 
@@ -48,7 +50,7 @@ class OffsetManagerDriverTest {
     }
 
     private void rowAt(long offset) {
-        offsets.locked(TP, offset, row -> {
+        offsets.locked(GROUP, TP, offset, row -> {
             row.moveTo(offset);
             return null;
         });
@@ -73,7 +75,7 @@ class OffsetManagerDriverTest {
         assertEquals(List.of(6L, 7L, 8L, 9L), applied);
         assertEquals(List.of(6L, 7L, 8L, 9L), driver.consumedOffsets(T, 0), "the consumer never saw 0..5");
         assertTrue(seeks(driver).contains(6L));
-        assertEquals(OptionalLong.of(10), offsets.nextOffset(TP));
+        assertEquals(OptionalLong.of(10), offsets.nextOffset(GROUP, TP));
         assertEquals(10, driver.marked(T, 0));
     }
 
@@ -83,8 +85,8 @@ class OffsetManagerDriverTest {
         produce(driver, 5);
         driver.assign(T, 0).runUntilIdle();
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L), applied);
-        assertTrue(seeks(driver).isEmpty());
-        assertEquals(OptionalLong.of(5), offsets.nextOffset(TP));
+        assertEquals(List.of(0L), seeks(driver), "nothing stored, no committed offset: only the user's reset");
+        assertEquals(OptionalLong.of(5), offsets.nextOffset(GROUP, TP));
     }
 
     @Test
@@ -111,7 +113,7 @@ class OffsetManagerDriverTest {
         driver.assign(T, 0).runUntilIdle();
         assertEquals(List.of(6L, 7L), applied);
         assertTrue(seeks(driver).isEmpty(), "fetched from 3 with the row at 3: no seek, whatever the first offset");
-        assertEquals(OptionalLong.of(8), offsets.nextOffset(TP));
+        assertEquals(OptionalLong.of(8), offsets.nextOffset(GROUP, TP));
     }
 
     @Test
@@ -125,11 +127,12 @@ class OffsetManagerDriverTest {
         List<SluiceEvent.Failed> failures = driver.events(SluiceEvent.Failed.class);
         assertEquals(3, failures.size());
         for (SluiceEvent.Failed f : failures) {
-            assertEquals("FILTER", f.kind(), "never counts toward dead-lettering");
+            assertEquals(io.sluice.runtime.FailureKind.INFRASTRUCTURE, f.kind(), "never counts toward dead-lettering");
             String message = f.error().getMessage();
-            assertTrue(message.contains("50") && message.contains("0"), message);
+            assertTrue(message.contains("50") && message.contains("[0, 10]"), message);
         }
-        assertTrue(failures.get(0).error() instanceof StoredOffsetOutOfRangeException);
+        // enforced at assignment, before any batch: reported at once, as blocked
+        assertEquals(1, driver.events(SluiceEvent.Blocked.class).size());
         // an operator fixes the row: the retry (which reads the log range again) proceeds
         rowAt(7);
         driver.advanceAndRun(Duration.ofSeconds(4));
@@ -146,8 +149,8 @@ class OffsetManagerDriverTest {
         driver.log().truncateBefore(TP, 5);
         driver.assign(T, 0).runUntilIdle();
         assertTrue(applied.isEmpty(), "nothing from 5 on is applied as if 2..4 had been");
-        assertTrue(driver.events(SluiceEvent.Failed.class).get(0).error() instanceof StoredOffsetOutOfRangeException);
-        assertEquals(OptionalLong.of(2), offsets.nextOffset(TP));
+        assertTrue(driver.events(SluiceEvent.Failed.class).get(0).error().getMessage().contains("outside the log"));
+        assertEquals(OptionalLong.of(2), offsets.nextOffset(GROUP, TP));
     }
 
     @Test
@@ -167,17 +170,19 @@ class OffsetManagerDriverTest {
         driver.start(topology);
         produce(driver, 5);
         driver.assign(T, 0).runUntilIdle();
-        assertEquals(OptionalLong.of(5), offsets.nextOffset(TP));
+        assertEquals(OptionalLong.of(5), offsets.nextOffset(GROUP, TP));
         driver.send(T, 0, "k", "boom");             // offset 5 fails: the partition backs off
         driver.runUntilIdle();
         produce(driver, 4);                          // 6..9
         driver.log().truncateBefore(TP, 8);          // meanwhile retention passes the paused position
         driver.advanceAndRun(Duration.ofSeconds(1)); // the retry from 5: Kafka resets to the log start, 8
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L), applied, "8 and 9 are not applied as if 5..7 had been");
-        assertEquals(OptionalLong.of(5), offsets.nextOffset(TP));
-        assertEquals(1, driver.counters().get("resets"));
+        assertEquals(OptionalLong.of(5), offsets.nextOffset(GROUP, TP));
+        assertEquals(1, driver.counters().get("resets"), "only the first assignment's reset (nothing stored yet):"
+                + " after retention the runtime does not reset, it enforces the row");
         assertTrue(driver.events(SluiceEvent.Failed.class).stream()
-                .anyMatch(f -> f.error() instanceof StoredOffsetOutOfRangeException));
+                .anyMatch(f -> f.error().getMessage().contains("stored next offset 5")
+                        && f.error().getMessage().contains("outside the log [8, 10]")));
     }
 
     @Test
@@ -224,7 +229,7 @@ class OffsetManagerDriverTest {
         assertEquals(1, driver.deadLetters().size());
         assertEquals("bad", new String(driver.deadLetters().get(0).value(), StandardCharsets.UTF_8));
         assertEquals(List.of(0L, 2L), applied);
-        assertEquals(OptionalLong.of(3), offsets.nextOffset(TP));
+        assertEquals(OptionalLong.of(3), offsets.nextOffset(GROUP, TP));
     }
 
     private static long decisions(TestDriver driver) {

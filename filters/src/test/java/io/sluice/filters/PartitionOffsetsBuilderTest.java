@@ -18,6 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class PartitionOffsetsBuilderTest {
 
+    private static final String GROUP = Databases.GROUP;
+
     private final DataSource dataSource = Databases.h2();
 
     @Test
@@ -54,7 +56,7 @@ class PartitionOffsetsBuilderTest {
         assertThrows(IllegalArgumentException.class, () -> PartitionOffsets.builder(dataSource, SQLDialect.H2)
                 .tableName("kafka_partitions\"; DROP TABLE \"victim"));
         DSL.using(dataSource, SQLDialect.H2).execute("CREATE TABLE \"victim\" (x INT)");
-        PartitionOffsets.create(dataSource, SQLDialect.H2).advance(new TopicPartition("t", 0), 1);
+        PartitionOffsets.create(dataSource, SQLDialect.H2).advance(GROUP, new TopicPartition("t", 0), 1);
         assertEquals(0, DSL.using(dataSource, SQLDialect.H2).fetchCount(DSL.table(DSL.name("victim"))));
     }
 
@@ -82,8 +84,8 @@ class PartitionOffsetsBuilderTest {
                 .lockTimeoutStatement(t -> "SET LOCK_TIMEOUT " + t.toMillis(), Set.of("HYT00"))
                 .build();
         TopicPartition tp = new TopicPartition("t", 1);
-        store.advance(tp, 3);
-        assertEquals(OptionalLong.of(3), store.nextOffset(tp));
+        store.advance(GROUP, tp, 3);
+        assertEquals(OptionalLong.of(3), store.nextOffset(GROUP, tp));
     }
 
     @Test
@@ -97,6 +99,6 @@ class PartitionOffsetsBuilderTest {
     @Test
     void aNegativeSeedIsRejected() {
         PartitionOffsets store = PartitionOffsets.create(dataSource, SQLDialect.H2);
-        assertThrows(IllegalArgumentException.class, () -> store.locked(new TopicPartition("t", 0), -1, r -> null));
+        assertThrows(IllegalArgumentException.class, () -> store.locked(GROUP, new TopicPartition("t", 0), -1, r -> null));
     }
 }

@@ -29,6 +29,11 @@ class PartitionOffsetsH2Test extends PartitionOffsetsContract {
     }
 
     @Override
+    String migrationDirectory() {
+        return "h2";
+    }
+
+    @Override
     int sessionsWaitingForLocks(DSLContext ctx) {
         return ctx.fetchCount(DSL.table(DSL.name("INFORMATION_SCHEMA", "SESSIONS")),
                 DSL.field(DSL.name("BLOCKER_ID")).isNotNull());

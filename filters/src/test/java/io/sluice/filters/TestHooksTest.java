@@ -37,6 +37,8 @@ import org.junit.jupiter.api.parallel.Isolated;
 @Isolated
 class TestHooksTest {
 
+    private static final String GROUP = Databases.GROUP;
+
     private static final Field<Long> OFF = DSL.field(DSL.name("off"), SQLDataType.BIGINT);
 
     private final TopicPartition tp = new TopicPartition("zombies", 0);
@@ -127,7 +129,7 @@ class TestHooksTest {
                 assertTrue(release.await(60, TimeUnit.SECONDS));
             }
         });
-        store.advance(tp, 0);
+        store.advance(GROUP, tp, 0);
         Batch<String, String> batch = range(tp, 0, 5);
         TestContext zombie = new TestContext(tp); // never learns it lost the partition
         Future<Integer> zombieJob = threads.submit(() -> store.consume(zombie, batch, insertEach()));
@@ -135,11 +137,11 @@ class TestHooksTest {
 
         TestContext newOwner = new TestContext(tp);
         assertEquals(5, store.consume(newOwner, range(tp, 0, 5), insertEach()));
-        assertEquals(OptionalLong.of(5), store.nextOffset(tp), "the new owner moved the row past the parked batch");
+        assertEquals(OptionalLong.of(5), store.nextOffset(GROUP, tp), "the new owner moved the row past the parked batch");
 
         release.countDown();
         int applied = zombieJob.get(30, TimeUnit.SECONDS);
-        assertEquals(OptionalLong.of(5), store.nextOffset(tp));
+        assertEquals(OptionalLong.of(5), store.nextOffset(GROUP, tp));
         assertEquals(List.of(5L), newOwner.marks());
         return applied;
     }

@@ -17,15 +17,16 @@ public enum FailureKind {
 
     /**
      * Something the work depends on failed (the offset store, a transient SQL error, the user's
-     * {@link io.sluice.dsl.InfrastructureFailure}, a dead-letter publication, the broker): retried with backoff,
-     * never counted, never dead-lettered.
+     * {@link io.sluice.dsl.InfrastructureFailure}, a dead-letter publication, the broker, a stored offset outside the
+     * log under the policy {@code FAIL}, which waits for an operator): retried with backoff, never counted, never
+     * dead-lettered.
      */
     INFRASTRUCTURE,
 
     /**
-     * A filter of the chain failed with an error that is not infrastructure (for example a stored offset outside
-     * the log under the policy {@code FAIL}): the batch cannot be decided, so it is retried with backoff and never
-     * dead-lettered; a partition blocked by it is reported as blocked.
+     * A filter of the chain failed with an error that is not infrastructure (a bug in a filter, a filter refusing
+     * the batch): the batch cannot be decided, so it is retried with backoff and never dead-lettered; a partition
+     * blocked by it is reported as blocked.
      */
     FILTER
 }

@@ -23,6 +23,26 @@ public sealed interface SluiceEvent {
             implements SluiceEvent {
     }
 
+    /**
+     * An offset-managed partition's stored offset was read when it was assigned (or when Kafka found its offset
+     * invalid, or the store refused a batch), before anything was fetched: the runtime seeks to {@code stored} when it
+     * lies within the log and differs from Kafka's position.
+     *
+     * @param stored        the stored next offset, empty when nothing is stored yet
+     * @param kafkaPosition Kafka's position for the group then (the committed offset), -1 when it had none
+     * @param logStart      the log start read just before
+     * @param logEnd        the log end read just before
+     */
+    record Enforced(String instance, TopicPartition topicPartition, long generation, OptionalLong stored,
+                    long kafkaPosition, long logStart, long logEnd) implements SluiceEvent {
+
+        /** Whether the stored offset moved the partition: it lies within the log and differs from Kafka's. */
+        public boolean moved() {
+            return stored.isPresent() && stored.getAsLong() != kafkaPosition && stored.getAsLong() >= logStart
+                    && stored.getAsLong() <= logEnd;
+        }
+    }
+
     /** A partition was revoked (orderly: its marks were committed). */
     record Revoked(String instance, TopicPartition topicPartition, long generation) implements SluiceEvent {
     }
@@ -94,8 +114,8 @@ public sealed interface SluiceEvent {
     /**
      * A partition paused after a failure tries its work again: the pause of the backoff ended, and the partition
      * resumes from {@code cursor} (for a failed dead-letter publication: the publication is tried again). Always
-     * follows a {@link Failed} of the same partition and generation; {@link Resumed} follows it unless the
-     * publication of a dead letter is what is retried.
+     * follows a {@link Failed} of the same partition and generation; {@link Resumed} follows it when a batch is
+     * retried (not when a dead-letter publication, a store advance, an enforcement or a reset is).
      *
      * @param kind    the kind of the failure being retried, as in {@link Failed#kind()}
      * @param attempt the attempt count the {@link Failed} event reported; the retry is attempt {@code attempt + 1}

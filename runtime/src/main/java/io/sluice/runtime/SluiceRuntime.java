@@ -54,6 +54,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private KafkaDeadLetterPublisher deadLetters;
     private boolean started;
     private boolean stopped;
+    private boolean halted;
 
     private SluiceRuntime(Topology topology, Properties properties, RuntimeSettings settings,
                           Function<Properties, Consumer<byte[], byte[]>> consumers) {
@@ -167,6 +168,14 @@ public final class SluiceRuntime implements AutoCloseable {
     }
 
     /**
+     * Whether the runtime was stopped by {@link #halt()} (a simulated crash) rather than by {@link #close()}; false
+     * while it runs or was never started. A halt after a close changes nothing, so it stays false then.
+     */
+    public synchronized boolean isHalted() {
+        return halted;
+    }
+
+    /**
      * The consumer instances that stopped on an unexpected error, with the error; empty while all are healthy.
      * A runtime with failures keeps running its other instances; {@link #isRunning()} stays true until closed.
      */
@@ -199,8 +208,8 @@ public final class SluiceRuntime implements AutoCloseable {
     }
 
     /**
-     * Whether the runtime is caught up: started, every consumer instance has polled and holds partitions, and every
-     * assigned partition is idle at the log end it last saw (the last stable offset under {@code read_committed})
+     * Whether the runtime is caught up: started, every consumer instance has polled, at least one partition is
+     * assigned, and every assigned partition is idle at the log end it last saw (the last stable offset under {@code read_committed})
      * with everything before it decided, with no job in flight. Turns false again as soon as new records arrive
      * and are fetched. Meant for tests and health checks that must not infer completion from offset rows.
      */
@@ -208,12 +217,14 @@ public final class SluiceRuntime implements AutoCloseable {
         if (!isRunning() || instances.isEmpty()) {
             return false;
         }
+        boolean holdsAny = false;
         for (Instance i : instances) {
             if (!i.caughtUp) {
                 return false;
             }
+            holdsAny |= !i.snapshot.isEmpty();
         }
-        return true;
+        return holdsAny;
     }
 
     /** Snapshots of every assigned partition, by consumer instance name. */
@@ -250,6 +261,7 @@ public final class SluiceRuntime implements AutoCloseable {
                 return;
             }
             stopped = true;
+            halted = crash;
         }
         for (Instance i : instances) {
             i.requestStop(crash);

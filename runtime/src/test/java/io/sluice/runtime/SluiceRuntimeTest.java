@@ -50,4 +50,24 @@ class SluiceRuntimeTest {
         }
         assertFalse(runtime.isRunning());
     }
+
+    @Test
+    void aHaltedRuntimeSaysSoAndAClosedOneDoesNot() {
+        Topology topology = Sluice.topology().topic("t").consumer(() -> (b, c) -> { }).build();
+        SluiceRuntime halted = SluiceRuntime.create(topology, props(), RuntimeSettings.defaults(),
+                p -> new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name()));
+        assertFalse(halted.isHalted(), "not started");
+        halted.start();
+        assertFalse(halted.isHalted(), "running");
+        halted.halt();
+        assertTrue(halted.isHalted());
+        assertFalse(halted.isRunning());
+
+        SluiceRuntime closed = SluiceRuntime.create(topology, props(), RuntimeSettings.defaults(),
+                p -> new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name())).start();
+        closed.close();
+        closed.halt();
+        assertFalse(closed.isHalted(), "a halt after a close changes nothing");
+        assertFalse(closed.isRunning());
+    }
 }

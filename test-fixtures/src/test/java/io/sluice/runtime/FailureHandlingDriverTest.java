@@ -27,7 +27,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** DESIGN §3's failure rules: backoff, narrowing, dead letters, filter failures, poison messages. */
+/**
+ * The failure rules (docs/architecture.md, "Failure kinds" and "Dead letters"): backoff, narrowing, dead letters,
+ * filter failures, poison messages.
+ */
 @ExtendWith(TestDriverExtension.class)
 class FailureHandlingDriverTest {
 

@@ -25,7 +25,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The runtime's rules (DESIGN §3, §5), run by the test driver over the real listener loop. */
+/**
+ * The runtime's rules (docs/architecture.md, "The filter contract", "The listener", "Rebalances and
+ * generations"), run by the test driver over the real listener loop.
+ */
 @ExtendWith(TestDriverExtension.class)
 class RuntimeDriverTest {
 

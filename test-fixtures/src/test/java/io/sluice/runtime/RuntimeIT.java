@@ -39,7 +39,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The runtime on a real broker: DESIGN §5's promises, end to end. */
+/** The runtime on a real broker, end to end (docs/architecture.md, "The listener", "Rebalances and generations"). */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class RuntimeIT {
 

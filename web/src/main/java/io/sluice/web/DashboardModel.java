@@ -55,7 +55,7 @@ final class DashboardModel {
         Map<String, Object> state = new LinkedHashMap<>();
         List<Map<String, Object>> partitions = partitions();
         state.put("runtime", view.name());
-        state.put("status", view.running() ? "running" : "stopped");
+        state.put("status", view.running() ? "running" : view.halted() ? "halted" : "stopped");
         state.put("version", version);
         state.put("generatedAt", time(settings.clock().instant()));
         state.put("partitions", partitions);

@@ -13,6 +13,9 @@ interface RuntimeView {
 
     boolean running();
 
+    /** Whether the runtime was halted (a simulated crash) rather than closed. */
+    boolean halted();
+
     Topology topology();
 
     /** Assigned partitions by consumer instance. */
@@ -31,6 +34,11 @@ interface RuntimeView {
             @Override
             public boolean running() {
                 return runtime.isRunning();
+            }
+
+            @Override
+            public boolean halted() {
+                return runtime.isHalted();
             }
 
             @Override

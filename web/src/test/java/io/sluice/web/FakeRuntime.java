@@ -12,6 +12,7 @@ final class FakeRuntime implements RuntimeView {
     private final String name;
     private final Topology topology;
     volatile boolean running = true;
+    volatile boolean halted;
     volatile Map<String, List<PartitionState>> partitions = Map.of();
     volatile Map<String, Long> counters = new LinkedHashMap<>();
 
@@ -28,6 +29,11 @@ final class FakeRuntime implements RuntimeView {
     @Override
     public boolean running() {
         return running;
+    }
+
+    @Override
+    public boolean halted() {
+        return halted;
     }
 
     @Override

@@ -230,7 +230,7 @@ class SluiceDashboardHttpTest {
             shown.add(m.group(1));
         }
         assertEquals(List.of("5", "4", "3"), shown);
-        assertTrue(json.contains("\"kind\":\"CONSUMER\",\"attempt\":5,\"offset\":105"), json);
+        assertTrue(json.contains("\"kind\":\"MESSAGE\",\"attempt\":5,\"offset\":105"), json);
     }
 
     // ---------------------------------------------------------------- escaping
@@ -421,6 +421,18 @@ class SluiceDashboardHttpTest {
         String html = Http.get(dashboard.url()).body();
         assertTrue(html.contains("data-value=\"stopped\">stopped</span>"));
         assertTrue(html.contains("<tr class=\"empty\"><td colspan=\"14\">No partitions assigned</td></tr>"));
+    }
+
+    @Test
+    void aHaltedRuntimeReportsHaltedNotStopped() throws Exception {
+        runtime.running = false;
+        runtime.halted = true;
+        String json = Http.get(at("/api/state")).body();
+        assertTrue(json.startsWith("{\"runtime\":\"sluice-9\",\"status\":\"halted\","), json);
+        assertTrue(Http.get(dashboard.url()).body().contains("data-value=\"halted\">halted</span>"));
+
+        runtime.halted = false;
+        assertTrue(Http.get(at("/api/state")).body().contains("\"status\":\"stopped\""), "closed, not halted");
     }
 
     @Test

@@ -28,10 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One run of the chaos harness (DESIGN §6) against one shared database: three {@link ChaosMember} processes
- * consume a topic while a {@link PacedProducer} fills it, and a {@link Plan}'s steps, each due when the members
- * have consumed a given share of the messages, SIGKILL and restart members, add and remove members, and make a
- * zombie. At the end the members are stopped in order and the {@link Effects} rows are counted.
+ * One run of the chaos harness (see docs/architecture.md, "Testing") against one shared database: three
+ * {@link ChaosMember} processes consume a topic while a {@link PacedProducer} fills it, and a {@link Plan}'s steps,
+ * each due when the members have consumed a given share of the messages, SIGKILL and restart members, add and
+ * remove members, and make a zombie. At the end the members are stopped in order and the {@link Effects} rows are
+ * counted.
  *
  * <p>Every wait polls (the database, the control files) against a deadline; {@link #close()} kills every member
  * process the run started, whatever happened.
@@ -250,7 +251,7 @@ final class ChaosRun implements AutoCloseable {
         TopicPartition tp = parked.topicPartition();
         long row = await("the new owner of " + tp + " to move its row past " + parked.nextOffset(),
                 Duration.ofSeconds(90), () -> {
-                    long next = offsets.nextOffset(tp).orElse(-1);
+                    long next = offsets.nextOffset(group, tp).orElse(-1);
                     return next >= parked.nextOffset() ? Optional.of(next) : Optional.empty();
                 });
         LOG.info("chaos {}: {} ms after the SIGSTOP the row of {} is at {}, past the parked batch; releasing the"
@@ -338,7 +339,7 @@ final class ChaosRun implements AutoCloseable {
     private long consumed() {
         long sum = 0;
         for (int p = 0; p < PARTITIONS; p++) {
-            sum += offsets.nextOffset(new TopicPartition(topic, p)).orElse(0);
+            sum += offsets.nextOffset(group, new TopicPartition(topic, p)).orElse(0);
         }
         return sum;
     }

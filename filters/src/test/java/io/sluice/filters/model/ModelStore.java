@@ -57,7 +57,7 @@ final class ModelStore {
             s.execute("CREATE INDEX IF NOT EXISTS \"model_applied_topic\" ON \"model_applied\" (\"topic\")");
         }
         readRow = checker.prepareStatement("SELECT \"next_offset\" FROM \"" + TABLE
-                + "\" WHERE \"topic\" = ? AND \"partition\" = ?");
+                + "\" WHERE \"consumer_group\" = ? AND \"topic\" = ? AND \"partition\" = ?");
         readApplied = checker.prepareStatement("SELECT \"off\", COUNT(*) FROM \"model_applied\""
                 + " WHERE \"topic\" = ? AND \"part\" = ? GROUP BY \"off\"");
         lockHolder = pool.getConnection();
@@ -103,9 +103,10 @@ final class ModelStore {
     void holdLock(TopicPartition tp) {
         releaseLock();
         try (PreparedStatement s = lockHolder.prepareStatement("SELECT \"next_offset\" FROM \"" + TABLE
-                + "\" WHERE \"topic\" = ? AND \"partition\" = ? FOR UPDATE")) {
-            s.setString(1, tp.topic());
-            s.setInt(2, tp.partition());
+                + "\" WHERE \"consumer_group\" = ? AND \"topic\" = ? AND \"partition\" = ? FOR UPDATE")) {
+            s.setString(1, ModelWorld.GROUP);
+            s.setString(2, tp.topic());
+            s.setInt(3, tp.partition());
             s.executeQuery().close();
             lockHeld = true;
         } catch (SQLException e) {
@@ -138,8 +139,9 @@ final class ModelStore {
     /** {@code tp}'s row as committed, read without a lock; empty when it does not exist. */
     OptionalLong row(TopicPartition tp) {
         try {
-            readRow.setString(1, tp.topic());
-            readRow.setInt(2, tp.partition());
+            readRow.setString(1, ModelWorld.GROUP);
+            readRow.setString(2, tp.topic());
+            readRow.setInt(3, tp.partition());
             try (ResultSet rs = readRow.executeQuery()) {
                 return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
             }

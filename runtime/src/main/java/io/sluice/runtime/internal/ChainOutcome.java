@@ -10,7 +10,8 @@ import java.util.OptionalLong;
 /**
  * What a {@link FilterChain} decided for one batch.
  *
- * @param verdict          the combined verdict; its {@link Verdict#mark()} is already clamped (DESIGN §3)
+ * @param verdict          the combined verdict; its {@link Verdict#mark()} is already clamped (see
+ *                         {@code docs/architecture.md}, "The filter contract")
  * @param settledEnd       {@code min(cursor, the fetch's next offset)}: every offset below it is decided once
  *                         the job succeeds
  * @param removedByFilters how many messages the filters removed

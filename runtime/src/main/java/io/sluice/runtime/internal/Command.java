@@ -19,11 +19,12 @@ sealed interface Command {
      * @param fetchOffset   where the contiguous range ending at {@code nextOffset} began
      * @param nextOffset    the position after these records
      * @param markedAtStart the partition's mark when the job starts (-1 when none)
+     * @param logStart      the log start as last read (at enforcement), when known
      * @param logEnd        the log end observed with this fetch, else the last one read
      * @param attempt       1 plus the failed attempts of the first record handed out
      */
     record Launch(List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset, long nextOffset,
-                  long markedAtStart, OptionalLong logEnd, int attempt) implements Command {
+                  long markedAtStart, OptionalLong logStart, OptionalLong logEnd, int attempt) implements Command {
         public Launch {
             records = List.copyOf(records);
             if (records.isEmpty()) {
@@ -55,10 +56,11 @@ sealed interface Command {
     }
 
     /**
-     * Apply the user's {@code auto.offset.reset} on the consumer (the runtime runs Kafka with {@code none}) and feed
-     * the resolved position back with {@link PartitionMachine#reset}.
+     * Find the partition a position and feed it back with {@link PartitionMachine#reset} (or
+     * {@link PartitionMachine#resetFailed}): the group's committed offset when {@code committedFirst} and there is
+     * one, else the user's {@code auto.offset.reset} (the runtime runs Kafka with {@code none}).
      */
-    record ResetPosition() implements Command {
+    record ResetPosition(boolean committedFirst) implements Command {
     }
 
     /** Stop fetching the partition. */

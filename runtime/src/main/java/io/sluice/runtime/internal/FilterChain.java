@@ -12,7 +12,8 @@ import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
- * Applies a partition's filters in order to one batch and combines their verdicts (DESIGN §3). Pure: it does
+ * Applies a partition's filters in order to one batch and combines their verdicts (see {@code docs/architecture.md},
+ * "The filter contract"). Pure: it does
  * no Kafka I/O; the runtime carries the outcome out.
  *
  * <p>Combination rules, over the filters that applied (a {@link Verdict.NotApplied} has no say):
@@ -85,7 +86,7 @@ public final class FilterChain<K, V> {
         return new ChainOutcome(combined, settledEnd, removedByFilters, removedAtCursor);
     }
 
-    /** Combines applied verdicts by DESIGN §3's rules; NotApplied when the list is empty. */
+    /** Combines applied verdicts (docs/architecture.md, "The filter contract"); NotApplied when the list is empty. */
     static Verdict combine(List<Verdict> applied) {
         if (applied.isEmpty()) {
             return Verdict.notApplied();

@@ -37,6 +37,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.InvalidOffsetException;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -66,6 +67,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private static final Logger LOG = LoggerFactory.getLogger(ListenerLoop.class);
     private static final int WAKEUP_RETRIES = 4;
     private static final Duration ASSIGNMENT_RETRY = Duration.ofSeconds(5);
+    /** A committed offset that could not be read. */
+    private static final long UNKNOWN = -2;
 
     private final Topology topology;
     private final Consumer<byte[], byte[]> consumer;
@@ -86,6 +89,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private final Deque<Report> deferred = new ArrayDeque<>();
     private final Map<TopicPartition, Instant> unassembled = new HashMap<>();
     private final Set<TopicPartition> enforcements = new LinkedHashSet<>();
+    private final Map<TopicPartition, Boolean> resets = new LinkedHashMap<>();
     private final LoopCounters counters = new LoopCounters();
 
     private Instant nextCommit;
@@ -136,7 +140,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         drainReports();
         tick();
         retryUnassembled();
-        flushEnforcements();
+        flushPositions();
         maybeCommit();
         ConsumerRecords<byte[], byte[]> records;
         try {
@@ -151,9 +155,11 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 Assembly<?, ?> a = assemblies.get(tp);
                 if (a != null) {
                     execute(a, a.machine.invalidOffset(now()));
+                } else if (consumer.assignment().contains(tp)) {
+                    park(tp); // not set up (its factories failed): keep Kafka from failing every poll for it
                 }
             }
-            flushEnforcements();
+            flushPositions();
             return;
         } catch (InterruptException | AuthenticationException | AuthorizationException
                  | FencedInstanceIdException e) {
@@ -171,7 +177,13 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         consecutivePollFailures = 0;
         polled = true;
         dispatch(records);
+        flushPositions();
+    }
+
+    /** Resolves the partitions that asked for a position or an enforcement during this step. */
+    private void flushPositions() {
         flushEnforcements();
+        flushResets();
     }
 
     /** How many polls in a row have failed (0 after a good one); the caller backs off before polling again. */
@@ -248,12 +260,12 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     }
 
     /**
-     * Whether this instance is caught up: it has polled, holds at least one partition, every partition is set up,
-     * idle and unpaused at its last seen log end with everything before it decided, and no job of any generation
-     * is in flight.
+     * Whether this instance is caught up: it has polled, every partition it holds (possibly none) is set up, idle
+     * and unpaused at its last seen log end with everything before it decided, and no job of any generation is in
+     * flight.
      */
     public boolean caughtUp() {
-        if (!polled || assemblies.isEmpty() || !unassembled.isEmpty() || hasJobsInFlight()) {
+        if (!polled || !unassembled.isEmpty() || hasJobsInFlight()) {
             return false;
         }
         return assemblies.values().stream().allMatch(a -> a.machine.caughtUp());
@@ -358,8 +370,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 inFlight.merge(tp, 1, Integer::sum);
                 a.jobs++;
                 enforcements.add(tp);
-            } else if (c instanceof Command.ResetPosition) {
-                resetPosition(a);
+            } else if (c instanceof Command.ResetPosition r) {
+                // resolved together with the other partitions that need it, once this step's events are handled
+                resets.put(tp, r.committedFirst());
             }
         }
     }
@@ -445,26 +458,75 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
     }
 
-    /** Applies the user's {@code auto.offset.reset} to a partition without a valid position. */
-    private void resetPosition(Assembly<?, ?> a) {
-        TopicPartition tp = a.topicPartition;
-        String reset = settings.autoOffsetReset();
+    /**
+     * Finds a position for every partition that asked (one broker call for each kind of lookup): the group's committed
+     * offset when the partition asked for it first and there is one, else the user's {@code auto.offset.reset}, read
+     * as a log offset and sought explicitly, so Kafka never picks a position itself. Under {@code none}, a partition
+     * without a committed offset stays parked (paused, sought to the log start so Kafka does not fail every poll) and
+     * its machine retries after a backoff.
+     */
+    private void flushResets() {
+        if (resets.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, Boolean> asked = new LinkedHashMap<>(resets);
+        resets.clear();
+        Map<TopicPartition, Long> found = new HashMap<>();
+        RuntimeException failure = null;
         try {
-            // under "none" the position is only found once someone commits an offset for the group (position()
-            // reads it, or throws NoOffsetForPartitionException as Kafka does)
-            if (reset.equals("earliest")) {
-                consumer.seekToBeginning(List.of(tp));
-            } else if (reset.equals("latest")) {
-                consumer.seekToEnd(List.of(tp));
+            Set<TopicPartition> committedFirst = new LinkedHashSet<>();
+            asked.forEach((tp, first) -> {
+                if (first) {
+                    committedFirst.add(tp);
+                }
+            });
+            if (!committedFirst.isEmpty()) {
+                Map<TopicPartition, OffsetAndMetadata> committed =
+                        retryOnWakeup(() -> consumer.committed(committedFirst, settings.commitTimeout()));
+                committed.forEach((tp, o) -> {
+                    if (o != null) {
+                        found.put(tp, o.offset());
+                    }
+                });
             }
-            long position = retryOnWakeup(() -> consumer.position(tp, settings.commitTimeout()));
-            LOG.info("[{}] {} had no valid offset: auto.offset.reset={} put it at {}{}", name, tp, reset, position,
-                    a.offsetManaged() ? " (nothing stored: the offset manager starts its row there)" : "");
-            execute(a, a.machine.reset(position, now()));
+            List<TopicPartition> rest = asked.keySet().stream().filter(tp -> !found.containsKey(tp)).toList();
+            String reset = settings.autoOffsetReset();
+            if (!rest.isEmpty() && !reset.equals("none")) {
+                found.putAll(retryOnWakeup(() -> reset.equals("earliest")
+                        ? consumer.beginningOffsets(rest, settings.commitTimeout())
+                        : consumer.endOffsets(rest, settings.commitTimeout())));
+            }
         } catch (RuntimeException e) {
-            LOG.error("[{}] {} has no valid offset and auto.offset.reset={} cannot place it: {}", name, tp, reset,
-                    e.toString());
-            execute(a, a.machine.resetFailed(e, now()));
+            failure = e;
+        }
+        for (TopicPartition tp : asked.keySet()) {
+            Assembly<?, ?> a = assemblies.get(tp);
+            if (a == null) {
+                continue;
+            }
+            Long position = found.get(tp);
+            if (position != null) {
+                consumer.seek(tp, position);
+                LOG.info("[{}] {} had no valid offset: {} put it at {}{}", name, tp,
+                        asked.get(tp) ? "the group's committed offset or auto.offset.reset="
+                                + settings.autoOffsetReset() : "auto.offset.reset=" + settings.autoOffsetReset(),
+                        position, a.offsetManaged() ? " (nothing stored: the offset manager starts its row there)"
+                                : "");
+                execute(a, a.machine.reset(position, now()));
+                continue;
+            }
+            RuntimeException why = failure != null ? failure : new NoOffsetForPartitionException(tp);
+            LOG.error("[{}] {} has no valid offset and auto.offset.reset={} cannot place it; it stays paused and is"
+                    + " tried again: {}", name, tp, settings.autoOffsetReset(), why.toString());
+            park(tp);
+            execute(a, a.machine.resetFailed(why, now()));
+        }
+    }
+
+    /** Gives a paused partition without a position a placeholder one, so Kafka does not fail every poll for it. */
+    private void park(TopicPartition tp) {
+        if (consumer.assignment().contains(tp)) {
+            consumer.seekToBeginning(List.of(tp));
         }
     }
 
@@ -621,7 +683,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
         try {
             assign(partitions);
-            flushEnforcements();
+            flushPositions();
         } catch (RuntimeException e) {
             LOG.error("[{}] handling the assignment of {} failed", name, partitions, e);
         } finally {
@@ -704,6 +766,15 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
         counters.rebalances.incrementAndGet();
         LOG.info("[{}] partitions assigned: {}", name, fresh);
+        // the group's committed offsets, read for all at once: each partition is then sought explicitly, so Kafka
+        // never initialises (or resets) a position on its own
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try {
+            committed = retryOnWakeup(() -> consumer.committed(Set.copyOf(fresh), settings.commitTimeout()));
+        } catch (RuntimeException e) {
+            LOG.warn("[{}] could not read the committed offsets of {}: {}", name, fresh, e.toString());
+            committed = null;
+        }
         for (TopicPartition tp : fresh) {
             Optional<TopicDefinition<?, ?>> topic = topology.topic(tp.topic());
             if (topic.isEmpty()) {
@@ -711,7 +782,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 continue;
             }
             try {
-                create(tp, topic.get());
+                OffsetAndMetadata offset = committed == null ? null : committed.get(tp);
+                create(tp, topic.get(), committed == null ? UNKNOWN : offset == null ? -1 : offset.offset());
             } catch (RuntimeException e) {
                 // a consumer or filter factory failed: keep the partition paused and try again later, rather than
                 // drop its records while the position moves on
@@ -722,16 +794,17 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
     }
 
-    private void create(TopicPartition tp, TopicDefinition<?, ?> topic) {
+    /**
+     * Sets up one assignment at {@code committed} (the group's committed offset; -1 when it has none,
+     * {@link #UNKNOWN} when it could not be read, and then found like a missing one, committed offset first).
+     */
+    private void create(TopicPartition tp, TopicDefinition<?, ?> topic, long committed) {
         Assembly<?, ?> a = Assembly.of(tp, topic);
-        long position;
-        try {
-            position = retryOnWakeup(() -> consumer.position(tp, settings.commitTimeout()));
-        } catch (InvalidOffsetException e) {
-            position = -1;
-        } catch (RuntimeException e) {
-            LOG.warn("[{}] position of {} unknown at assignment: {}", name, tp, e.toString());
-            position = -1;
+        long position = Math.max(committed, -1);
+        if (position >= 0) {
+            consumer.seek(tp, position);
+        } else {
+            park(tp);
         }
         long generation = generations.merge(tp, 1L, Long::sum);
         List<Command> first = new ArrayList<>();
@@ -741,6 +814,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         unassembled.remove(tp);
         counters.assignments.incrementAndGet();
         events.emit(new SluiceEvent.Assigned(name, tp, generation, position));
+        if (committed == UNKNOWN && !a.offsetManaged()) {
+            resets.put(tp, true);
+        }
         execute(a, first);
         applyPause(a);
     }
@@ -757,7 +833,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 unassembled.remove(tp);
             } else if (!now.isBefore(unassembled.get(tp))) {
                 try {
-                    create(tp, topology.topic(tp.topic()).orElseThrow());
+                    create(tp, topology.topic(tp.topic()).orElseThrow(), UNKNOWN);
                 } catch (RuntimeException e) {
                     LOG.error("[{}] could not set up {} again; retrying in {}: {}", name, tp, ASSIGNMENT_RETRY,
                             e.toString());
@@ -847,7 +923,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         Job<K, V> job(Command.Launch l, Clock clock, LongSupplier nanos, String group,
                       java.util.function.Consumer<Report> sink, String instance, Events events) {
             PartitionContext context = new PartitionContext(topicPartition, group, machine.generation(),
-                    topic.settings(), clock, nanos, OptionalLong.empty(), l.logEnd(), revoked, l.markedAtStart());
+                    topic.settings(), clock, nanos, l.logStart(), l.logEnd(), revoked, l.markedAtStart());
             return new Job<>(instance, events, topic, chain, consumer, context, l.records(), l.fetchOffset(),
                     l.nextOffset(), nanos, sink);
         }

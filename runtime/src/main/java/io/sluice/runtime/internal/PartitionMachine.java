@@ -204,7 +204,7 @@ final class PartitionMachine {
         } else {
             m.state = State.IDLE;
             if (position < 0) {
-                m.out.add(new Command.ResetPosition());
+                m.out.add(new Command.ResetPosition(false));
             }
         }
         m.sync();
@@ -271,7 +271,7 @@ final class PartitionMachine {
         if (offsetManaged) {
             enforce();
         } else {
-            out.add(new Command.ResetPosition());
+            out.add(new Command.ResetPosition(false));
         }
         sync();
         return drain();
@@ -370,8 +370,12 @@ final class PartitionMachine {
             } else if (r instanceof Retry.Advance a) {
                 launchAdvance(a.nextOffset());
             } else if (r instanceof Retry.Reset) {
-                state = State.IDLE;
-                out.add(new Command.ResetPosition());
+                // an operator may have committed an offset for the group meanwhile
+                state = offsetManaged ? State.ENFORCING : State.IDLE;
+                if (offsetManaged) {
+                    reasons.add(PauseReason.WORK);
+                }
+                out.add(new Command.ResetPosition(true));
             }
         } else if (state == State.IDLE && reasons.isEmpty() && idleAdvance > decidedUpTo()
                 && now.nanos() - idleAdvanceSince >= timings.commitInterval().toNanos()) {
@@ -456,9 +460,15 @@ final class PartitionMachine {
 
     /** The partition is caught up: idle and unpaused at a known position that equals the last observed log end. */
     boolean caughtUp() {
-        return state == State.IDLE && reasons.isEmpty() && position >= 0 && latestLogEnd >= 0
-                && position >= latestLogEnd && (marked >= position || (marked < 0 && floor == position)
-                || settings.marking() == MarkingMode.MANUAL);
+        if (state != State.IDLE || !reasons.isEmpty() || position < 0 || latestLogEnd < 0
+                || position < latestLogEnd) {
+            return false;
+        }
+        if (offsetManaged) {
+            // the store, not the consumer, says what is decided: the row must have followed the position
+            return decidedUpTo() >= position && idleAdvance < 0;
+        }
+        return settings.marking() == MarkingMode.MANUAL || decidedUpTo() >= position;
     }
 
     /** The next moment something is due (a pause's or backoff's end, an idle advance), if any. */
@@ -665,11 +675,15 @@ final class PartitionMachine {
     private void enforced(Report.Enforced e, Now now) {
         logStart = OptionalLong.of(e.logStart());
         logEnd = OptionalLong.of(e.logEnd());
-        progress();
         if (e.stored().isEmpty()) {
+            progress();
+            if (position >= 0) {
+                emitEnforced(e, now);
+            }
             if (position < 0) {
                 // nothing stored and no valid Kafka offset: the user's reset seeds the row (logged by the host)
-                out.add(new Command.ResetPosition());
+                emitEnforced(e, now);
+                out.add(new Command.ResetPosition(false));
                 return;
             }
             removeReason(PauseReason.WORK);
@@ -677,7 +691,9 @@ final class PartitionMachine {
             return;
         }
         long stored = e.stored().getAsLong();
+        emitEnforced(e, now);
         if (stored >= e.logStart() && stored <= e.logEnd()) {
+            progress();
             removeReason(PauseReason.WORK);
             state = State.IDLE;
             floor = stored;
@@ -695,17 +711,23 @@ final class PartitionMachine {
                 IllegalStateException error = new IllegalStateException("stored next offset " + stored + " of "
                         + topicPartition + " is outside the log [" + e.logStart() + ", " + e.logEnd()
                         + "]; policy FAIL: fix the stored offset or choose a reset policy");
-                blocked(now, FailureKind.FILTER, error, true);
-                backoff(new Retry.Enforce(), FailureKind.FILTER, ++repeatedFailures, error, OptionalLong.empty(),
-                        now);
+                blocked(now, FailureKind.INFRASTRUCTURE, error, true);
+                backoff(new Retry.Enforce(), FailureKind.INFRASTRUCTURE, ++repeatedFailures, error,
+                        OptionalLong.empty(), now);
                 return;
             }
         }
         // the offset manager moves the row there when its first batch arrives
+        progress();
         removeReason(PauseReason.WORK);
         state = State.IDLE;
         floor = target;
         seekTo(target);
+    }
+
+    private void emitEnforced(Report.Enforced e, Now now) {
+        emit(new SluiceEvent.Enforced(instance, topicPartition, generation, e.stored(), position, e.logStart(),
+                e.logEnd()));
     }
 
     private void launchFrom(List<ConsumerRecord<byte[], byte[]>> fetched, long fetchOffset, long end) {
@@ -738,7 +760,7 @@ final class PartitionMachine {
         int attempt = first == failingOffset ? failingAttempts + 1 : 1;
         OptionalLong end2 = latestLogEnd >= 0 ? OptionalLong.of(latestLogEnd) : logEnd;
         counters.jobsDispatched.incrementAndGet();
-        out.add(new Command.Launch(batch, fetchOffset, batchEnd, marked, end2, attempt));
+        out.add(new Command.Launch(batch, fetchOffset, batchEnd, marked, logStart, end2, attempt));
     }
 
     private void launchDeadLetter(PendingDeadLetter letter) {
@@ -873,6 +895,7 @@ final class PartitionMachine {
     /** The partition moved on: it is no longer blocked. */
     private void progress() {
         repeatedFailures = 0;
+        userInfrastructureFailures = 0;
         blockedSince = Long.MIN_VALUE;
         blockedReported = false;
         refusedStored = -1;

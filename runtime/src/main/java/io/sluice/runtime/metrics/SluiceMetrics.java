@@ -52,8 +52,11 @@ import org.apache.kafka.common.TopicPartition;
  *   <tr><td>{@value #SEEKS}</td><td>counter</td><td></td><td>seeks</td></tr>
  *   <tr><td>{@value #PAUSES}</td><td>counter</td><td>{@code reason}: filter, backoff</td><td>pauses</td></tr>
  *   <tr><td>{@value #RESUMES}</td><td>counter</td><td></td><td>pauses that ended</td></tr>
- *   <tr><td>{@value #FAILURES}</td><td>counter</td><td>{@code kind}: consumer, poison, filter, dead_letter</td>
- *       <td>failed jobs</td></tr>
+ *   <tr><td>{@value #FAILURES}</td><td>counter</td><td>{@code kind}: message, poison, infrastructure,
+ *       filter</td><td>failed jobs</td></tr>
+ *   <tr><td>{@value #REFUSALS}</td><td>counter</td><td></td><td>batches the offset store refused (fetched above
+ *       the stored offset, or the stored offset beyond the log end): each is followed by enforcement</td></tr>
+ *   <tr><td>{@value #BLOCKED}</td><td>counter</td><td>{@code kind}</td><td>partitions reported blocked</td></tr>
  *   <tr><td>{@value #RETRIES}</td><td>counter</td><td>{@code kind}</td><td>retries after a failure's
  *       backoff</td></tr>
  *   <tr><td>{@value #DEAD_LETTERED}</td><td>counter</td><td></td><td>messages sent to a dead-letter topic</td></tr>
@@ -72,6 +75,10 @@ public final class SluiceMetrics implements SluiceEventListener, MeterBinder {
 
     /** Counter: partitions assigned. */
     public static final String ASSIGNED = "sluice.partitions.assigned";
+    /** Counter: batches the offset store refused. */
+    public static final String REFUSALS = "sluice.offset.refusals";
+    /** Counter: partitions reported blocked. */
+    public static final String BLOCKED = "sluice.partitions.blocked";
     /** Counter: partitions revoked. */
     public static final String REVOKED = "sluice.partitions.revoked";
     /** Counter: partitions lost. */
@@ -180,6 +187,11 @@ public final class SluiceMetrics implements SluiceEventListener, MeterBinder {
             count(RESUMES, e.topicPartition(), Tags.empty(), 1);
         } else if (event instanceof SluiceEvent.Failed e) {
             count(FAILURES, e.topicPartition(), Tags.of("kind", e.kind().name().toLowerCase(Locale.ROOT)), 1);
+            if (refused(e.error())) {
+                count(REFUSALS, e.topicPartition(), Tags.empty(), 1);
+            }
+        } else if (event instanceof SluiceEvent.Blocked e) {
+            count(BLOCKED, e.topicPartition(), Tags.of("kind", e.kind().name().toLowerCase(Locale.ROOT)), 1);
         } else if (event instanceof SluiceEvent.Retried e) {
             count(RETRIES, e.topicPartition(), Tags.of("kind", e.kind().name().toLowerCase(Locale.ROOT)), 1);
         } else if (event instanceof SluiceEvent.DeadLettered e) {
@@ -195,6 +207,16 @@ public final class SluiceMetrics implements SluiceEventListener, MeterBinder {
                         .increment();
             }
         }
+    }
+
+    private static boolean refused(Throwable error) {
+        int depth = 0;
+        for (Throwable t = error; t != null && depth < 32; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            if (t instanceof io.sluice.dsl.OffsetRefusedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The current lag of {@code tp}, or NaN when no instance reports one; what the lag gauge reads. */

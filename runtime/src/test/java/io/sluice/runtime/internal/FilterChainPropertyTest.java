@@ -22,8 +22,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random chains of random filters over random batches with random offset gaps, checked against DESIGN §3. Seeded,
- * so a failure repeats; the message names the case.
+ * Random chains of random filters over random batches with random offset gaps, checked against the combination
+ * rules (see docs/architecture.md, "The filter contract"). Seeded, so a failure repeats; the message names the case.
  */
 class FilterChainPropertyTest {
 

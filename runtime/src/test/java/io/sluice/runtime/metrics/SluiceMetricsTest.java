@@ -52,6 +52,11 @@ class SluiceMetricsTest {
         metrics.on(new SluiceEvent.Revoked("i0", TP, 1));
         metrics.on(new SluiceEvent.Assigned("i0", TP, 2, 6));
         metrics.on(new SluiceEvent.Lost("i0", TP, 2));
+        metrics.on(new SluiceEvent.Failed("i0", TP, 2, io.sluice.runtime.FailureKind.INFRASTRUCTURE, 1,
+                OptionalLong.empty(), new RuntimeException("wrapped", new io.sluice.dsl.OffsetRefusedException(TP, 3,
+                7, "fetched above the stored offset")), Duration.ofSeconds(1)));
+        metrics.on(new SluiceEvent.Blocked("i0", TP, 2, 3, Instant.EPOCH, io.sluice.runtime.FailureKind.INFRASTRUCTURE,
+                new IllegalStateException("down")));
 
         assertEquals(2, count(SluiceMetrics.ASSIGNED));
         assertEquals(1, count(SluiceMetrics.REVOKED));
@@ -67,6 +72,9 @@ class SluiceMetricsTest {
         assertEquals(1, registry.get(SluiceMetrics.PAUSES).tag("reason", "backoff").counter().count());
         assertEquals(1, count(SluiceMetrics.RESUMES));
         assertEquals(1, registry.get(SluiceMetrics.FAILURES).tag("kind", "message").counter().count());
+        assertEquals(1, registry.get(SluiceMetrics.FAILURES).tag("kind", "infrastructure").counter().count());
+        assertEquals(1, count(SluiceMetrics.REFUSALS), "only the failure that was a refusal");
+        assertEquals(1, registry.get(SluiceMetrics.BLOCKED).tag("kind", "infrastructure").counter().count());
         assertEquals(1, registry.get(SluiceMetrics.RETRIES).tag("kind", "message").counter().count());
         assertEquals(1, count(SluiceMetrics.DEAD_LETTERED));
         assertEquals(1, registry.get(SluiceMetrics.COMMITS).tag("service", "shop").counter().count());
