@@ -75,6 +75,21 @@ public final class TestDriver implements AutoCloseable {
 
     // ---------------------------------------------------------------- set-up
 
+    /**
+     * Sets the consumer group ({@code group.id}, {@code sluice-test} by default); before {@link #start}. Two drivers
+     * with different groups can share one offset table, as two services do.
+     */
+    public TestDriver groupId(String groupId) {
+        requireNotStarted();
+        config = new InMemoryConsumerConfig(groupId, config.autoOffsetReset(), config.maxPollRecords());
+        return this;
+    }
+
+    /** The consumer group this driver's runtime consumes in. */
+    public String groupId() {
+        return config.groupId();
+    }
+
     /** Sets {@code max.poll.records}; before {@link #start}. */
     public TestDriver maxPollRecords(int max) {
         requireNotStarted();
