@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
@@ -20,74 +21,77 @@ import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 
 /**
- * The model test's database wiring, in one place: one in-memory H2 database for the whole run (every schedule uses
- * its own topic name, so rows never collide), the offset store on a data source whose connections can be refused
- * (an outage, SQLState 08001), a second connection that can hold a row's lock (the store then times out, HYT00),
- * and a checker connection that reads rows and applied offsets behind the store's back, outage or not.
- *
- * <p>TODO(lead, table v2): when {@code PartitionOffsets} is keyed by consumer group, build a second store (another
- * group on the same table) here and let the model run two groups; {@link #row} and {@link #holdLock} then take the
- * group. On this branch the row is keyed by (topic, partition) only, so two groups cannot share a table.
+ * The model test's database wiring, in one place: one in-memory H2 database per runner thread (worlds on different
+ * threads share nothing; a world wipes its topic's rows when it starts, so schedules replay identically), offset
+ * stores on a data source whose connections can be refused (an outage, SQLState 08001), a second connection that
+ * can hold a row's lock (the store then times out, HYT00), and a checker connection that reads rows and applied
+ * offsets behind the store's back, outage or not. Not thread-safe: one thread uses one store.
  */
-final class ModelStore {
+final class ModelStore implements AutoCloseable {
 
     private static final String TABLE = PartitionOffsets.DEFAULT_TABLE_NAME;
-    private static volatile ModelStore shared;
+    private static final AtomicInteger DATABASES = new AtomicInteger();
 
     private final JdbcConnectionPool pool;
     private final FlakyDataSource flaky;
-    private final PartitionOffsets offsets;
     private final Connection checker;
     private final PreparedStatement readRow;
     private final PreparedStatement readApplied;
+    private final PreparedStatement wipeRows;
+    private final PreparedStatement wipeApplied;
     private final Connection lockHolder;
     private boolean lockHeld;
 
-    private ModelStore() throws SQLException {
-        String url = "jdbc:h2:mem:sluice_model;DB_CLOSE_DELAY=-1";
-        pool = JdbcConnectionPool.create(url, "sa", "");
-        pool.setMaxConnections(16);
-        flaky = new FlakyDataSource(pool);
-        offsets = PartitionOffsets.builder(flaky, SQLDialect.H2).lockTimeout(Duration.ofMillis(1)).build();
-        offsets.createTableIfMissing();
-        checker = pool.getConnection();
-        try (Statement s = checker.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS \"model_applied\" (\"topic\" VARCHAR(255) NOT NULL,"
-                    + " \"part\" INT NOT NULL, \"off\" BIGINT NOT NULL)"); // no key: a second apply shows
-            s.execute("CREATE INDEX IF NOT EXISTS \"model_applied_topic\" ON \"model_applied\" (\"topic\")");
-        }
-        readRow = checker.prepareStatement("SELECT \"next_offset\" FROM \"" + TABLE
-                + "\" WHERE \"consumer_group\" = ? AND \"topic\" = ? AND \"partition\" = ?");
-        readApplied = checker.prepareStatement("SELECT \"off\", COUNT(*) FROM \"model_applied\""
-                + " WHERE \"topic\" = ? AND \"part\" = ? GROUP BY \"off\"");
-        lockHolder = pool.getConnection();
-        lockHolder.setAutoCommit(false);
-    }
-
-    /** The one store of this JVM's model runs. */
-    static ModelStore shared() {
-        if (shared == null) {
-            synchronized (ModelStore.class) {
-                if (shared == null) {
-                    try {
-                        shared = new ModelStore();
-                    } catch (SQLException e) {
-                        throw new IllegalStateException("cannot set up the model's H2 database", e);
-                    }
-                }
+    ModelStore() {
+        try {
+            String url = "jdbc:h2:mem:sluice_model_" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
+            pool = JdbcConnectionPool.create(url, "sa", "");
+            pool.setMaxConnections(16);
+            flaky = new FlakyDataSource(pool);
+            newOffsets().createTableIfMissing();
+            checker = pool.getConnection();
+            try (Statement s = checker.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS \"model_applied\" (\"grp\" VARCHAR(255) NOT NULL,"
+                        + " \"topic\" VARCHAR(255) NOT NULL, \"part\" INT NOT NULL,"
+                        + " \"off\" BIGINT NOT NULL)"); // no key: a second apply shows
             }
+            readRow = checker.prepareStatement("SELECT \"next_offset\" FROM \"" + TABLE
+                    + "\" WHERE \"consumer_group\" = ? AND \"topic\" = ? AND \"partition\" = ?");
+            readApplied = checker.prepareStatement("SELECT \"off\", COUNT(*) FROM \"model_applied\""
+                    + " WHERE \"grp\" = ? AND \"topic\" = ? AND \"part\" = ? GROUP BY \"off\"");
+            wipeRows = checker.prepareStatement("DELETE FROM \"" + TABLE + "\" WHERE \"topic\" = ?");
+            wipeApplied = checker.prepareStatement("DELETE FROM \"model_applied\" WHERE \"topic\" = ?");
+            lockHolder = pool.getConnection();
+            lockHolder.setAutoCommit(false);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot set up the model's H2 database", e);
         }
-        return shared;
     }
 
-    /** The offset store the topology uses (connections through the flaky data source). */
-    PartitionOffsets offsets() {
-        return offsets;
+    /**
+     * A new offset store on this database, as a new process would build it (nothing remembered), with a lock timeout
+     * of 1 ms so that a row lock held elsewhere fails fast.
+     */
+    PartitionOffsets newOffsets() {
+        return PartitionOffsets.builder(flaky, SQLDialect.H2).lockTimeout(Duration.ofMillis(1)).build();
+    }
+
+    /** Forgets everything of {@code topic}: its rows and what was applied (a world starts with this). */
+    void wipe(String topic) {
+        heal();
+        try {
+            wipeRows.setString(1, topic);
+            wipeRows.executeUpdate();
+            wipeApplied.setString(1, topic);
+            wipeApplied.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot wipe " + topic, e);
+        }
     }
 
     /** The consumer's work for one message, inside the offset transaction. */
-    static void apply(DSLContext tx, TopicPartition tp, long offset) {
-        tx.execute("INSERT INTO \"model_applied\" VALUES (?, ?, ?)", tp.topic(), tp.partition(), offset);
+    static void apply(DSLContext tx, String group, TopicPartition tp, long offset) {
+        tx.execute("INSERT INTO \"model_applied\" VALUES (?, ?, ?, ?)", group, tp.topic(), tp.partition(), offset);
     }
 
     /** Starts or ends a database outage: the store's new connections are refused with SQLState 08001. */
@@ -99,12 +103,12 @@ final class ModelStore {
         return flaky.down;
     }
 
-    /** Holds the lock of {@code tp}'s row from another connection (nothing when the row does not exist yet). */
-    void holdLock(TopicPartition tp) {
+    /** Holds the lock of {@code group}'s row of {@code tp} from another connection (nothing when there is none). */
+    void holdLock(String group, TopicPartition tp) {
         releaseLock();
         try (PreparedStatement s = lockHolder.prepareStatement("SELECT \"next_offset\" FROM \"" + TABLE
                 + "\" WHERE \"consumer_group\" = ? AND \"topic\" = ? AND \"partition\" = ? FOR UPDATE")) {
-            s.setString(1, ModelWorld.GROUP);
+            s.setString(1, group);
             s.setString(2, tp.topic());
             s.setInt(3, tp.partition());
             s.executeQuery().close();
@@ -136,10 +140,10 @@ final class ModelStore {
         releaseLock();
     }
 
-    /** {@code tp}'s row as committed, read without a lock; empty when it does not exist. */
-    OptionalLong row(TopicPartition tp) {
+    /** {@code group}'s row of {@code tp} as committed, read without a lock; empty when it does not exist. */
+    OptionalLong row(String group, TopicPartition tp) {
         try {
-            readRow.setString(1, ModelWorld.GROUP);
+            readRow.setString(1, group);
             readRow.setString(2, tp.topic());
             readRow.setInt(3, tp.partition());
             try (ResultSet rs = readRow.executeQuery()) {
@@ -150,12 +154,13 @@ final class ModelStore {
         }
     }
 
-    /** How many times each offset of {@code tp} was applied, as committed in the database. */
-    Map<Long, Integer> applied(TopicPartition tp) {
+    /** How many times {@code group} applied each offset of {@code tp}, as committed in the database. */
+    Map<Long, Integer> applied(String group, TopicPartition tp) {
         Map<Long, Integer> out = new HashMap<>();
         try {
-            readApplied.setString(1, tp.topic());
-            readApplied.setInt(2, tp.partition());
+            readApplied.setString(1, group);
+            readApplied.setString(2, tp.topic());
+            readApplied.setInt(3, tp.partition());
             try (ResultSet rs = readApplied.executeQuery()) {
                 while (rs.next()) {
                     out.put(rs.getLong(1), rs.getInt(2));
@@ -165,6 +170,19 @@ final class ModelStore {
             throw new IllegalStateException("cannot read what was applied on " + tp, e);
         }
         return out;
+    }
+
+    @Override
+    public void close() {
+        heal();
+        try {
+            try (Statement s = checker.createStatement()) {
+                s.execute("SHUTDOWN");
+            }
+        } catch (SQLException e) {
+            // the database is gone either way
+        }
+        pool.dispose();
     }
 
     /** A data source whose connections can be refused, as during a database outage. */

@@ -1,6 +1,7 @@
 package io.sluice.filters.model;
 
 import io.sluice.dsl.Batch;
+import io.sluice.dsl.ConsumerContext;
 import io.sluice.dsl.FilterContext;
 import io.sluice.dsl.InfrastructureFailure;
 import io.sluice.dsl.Message;
@@ -10,6 +11,7 @@ import io.sluice.dsl.Sluice;
 import io.sluice.dsl.Topology;
 import io.sluice.dsl.Verdict;
 import io.sluice.filters.OffsetManager;
+import io.sluice.filters.PartitionOffsets;
 import io.sluice.filters.Throttle;
 import io.sluice.runtime.DeadLetterHeaders;
 import io.sluice.runtime.PartitionState;
@@ -25,7 +27,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -35,23 +36,32 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * One schedule's world: the real runtime on a {@link TestDriver} (re-created after a crash, on a copy of the same
- * log, and the same database), an offset-managed topic with a dead-letter queue, and the model of what must hold.
+ * One schedule's world: an offset-managed topic with a dead-letter queue, consumed by one or two consumer groups
+ * that keep their offsets in one table ({@link ModelStore}); each group is the real runtime on its own
+ * {@link TestDriver} (re-created after a crash, on a copy of the same log, and the same database, with a new offset
+ * store as a new process would build), and the model of what must hold. Every group's log receives the same
+ * appends, gaps and retention, so offsets agree across groups.
  *
  * <p>A message's fate is in its value, so it survives crashes and replays: {@code ok}; {@code bad} (always fails,
  * unnamed) and {@code badn} (always fails, named with {@link MessageFailedException}); {@code flaky:N} and
- * {@code flakyn:N} (fail the first N attempts); {@code drop} (dropped for good by a {@code dropIf} filter);
- * {@code POISON} (its value cannot be deserialized). The consumer inserts (topic, partition, offset) into
- * {@code "model_applied"} in the offset transaction ({@link ModelStore}); the model mirrors what committed.
+ * {@code flakyn:N} (fail the first N attempts of each group); {@code drop} (dropped for good by a {@code dropIf}
+ * filter); {@code POISON} (its value cannot be deserialized). The consumer inserts (group, topic, partition, offset)
+ * into {@code "model_applied"} in the offset transaction; the model mirrors what committed.
+ *
+ * <p>Actions on a runtime (steps, jobs, rebalances, crashes, armed failures, row locks) go to the group in focus
+ * ({@link #focus}); producing, time and the database's faults concern every group.
  */
 final class ModelWorld implements AutoCloseable {
 
-    static final String GROUP = "sluice-test";
-    private static final AtomicLong SCHEDULES = new AtomicLong();
+    /** The topic: the same name in every world, so a replay hashes (and so orders) partitions as the original. */
+    static final String TOPIC = "model";
+    static final String DLQ = "model.dlq";
+    static final String[] GROUPS = {"sluice-test", "sluice-test-b"};
     private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
     private static final int IDLE_ROUNDS = 1_000;
-    /** Whether retention may pass an undecided row (off while RetentionPastTheRowRegressionTest is disabled). */
+    /** Strict liveness: a settled row must reach the log end, even over a trailing gap. */
     static final boolean ROW_AT_LOG_END = Boolean.getBoolean("sluice.model.rowAtLogEnd");
+    /** Whether retention may pass an undecided row (off while RetentionPastTheRowWhileAssignedRegressionTest fails). */
     static final boolean RETENTION_PAST_THE_ROW = Boolean.getBoolean("sluice.model.retentionPastTheRow");
 
     /** A failure armed for the consumer's next call, whatever its batch. */
@@ -64,26 +74,46 @@ final class ModelWorld implements AutoCloseable {
     final int partitions;
     final int maxRetries;
     final int maxPollRecords;
-    final String topic;
-    final String dlq;
-    final ModelStore store = ModelStore.shared();
-    final List<String> log = new ArrayList<>();
+    final ModelStore store;
+    private final List<TreeMap<Long, String>> produced = new ArrayList<>();
+    private final List<Group> groups = new ArrayList<>();
+    private Group focus;
+    private long lastIdleRounds;
 
-    private TestDriver driver;
-    private int incarnation;
-    private int seenDeadLetters;
-    private final TreeSet<Integer> assigned = new TreeSet<>();
-    private final Map<Integer, Part> parts = new HashMap<>();
-    private final Map<Long, Integer> attempts = new HashMap<>(); // key: partition << 40 | offset
-    Armed armed = Armed.NONE;
-    ArmedVerdict armedVerdict;
-    private boolean lockedRowIsReal;
-    int crashes;
-    long acrossHandoverDuplicates;
+    /** One consumer group: its runtime, its offset store, and the model of what it decided. */
+    final class Group {
+        final String name;
+        TestDriver driver;
+        PartitionOffsets offsets;
+        final TreeSet<Integer> assigned = new TreeSet<>();
+        final List<Part> parts = new ArrayList<>();
+        final Map<Long, Integer> attempts = new HashMap<>(); // key: partition << 40 | offset
+        Armed armed = Armed.NONE;
+        ArmedVerdict armedVerdict;
+        int seenDeadLetters;
+        int crashes;
+        long acrossHandoverDuplicates;
+        int events;
 
-    /** The model of one partition. */
+        Group(String name) {
+            this.name = name;
+            for (int p = 0; p < partitions; p++) {
+                parts.add(new Part());
+            }
+        }
+
+        Part part(int p) {
+            return parts.get(p);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** The model of one partition, for one group. */
     static final class Part {
-        final TreeMap<Long, String> produced = new TreeMap<>();
         final TreeSet<Long> expired = new TreeSet<>();
         final Map<Long, Integer> applied = new HashMap<>();
         final Map<Long, Integer> appliedEpoch = new HashMap<>();
@@ -91,21 +121,26 @@ final class ModelWorld implements AutoCloseable {
         int epoch;
     }
 
-    ModelWorld(int partitions, int maxRetries, int maxPollRecords) {
-        this.partitions = partitions;
-        this.maxRetries = maxRetries;
-        this.maxPollRecords = maxPollRecords;
-        long n = SCHEDULES.incrementAndGet();
-        this.topic = "m" + n;
-        this.dlq = "m" + n + ".dlq";
+    ModelWorld(Schedule schedule, ModelStore store) {
+        this.partitions = schedule.partitions();
+        this.maxRetries = schedule.maxRetries();
+        this.maxPollRecords = schedule.maxPollRecords();
+        this.store = store;
+        store.wipe(TOPIC);
         for (int p = 0; p < partitions; p++) {
-            parts.put(p, new Part());
+            produced.add(new TreeMap<>());
         }
-        driver = newDriver();
-        for (int p = 0; p < partitions; p++) {
-            assigned.add(p);
+        for (int g = 0; g < schedule.groups(); g++) {
+            Group group = new Group(GROUPS[g]);
+            groups.add(group);
+            group.offsets = store.newOffsets();
+            group.driver = newDriver(group);
+            for (int p = 0; p < partitions; p++) {
+                group.assigned.add(p);
+            }
+            group.driver.assign(TOPIC, allPartitions());
         }
-        driver.assign(topic, allPartitions());
+        focus = groups.get(0);
     }
 
     private int[] allPartitions() {
@@ -116,37 +151,39 @@ final class ModelWorld implements AutoCloseable {
         return all;
     }
 
-    TopicPartition tp(int p) {
-        return new TopicPartition(topic, p);
+    static TopicPartition tp(int p) {
+        return new TopicPartition(TOPIC, p);
     }
 
-    TestDriver driver() {
-        return driver;
+    /** The partition an action's {@code p} names in this world. */
+    int p(int p) {
+        return p % partitions;
     }
 
-    Part part(int p) {
-        return parts.get(p);
+    /** Directs the actions on a runtime to group {@code g} (wrapped to the groups there are). */
+    void focus(int g) {
+        focus = groups.get(g % groups.size());
     }
 
-    Iterable<Integer> assignedPartitions() {
-        return List.copyOf(assigned);
+    List<Group> groups() {
+        return groups;
     }
 
     boolean isAssigned(int p) {
-        return assigned.contains(p);
+        return focus.assigned.contains(p);
     }
 
     // ---------------------------------------------------------------- the topology
 
-    private TestDriver newDriver() {
-        TestDriver d = TestDriver.create().maxPollRecords(maxPollRecords).timings(COMMIT_INTERVAL,
-                Duration.ofSeconds(2));
-        d.createTopic(topic, partitions).createTopic(dlq, 1);
-        d.start(topology());
+    private TestDriver newDriver(Group group) {
+        TestDriver d = TestDriver.create().groupId(group.name).maxPollRecords(maxPollRecords)
+                .timings(COMMIT_INTERVAL, Duration.ofSeconds(2)).listener(e -> group.events++);
+        d.createTopic(TOPIC, partitions).createTopic(DLQ, 1);
+        d.start(topology(group));
         return d;
     }
 
-    private Topology topology() {
+    private Topology topology(Group group) {
         Deserializer<String> values = (t, bytes) -> {
             String s = new String(bytes, StandardCharsets.UTF_8);
             if (s.equals("POISON")) {
@@ -154,26 +191,27 @@ final class ModelWorld implements AutoCloseable {
             }
             return s;
         };
-        return Sluice.topology().topic(topic)
+        PartitionOffsets offsets = group.offsets;
+        return Sluice.topology().topic(TOPIC)
                 .deserializers(new StringDeserializer(), values)
-                .consumer(() -> (batch, ctx) -> consume(batch, ctx))
-                .filter(OffsetManager.using(store.offsets()))
+                .consumer(() -> (batch, ctx) -> consume(group, offsets, batch, ctx))
+                .filter(OffsetManager.using(offsets))
                 .filter(Throttle.of(4, Duration.ofSeconds(1)))
                 .dropIf(m -> "drop".equals(m.value()))
-                .filter(tp -> this::script)
-                .deadLetterQueue(dlq, maxRetries)
+                .filter(tp -> (batch, context) -> script(group, batch, context))
+                .deadLetterQueue(DLQ, maxRetries)
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(1))
                 .onOffsetOutOfRange(OffsetOutOfRangePolicy.RESET_TO_LOG_START)
                 .build();
     }
 
     /** The scripted filter: a pause or a seek back the schedule armed, on the next batch with messages. */
-    private Verdict script(Batch<?, ?> batch, FilterContext context) {
-        ArmedVerdict v = armedVerdict;
+    private static Verdict script(Group group, Batch<?, ?> batch, FilterContext context) {
+        ArmedVerdict v = group.armedVerdict;
         if (v == null || batch.isEmpty()) {
             return Verdict.notApplied();
         }
-        armedVerdict = null;
+        group.armedVerdict = null;
         long from = batch.fetchOffset();
         batch.clear();
         if (v.pause()) {
@@ -182,13 +220,14 @@ final class ModelWorld implements AutoCloseable {
         return Verdict.seek(Math.max(0, from - v.amount()));
     }
 
-    private void consume(Batch<String, String> batch, io.sluice.dsl.ConsumerContext ctx) throws Exception {
+    private static void consume(Group group, PartitionOffsets offsets, Batch<String, String> batch,
+                                ConsumerContext ctx) throws Exception {
         TopicPartition tp = batch.topicPartition();
         List<Long> applied = new ArrayList<>();
-        store.offsets().consume(ctx, batch, (tx, messages) -> {
-            Armed a = armed;
+        offsets.consume(ctx, batch, (tx, messages) -> {
+            Armed a = group.armed;
             if (a != Armed.NONE) {
-                armed = Armed.NONE;
+                group.armed = Armed.NONE;
                 switch (a) {
                     case NAMED -> throw new MessageFailedException(messages.get(0),
                             new IllegalStateException("injected named failure"));
@@ -197,19 +236,19 @@ final class ModelWorld implements AutoCloseable {
                 }
             }
             for (Message<String, String> m : messages) {
-                failIfScripted(m);
-                ModelStore.apply(tx, tp, m.offset());
+                failIfScripted(group, m);
+                ModelStore.apply(tx, group.name, tp, m.offset());
                 applied.add(m.offset());
             }
         });
-        Part part = parts.get(tp.partition());
+        Part part = group.part(tp.partition());
         for (long o : applied) {
             part.applied.merge(o, 1, Integer::sum);
             part.appliedEpoch.put(o, part.epoch);
         }
     }
 
-    private void failIfScripted(Message<String, String> m) {
+    private static void failIfScripted(Group group, Message<String, String> m) {
         String v = m.value();
         if (v.equals("bad")) {
             throw new IllegalStateException("cannot apply " + m.offset());
@@ -219,7 +258,7 @@ final class ModelWorld implements AutoCloseable {
         }
         if (v.startsWith("flaky")) {
             int times = Integer.parseInt(v.substring(v.indexOf(':') + 1));
-            int attempt = attempts.merge(((long) m.partition() << 40) | m.offset(), 1, Integer::sum);
+            int attempt = group.attempts.merge(((long) m.partition() << 40) | m.offset(), 1, Integer::sum);
             if (attempt <= times) {
                 if (v.startsWith("flakyn")) {
                     throw new MessageFailedException(m, new IllegalStateException("flaky " + m.offset()));
@@ -229,64 +268,133 @@ final class ModelWorld implements AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- actions
-
-    void note(String action) {
-        log.add(action);
-    }
+    // ---------------------------------------------------------------- actions on every group
 
     void produce(int p, List<String> values) {
         for (String v : values) {
-            long o = driver.log().append(tp(p), "k".getBytes(StandardCharsets.UTF_8),
-                    v.getBytes(StandardCharsets.UTF_8));
-            parts.get(p).produced.put(o, v);
+            byte[] value = v.getBytes(StandardCharsets.UTF_8);
+            long offset = -1;
+            for (Group g : groups) {
+                long o = g.driver.log().append(tp(p), KEY, value);
+                if (offset >= 0 && o != offset) {
+                    throw new IllegalStateException("the groups' logs disagree: " + offset + " vs " + o);
+                }
+                offset = o;
+            }
+            produced.get(p).put(offset, v);
         }
     }
 
+    private static final byte[] KEY = "k".getBytes(StandardCharsets.UTF_8);
+
     void gap(int p, int count) {
-        driver.log().skip(tp(p), count);
+        for (Group g : groups) {
+            g.driver.log().skip(tp(p), count);
+        }
     }
 
+    void advance(long millis) {
+        for (Group g : groups) {
+            g.driver.advance(Duration.ofMillis(millis));
+        }
+    }
+
+    void outage(boolean down) {
+        store.down(down);
+    }
+
+    void unlockRow() {
+        store.releaseLock();
+    }
+
+    /**
+     * Retention moves the log start of {@code p} (in every group's log) up to the lowest row, or {@code fraction}
+     * of the way from the start to the end; undecided messages it removes are expired for the groups that had not
+     * decided them.
+     */
+    void retention(int p, boolean toRow, double fraction) {
+        TopicPartition tp = tp(p);
+        TestDriver any = groups.get(0).driver;
+        long start = any.log().logStartOffset(tp);
+        long end = any.log().logEndOffset(tp);
+        long to;
+        if (toRow) {
+            long lowest = Long.MAX_VALUE;
+            for (Group g : groups) {
+                OptionalLong row = store.row(g.name, tp);
+                if (row.isEmpty()) {
+                    return;
+                }
+                lowest = Math.min(lowest, row.getAsLong());
+            }
+            to = Math.max(start, Math.min(end, lowest));
+        } else {
+            to = start + Math.round((end - start) * fraction);
+            if (!RETENTION_PAST_THE_ROW) {
+                // TODO(lead): retention past the row of an assigned partition is retried forever today (see
+                // RetentionPastTheRowWhileAssignedRegressionTest); once fixed, make RETENTION_PAST_THE_ROW the default
+                for (Group g : groups) {
+                    OptionalLong row = store.row(g.name, tp);
+                    to = row.isEmpty() ? start : Math.max(start, Math.min(to, row.getAsLong()));
+                }
+            }
+        }
+        for (Group g : groups) {
+            Part part = g.part(p);
+            for (long o : produced.get(p).headMap(to, false).keySet()) {
+                if (!decided(part, p, o)) {
+                    part.expired.add(o);
+                }
+            }
+            g.driver.log().truncateBefore(tp, to);
+        }
+    }
+
+    private boolean decided(Part part, int p, long o) {
+        return part.applied.containsKey(o) || part.deadLetters.containsKey(o)
+                || "drop".equals(produced.get(p).get(o));
+    }
+
+    // ---------------------------------------------------------------- actions on the group in focus
+
     void step() {
-        driver.step();
+        focus.driver.step();
     }
 
     void runJobs(int count) {
-        for (int i = 0; i < count && driver.runNextJob(); i++) {
+        for (int i = 0; i < count && focus.driver.runNextJob(); i++) {
             // one job at a time
         }
     }
 
     void runAllJobs() {
-        driver.runJobs();
+        focus.driver.runJobs();
     }
 
     void runUntilIdle() {
-        runUntilIdle(IDLE_ROUNDS);
+        runUntilIdle(focus, IDLE_ROUNDS);
     }
 
     /**
      * Steps and runs jobs until a round changes nothing, as {@code TestDriver.runUntilIdle} does but failing after
      * {@code rounds} rounds (a livelock) with what the last rounds did.
      */
-    void runUntilIdle(int rounds) {
-        Object before = fingerprint();
-        int events = driver.events().size();
+    void runUntilIdle(Group group, int rounds) {
+        TestDriver driver = group.driver;
+        Object before = fingerprint(group);
         for (int i = 0; i < rounds; i++) {
-            if (i == rounds - 5) {
-                events = driver.events().size();
-            }
+            lastIdleRounds++;
             driver.step();
             driver.runJobs();
-            Object after = fingerprint();
+            Object after = fingerprint(group);
             if (after.equals(before) && driver.pendingJobs() == 0 && driver.consumer().pendingRebalances() == 0) {
                 return;
             }
             before = after;
         }
-        List<?> last = driver.events().subList(events, driver.events().size());
-        throw new AssertionError("livelock: the runtime did not become idle within " + rounds + " rounds; the last"
-                + " rounds emitted " + last + "; partitions " + driver.partitions() + "; counters "
+        List<?> events = driver.events();
+        throw new ModelViolation("livelock", group + " did not become idle within " + rounds + " rounds; the"
+                + " last events " + tail(events) + "; partitions " + driver.partitions() + "; counters "
                 + driver.counters() + "; seeks " + tail(driver.consumer().seeks()));
     }
 
@@ -294,33 +402,30 @@ final class ModelWorld implements AutoCloseable {
         return list.subList(Math.max(0, list.size() - 10), list.size());
     }
 
-    private Object fingerprint() {
-        return List.of(driver.counters(), driver.events().size(), driver.consumer().seeks().size(),
+    private static Object fingerprint(Group group) {
+        TestDriver driver = group.driver;
+        return List.of(driver.counters(), group.events, driver.consumer().seeks().size(),
                 driver.consumer().commits().size(), driver.consumer().pauseHistory().size(),
                 driver.consumer().resumeHistory().size(), driver.partitions());
     }
 
-    void advance(long millis) {
-        driver.advance(Duration.ofMillis(millis));
-    }
-
     void revoke(int p, boolean holdJobs) {
-        assigned.remove(p);
-        parts.get(p).epoch++;
-        driver.holdJobsDuringRevocation(holdJobs);
-        driver.revoke(topic, p);
+        focus.assigned.remove(p);
+        focus.part(p).epoch++;
+        focus.driver.holdJobsDuringRevocation(holdJobs);
+        focus.driver.revoke(TOPIC, p);
     }
 
     void lose(int p) {
-        assigned.remove(p);
-        parts.get(p).epoch++;
-        driver.lose(topic, p);
+        focus.assigned.remove(p);
+        focus.part(p).epoch++;
+        focus.driver.lose(TOPIC, p);
     }
 
     void assign(int p) {
-        assigned.add(p);
-        parts.get(p).epoch++;
-        driver.assign(topic, p);
+        focus.assigned.add(p);
+        focus.part(p).epoch++;
+        focus.driver.assign(TOPIC, p);
     }
 
     void eagerRebalance(List<Integer> keep) {
@@ -328,91 +433,59 @@ final class ModelWorld implements AutoCloseable {
         for (int p : keep) {
             tps.add(tp(p));
         }
-        assigned.clear();
-        assigned.addAll(keep);
-        parts.values().forEach(part -> part.epoch++);
-        driver.eagerRebalance(tps);
+        focus.assigned.clear();
+        focus.assigned.addAll(keep);
+        focus.parts.forEach(part -> part.epoch++);
+        focus.driver.eagerRebalance(tps);
     }
 
-    /** Retention moves the log start of {@code p} to {@code fraction} of the way from the start to the end. */
-    void retention(int p, boolean toRow, double fraction) {
-        TopicPartition tp = tp(p);
-        long start = driver.log().logStartOffset(tp);
-        long end = driver.log().logEndOffset(tp);
-        long to;
-        if (toRow) {
-            OptionalLong row = store.row(tp);
-            if (row.isEmpty()) {
-                return;
-            }
-            to = Math.max(start, Math.min(end, row.getAsLong()));
-        } else {
-            to = start + Math.round((end - start) * fraction);
-            // TODO(lead): retention past the row livelocks today (RetentionPastTheRowRegressionTest); once the
-            // runtime is fixed, set RETENTION_PAST_THE_ROW and the model covers RESET_TO_LOG_START too
-            OptionalLong row = store.row(tp);
-            if (!RETENTION_PAST_THE_ROW && (row.isEmpty() || to > row.getAsLong())) {
-                to = row.isEmpty() ? start : Math.max(start, Math.min(to, row.getAsLong()));
-            }
-        }
-        Part part = parts.get(p);
-        for (long o : part.produced.headMap(to, false).keySet()) {
-            if (!decided(part, o)) {
-                part.expired.add(o);
-            }
-        }
-        driver.log().truncateBefore(tp, to);
+    void arm(Armed failure) {
+        focus.armed = failure;
     }
 
-    private boolean decided(Part part, long o) {
-        return part.applied.containsKey(o) || part.deadLetters.containsKey(o)
-                || "drop".equals(part.produced.get(o));
-    }
-
-    void outage(boolean down) {
-        store.down(down);
+    void armVerdict(ArmedVerdict verdict) {
+        focus.armedVerdict = verdict;
     }
 
     void lockRow(int p) {
-        store.holdLock(tp(p));
-        lockedRowIsReal = store.row(tp(p)).isPresent();
-    }
-
-    void unlockRow() {
-        store.releaseLock();
+        store.holdLock(focus.name, tp(p));
     }
 
     void failCommits(int count) {
-        driver.failNextCommits(count);
+        focus.driver.failNextCommits(count);
     }
 
     void failDeadLetters(int count) {
-        driver.failNextDeadLetters(count);
+        focus.driver.failNextDeadLetters(count);
     }
 
-    /** A crash: the driver halts (pending jobs die with it); a new one starts on a copy of the log. */
+    /**
+     * A crash of the group in focus: the driver halts (pending jobs die with it); a new one starts on a copy of the
+     * log with a new offset store (the same database), as a new process would.
+     */
     void crash() {
-        collectDeadLetters();
-        TestDriver old = driver;
+        Group group = focus;
+        collectDeadLetters(group);
+        TestDriver old = group.driver;
         old.halt();
         old.close();
-        driver = newDriver();
-        driver.clock().advanceTo(old.clock().instant());
-        copyLog(old, driver, tp(0).topic(), partitions);
-        copyLog(old, driver, dlq, 1);
-        Map<TopicPartition, OffsetAndMetadata> committed = old.log().committed(GROUP);
+        group.offsets = store.newOffsets();
+        group.driver = newDriver(group);
+        group.driver.clock().advanceTo(old.clock().instant());
+        copyLog(old, group.driver, TOPIC, partitions);
+        copyLog(old, group.driver, DLQ, 1);
+        Map<TopicPartition, OffsetAndMetadata> committed = old.log().committed(group.name);
         if (!committed.isEmpty()) {
-            driver.log().commit(GROUP, committed);
+            group.driver.log().commit(group.name, committed);
         }
-        incarnation++;
-        crashes++;
-        seenDeadLetters = 0;
-        parts.values().forEach(part -> part.epoch++);
-        assigned.clear();
+        group.crashes++;
+        group.seenDeadLetters = 0;
+        group.parts.forEach(part -> part.epoch++);
+        group.assigned.clear();
         for (int p = 0; p < partitions; p++) {
-            assigned.add(p);
+            group.assigned.add(p);
         }
-        driver.assign(topic, allPartitions());
+        group.driver.assign(TOPIC, allPartitions());
     }
 
     private static void copyLog(TestDriver from, TestDriver to, String topic, int partitions) {
@@ -433,33 +506,33 @@ final class ModelWorld implements AutoCloseable {
     // ---------------------------------------------------------------- checks
 
     /** Attributes dead letters published since the last look to their partition's current ownership epoch. */
-    private void collectDeadLetters() {
-        List<ProducerRecord<byte[], byte[]>> all = driver.deadLetters();
-        for (int i = seenDeadLetters; i < all.size(); i++) {
+    private void collectDeadLetters(Group group) {
+        List<ProducerRecord<byte[], byte[]>> all = group.driver.deadLetters();
+        for (int i = group.seenDeadLetters; i < all.size(); i++) {
             ProducerRecord<byte[], byte[]> r = all.get(i);
             int p = Integer.parseInt(header(r, DeadLetterHeaders.PARTITION));
             long o = Long.parseLong(header(r, DeadLetterHeaders.OFFSET));
-            if (!header(r, DeadLetterHeaders.TOPIC).equals(topic)) {
-                throw new AssertionError("a dead letter of another topic: " + r);
+            if (!header(r, DeadLetterHeaders.TOPIC).equals(TOPIC)) {
+                throw new ModelViolation("safety: dead letter of another topic", r.toString());
             }
-            Part part = parts.get(p);
+            Part part = group.part(p);
             List<Integer> epochs = part.deadLetters.computeIfAbsent(o, k -> new ArrayList<>());
             if (epochs.contains(part.epoch)) {
-                throw new AssertionError(topic + "-" + p + "@" + o + " dead-lettered twice by one owner (epoch "
-                        + part.epoch + ", earlier copies in epochs " + epochs + ")");
+                throw new ModelViolation("safety: dead-lettered twice by one owner", group + " " + TOPIC + "-"
+                        + p + "@" + o + " (epoch " + part.epoch + ", earlier copies in epochs " + epochs + ")");
             }
             if (!epochs.isEmpty()) {
-                acrossHandoverDuplicates++;
+                group.acrossHandoverDuplicates++;
             }
             epochs.add(part.epoch);
         }
-        seenDeadLetters = all.size();
+        group.seenDeadLetters = all.size();
     }
 
     private static String header(ProducerRecord<byte[], byte[]> r, String key) {
         Header h = r.headers().lastHeader(key);
         if (h == null) {
-            throw new AssertionError("dead letter without header " + key + ": " + r);
+            throw new ModelViolation("safety: dead letter without header " + key, r.toString());
         }
         return new String(h.value(), StandardCharsets.UTF_8);
     }
@@ -468,66 +541,91 @@ final class ModelWorld implements AutoCloseable {
         return value.equals("bad") || value.equals("badn") || value.equals("POISON") || value.equals("drop");
     }
 
-    /** Safety, after every action. */
+    /** Safety, after every action, for every group. */
     void checkSafety() {
-        collectDeadLetters();
+        for (Group g : groups) {
+            checkSafety(g);
+        }
+    }
+
+    private void checkSafety(Group group) {
+        collectDeadLetters(group);
         for (int p = 0; p < partitions; p++) {
             TopicPartition tp = tp(p);
-            Part part = parts.get(p);
+            Part part = group.part(p);
+            TreeMap<Long, String> values = produced.get(p);
             part.applied.forEach((o, n) -> {
                 if (n > 1) {
-                    throw new AssertionError(tp + "@" + o + " applied " + n + " times");
+                    throw new ModelViolation("safety: applied twice", group + " " + tp + "@" + o + " applied "
+                            + n + " times");
                 }
-                String v = part.produced.get(o);
+                String v = values.get(o);
                 if (v == null || failing(v)) {
-                    throw new AssertionError(tp + "@" + o + " applied, but it is " + (v == null ? "no record" : v));
+                    throw new ModelViolation("safety: applied what must not be", group + " " + tp + "@" + o
+                            + " applied, but it is " + (v == null ? "no record" : v));
                 }
             });
-            OptionalLong row = store.row(tp);
-            Optional<OffsetAndMetadata> committed = driver.log().committed(GROUP, tp);
+            OptionalLong row = store.row(group.name, tp);
+            Optional<OffsetAndMetadata> committed = group.driver.log().committed(group.name, tp);
             if (committed.isPresent()) {
                 long c = committed.get().offset();
                 if (row.isEmpty() || c > row.getAsLong()) {
-                    throw new AssertionError(tp + ": Kafka's committed offset " + c + " is ahead of the row "
+                    throw new ModelViolation("safety: Kafka commit ahead of the row", group + " " + tp
+                            + ": Kafka's committed offset " + c + " is ahead of the row "
                             + (row.isPresent() ? row.getAsLong() : "(none)"));
                 }
             }
             if (row.isPresent()) {
-                for (Map.Entry<Long, String> e : part.produced.headMap(row.getAsLong(), false).entrySet()) {
+                for (Map.Entry<Long, String> e : values.headMap(row.getAsLong(), false).entrySet()) {
                     long o = e.getKey();
-                    if (!decided(part, o) && !part.expired.contains(o)) {
-                        throw new AssertionError(tp + "@" + o + " (" + e.getValue() + ") is below the row "
-                                + row.getAsLong() + " but was neither applied, dead-lettered, dropped nor expired");
+                    if (!decided(part, p, o) && !part.expired.contains(o)) {
+                        throw new ModelViolation("safety: undecided below the row", group + " " + tp + "@" + o
+                                + " (" + e.getValue() + ") is below the row " + row.getAsLong()
+                                + " but was neither applied, dead-lettered, dropped nor expired");
                     }
                 }
             }
         }
     }
 
-    /** Ends every fault and every armed surprise, and gets every partition assigned again. */
+    /** Ends every fault and every armed surprise, and gets every partition of every group assigned again. */
     void heal() {
         store.heal();
-        armed = Armed.NONE;
-        armedVerdict = null;
-        driver.failNextCommits(0);
-        driver.failNextDeadLetters(0);
-        driver.holdJobsDuringRevocation(false);
-        for (int p = 0; p < partitions; p++) {
-            if (!assigned.contains(p)) {
-                assign(p);
+        for (Group g : groups) {
+            focus = g;
+            g.armed = Armed.NONE;
+            g.armedVerdict = null;
+            g.driver.failNextCommits(0);
+            g.driver.failNextDeadLetters(0);
+            g.driver.holdJobsDuringRevocation(false);
+            for (int p = 0; p < partitions; p++) {
+                if (!g.assigned.contains(p)) {
+                    assign(p);
+                }
             }
+        }
+        focus = groups.get(0);
+    }
+
+    /** Runs every group until idle (for liveness). */
+    void runEveryGroupUntilIdle() {
+        for (Group g : groups) {
+            runUntilIdle(g, IDLE_ROUNDS);
         }
     }
 
-    /** Whether every partition is decided up to its log end, with nothing paused or in flight. */
+    /** Whether every group decided every partition up to its log end, with nothing paused or in flight. */
     boolean settled() {
-        if (!quiet()) {
-            return false;
-        }
-        for (int p = 0; p < partitions; p++) {
-            OptionalLong row = store.row(tp(p));
-            if (row.isEmpty() ? !parts.get(p).produced.isEmpty() : row.getAsLong() < settledEnd(p)) {
+        for (Group g : groups) {
+            if (!quiet(g)) {
                 return false;
+            }
+            for (int p = 0; p < partitions; p++) {
+                OptionalLong row = store.row(g.name, tp(p));
+                if (row.isEmpty() ? !nothingEverFetched(g, p)
+                        : row.getAsLong() < settledEnd(g, p)) {
+                    return false;
+                }
             }
         }
         return true;
@@ -535,38 +633,39 @@ final class ModelWorld implements AutoCloseable {
 
     /**
      * Where a settled row must be: the log end, or (TODO(lead): once the row is always advanced over a tail without
-     * records, see the report of seed 6518240118470520336) at least one past the partition's last record.
+     * records) at least one past the partition's last record.
      */
-    private long settledEnd(int p) {
-        long end = driver.log().logEndOffset(tp(p));
+    private long settledEnd(Group g, int p) {
+        long end = g.driver.log().logEndOffset(tp(p));
         if (ROW_AT_LOG_END) {
             return end;
         }
-        Long last = parts.get(p).produced.isEmpty() ? null : parts.get(p).produced.lastKey();
-        long lastRecordEnd = last == null ? driver.log().logStartOffset(tp(p)) : last + 1;
-        return Math.max(driver.log().logStartOffset(tp(p)), Math.min(end, lastRecordEnd));
+        TreeMap<Long, String> values = produced.get(p);
+        long start = g.driver.log().logStartOffset(tp(p));
+        long lastRecordEnd = values.isEmpty() ? start : values.lastKey() + 1;
+        return Math.max(start, Math.min(end, lastRecordEnd));
     }
 
-    /** Whether rows short of the log end only by a tail without records are counted rather than failed. */
-    long rowsShortOfATail() {
-        long n = 0;
-        for (int p = 0; p < partitions; p++) {
-            OptionalLong row = store.row(tp(p));
-            if (row.isPresent() && row.getAsLong() < driver.log().logEndOffset(tp(p))) {
-                n++;
-            }
-        }
-        return n;
+    /**
+     * Whether {@code g} may have no row of {@code p}: nothing was produced, or retention removed every message before
+     * the group decided any (then nothing ever reached the offset store).
+     */
+    private boolean nothingEverFetched(Group g, int p) {
+        TreeMap<Long, String> values = produced.get(p);
+        Part part = g.part(p);
+        return values.isEmpty() || (values.lastKey() < g.driver.log().logStartOffset(tp(p))
+                && part.applied.isEmpty() && part.deadLetters.isEmpty());
     }
 
     /**
      * Every partition assigned, IDLE, unpaused, at its log end, nothing queued. Not {@code driver.caughtUp()}: it
      * stays false for a partition enforced to a row at the log end with nothing left to fetch (nothing is ever
-     * marked there; see CaughtUpAfterEnforcementRegressionTest). TODO(lead): use caughtUp() once that is fixed.
+     * marked there). TODO(lead): use caughtUp() once that is fixed.
      */
-    boolean quiet() {
+    private static boolean quiet(Group g) {
+        TestDriver driver = g.driver;
         List<PartitionState> states = driver.partitions().get(TestDriver.INSTANCE);
-        if (states.size() != partitions || driver.pendingJobs() > 0) {
+        if (states.size() != g.parts.size() || driver.pendingJobs() > 0) {
             return false;
         }
         for (PartitionState s : states) {
@@ -580,33 +679,43 @@ final class ModelWorld implements AutoCloseable {
 
     /** Liveness, once healed and run to quiescence: everything produced is decided exactly as it must be. */
     void checkLiveness(int rounds) {
-        collectDeadLetters();
+        List<String> kinds = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        if (!quiet()) {
-            problems.add("not quiet after " + rounds + " rounds: " + driver.partitions());
+        for (Group g : groups) {
+            collectDeadLetters(g);
+            checkLiveness(g, rounds, kinds, problems);
         }
-        for (PartitionState s : driver.partitions().get(TestDriver.INSTANCE)) {
-            if (!s.state().equals("IDLE") || !s.pauseReasons().isEmpty()) {
-                problems.add(s.topicPartition() + " is " + s.state() + " paused for " + s.pauseReasons());
-            }
+        if (!problems.isEmpty()) {
+            throw new ModelViolation("liveness: " + kinds.get(0), String.join("; ", problems));
+        }
+    }
+
+    private void checkLiveness(Group g, int rounds, List<String> kinds, List<String> problems) {
+        TestDriver driver = g.driver;
+        if (!quiet(g)) {
+            kinds.add("not quiet");
+            problems.add(g + " not quiet after " + rounds + " rounds: " + driver.partitions());
         }
         for (int p = 0; p < partitions; p++) {
             TopicPartition tp = tp(p);
-            Part part = parts.get(p);
+            Part part = g.part(p);
+            TreeMap<Long, String> values = produced.get(p);
             long end = driver.log().logEndOffset(tp);
-            OptionalLong row = store.row(tp);
-            boolean rowOk = row.isEmpty() ? part.produced.isEmpty()
-                    : row.getAsLong() >= settledEnd(p) && row.getAsLong() <= end;
+            OptionalLong row = store.row(g.name, tp);
+            boolean rowOk = row.isEmpty() ? nothingEverFetched(g, p)
+                    : row.getAsLong() >= settledEnd(g, p) && row.getAsLong() <= end;
             if (!rowOk) {
-                problems.add(tp + ": row " + row + " is not the log end " + end + " (last record "
-                        + (part.produced.isEmpty() ? "none" : part.produced.lastKey()) + ")");
+                kinds.add("row not at the log end");
+                problems.add(g + " " + tp + ": row " + row + " is not the log end " + end + " (last record "
+                        + (values.isEmpty() ? "none" : values.lastKey()) + ")");
             }
-            Map<Long, Integer> inDb = store.applied(tp);
+            Map<Long, Integer> inDb = store.applied(g.name, tp);
             if (!inDb.equals(part.applied)) {
-                problems.add(tp + ": the database applied " + new TreeMap<>(inDb) + ", the consumer saw "
-                        + new TreeMap<>(part.applied) + " commit");
+                kinds.add("database and consumer disagree");
+                problems.add(g + " " + tp + ": the database applied " + new TreeMap<>(inDb)
+                        + ", the consumer saw " + new TreeMap<>(part.applied) + " commit");
             }
-            for (Map.Entry<Long, String> e : part.produced.entrySet()) {
+            for (Map.Entry<Long, String> e : values.entrySet()) {
                 long o = e.getKey();
                 String v = e.getValue();
                 boolean applied = part.applied.containsKey(o);
@@ -614,36 +723,41 @@ final class ModelWorld implements AutoCloseable {
                 boolean expired = part.expired.contains(o);
                 if (applied && dead && part.deadLetters.get(o).contains(part.appliedEpoch.get(o))) {
                     // across a handover it is allowed: a dead letter whose row advance failed is decided again
-                    problems.add(tp + "@" + o + " (" + v + ") applied and dead-lettered by one owner");
+                    kinds.add("applied and dead-lettered");
+                    problems.add(g + " " + tp + "@" + o + " (" + v + ") applied and dead-lettered by one owner");
                 } else if (v.equals("drop")) {
                     if (applied || dead) {
-                        problems.add(tp + "@" + o + " should have been dropped");
+                        kinds.add("dropped message decided");
+                        problems.add(g + " " + tp + "@" + o + " should have been dropped");
                     }
                 } else if (failing(v)) {
                     if (!dead && !expired) {
-                        problems.add(tp + "@" + o + " (" + v + ") never dead-lettered");
+                        kinds.add("never dead-lettered");
+                        problems.add(g + " " + tp + "@" + o + " (" + v + ") never dead-lettered");
                     }
                 } else if (!applied && !dead && !expired) {
-                    problems.add(tp + "@" + o + " (" + v + ") neither applied nor dead-lettered");
+                    kinds.add("never decided");
+                    problems.add(g + " " + tp + "@" + o + " (" + v + ") neither applied nor dead-lettered");
                 }
             }
         }
-        if (!problems.isEmpty()) {
-            throw new AssertionError("liveness: " + String.join("; ", problems));
-        }
     }
 
-    int incarnation() {
-        return incarnation;
+    /** Listener rounds run by {@code runUntilIdle} in this world (a cost measure). */
+    long idleRounds() {
+        return lastIdleRounds;
     }
 
-    boolean lockedRowIsReal() {
-        return lockedRowIsReal;
+    /** Whether some offset expired by retention before any group decided it. */
+    boolean expiredAny() {
+        return groups.stream().anyMatch(g -> g.parts.stream().anyMatch(part -> !part.expired.isEmpty()));
     }
 
     @Override
     public void close() {
         store.heal();
-        driver.close();
+        for (Group g : groups) {
+            g.driver.close();
+        }
     }
 }
