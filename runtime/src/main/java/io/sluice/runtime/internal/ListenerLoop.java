@@ -766,8 +766,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
         counters.rebalances.incrementAndGet();
         LOG.info("[{}] partitions assigned: {}", name, fresh);
-        // the group's committed offsets, read for all at once: each partition is then sought explicitly, so Kafka
-        // never initialises (or resets) a position on its own
+        // the group's committed offsets, read for all at once: a partition without one is placed by the runtime
+        // (enforcement or the user's reset), never by Kafka
         Map<TopicPartition, OffsetAndMetadata> committed;
         try {
             committed = retryOnWakeup(() -> consumer.committed(Set.copyOf(fresh), settings.commitTimeout()));
@@ -801,9 +801,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private void create(TopicPartition tp, TopicDefinition<?, ?> topic, long committed) {
         Assembly<?, ?> a = Assembly.of(tp, topic);
         long position = Math.max(committed, -1);
-        if (position >= 0) {
-            consumer.seek(tp, position);
-        } else {
+        if (position < 0) {
+            // without a committed offset Kafka (reset none) would fail every poll: park it until it is placed
             park(tp);
         }
         long generation = generations.merge(tp, 1L, Long::sum);

@@ -460,8 +460,9 @@ final class PartitionMachine {
 
     /** The partition is caught up: idle and unpaused at a known position that equals the last observed log end. */
     boolean caughtUp() {
-        if (state != State.IDLE || !reasons.isEmpty() || position < 0 || latestLogEnd < 0
-                || position < latestLogEnd) {
+        // nothing fetched yet: the log end read at enforcement (an offset-managed partition at its row) tells
+        long end = latestLogEnd >= 0 ? latestLogEnd : logEnd.orElse(-1);
+        if (state != State.IDLE || !reasons.isEmpty() || position < 0 || end < 0 || position < end) {
             return false;
         }
         if (offsetManaged) {
