@@ -576,7 +576,10 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
     }
 
-    /** The log end the consumer saw with this fetch: its position plus its lag (the last stable offset under read_committed). */
+    /**
+     * The log end the consumer saw with this fetch: its position plus its lag (the last stable offset under
+     * read_committed).
+     */
     private OptionalLong observedLogEnd(TopicPartition tp, long position) {
         try {
             OptionalLong lag = consumer.currentLag(tp);
@@ -702,7 +705,10 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         LOG.info("[{}] partitions {}: {}", name, commit ? "revoked" : "lost", ours);
         for (TopicPartition tp : ours) {
             assemblies.get(tp).revoked.set(true);
-            enforcements.remove(tp);
+            if (enforcements.remove(tp)) {
+                free(tp); // counted in flight when asked for, but never launched
+            }
+            resets.remove(tp);
         }
         if (!halted) {
             // during close() too: a rebalance then still gives in-flight jobs their grace, so their marks count

@@ -28,14 +28,17 @@ import org.apache.kafka.common.TopicPartition;
  * call, reads no clock (time is an argument, on the runtime's monotonic nanosecond scale) and starts no thread, so
  * every schedule of events can be replayed in a test. See {@code docs/architecture.md}, "The partition machine".
  *
- * <p>States and events (any other pair throws {@link IllegalStateException} naming both):
+ * <p>States and events (a report, enforcement result or dead letter in a state that did not ask for it, and any
+ * event after REVOKED, throws {@link IllegalStateException} naming the state and the event):
  * <pre>
  * state           event                     next state        commands
  * (new)           assigned, offset-managed  ENFORCING         pause, launch enforcement
  * (new)           assigned, position known  IDLE              -
  * (new)           assigned, no position     IDLE              reset position (the user's auto.offset.reset)
  * ENFORCING       enforced: stored in log   IDLE              seek to it (unless already there), resume
- * ENFORCING       enforced: nothing stored  IDLE              reset position when unknown, resume
+ * ENFORCING       enforced: nothing stored  IDLE / ENFORCING  resume, or reset position when Kafka has none
+ * ENFORCING, IDLE reset (position found)    IDLE              resume
+ * any live        reset failed              BACKOFF           (the reset is tried again, committed offset first)
  * ENFORCING       enforced: outside log     IDLE / BACKOFF    the out-of-range policy: seek to a log end, or blocked
  * ENFORCING       failed                    BACKOFF           -
  * IDLE            fetched                   IN_FLIGHT         pause, launch (narrowed to one record while finding
@@ -55,8 +58,12 @@ import org.apache.kafka.common.TopicPartition;
  *                                           / DEAD_LETTERING
  *                                           / ADVANCING
  * any but REVOKED fetched while busy        (same)            seek back to the position (the fetch is undone)
+ * any but REVOKED advanced while busy       (same)            seek back to the position
+ * any but REVOKED closing                   (same)            pause (a reason that never goes away)
  * any             revoked, lost             REVOKED           -
  * </pre>
+ * An invalid offset outside IDLE is ignored (a busy partition is paused and meets it again when it fetches), and a
+ * fetch whose records were all dead-lettered earlier under manual marking launches nothing and stays IDLE.
  *
  * <p>The position — where the next fetch starts — changes only through a seek this machine asks for or records
  * Kafka returned (a poll that advanced without records included). The partition is paused in the consumer while
@@ -559,20 +566,13 @@ final class PartitionMachine {
         counters.jobsFailed.incrementAndGet();
         counters.messagesConsumed.addAndGet(f.consumedBefore());
         switch (f.origin()) {
-            case DEAD_LETTER_PUBLISH -> {
+            case DEAD_LETTER_PUBLISH, DEAD_LETTER_ADVANCE -> {
                 PendingDeadLetter letter = deadLetter;
                 deadLetter = null;
-                blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
-                backoff(new Retry.DeadLetter(letter), FailureKind.INFRASTRUCTURE, ++repeatedFailures, f.error(),
-                        OptionalLong.of(letter.record().offset()), now);
-                return;
-            }
-            case DEAD_LETTER_ADVANCE -> {
-                PendingDeadLetter letter = deadLetter;
-                deadLetter = null;
-                blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
-                backoff(new Retry.DeadLetterAdvance(letter), FailureKind.INFRASTRUCTURE, ++repeatedFailures,
-                        f.error(), OptionalLong.of(letter.record().offset()), now);
+                // a published dead letter is not published again: only the store's advance past it is retried
+                retryInfrastructure(f.origin() == Report.Origin.DEAD_LETTER_PUBLISH ? new Retry.DeadLetter(letter)
+                        : new Retry.DeadLetterAdvance(letter), f.error(), OptionalLong.of(letter.record().offset()),
+                        now);
                 return;
             }
             case ADVANCE -> {
@@ -581,21 +581,16 @@ final class PartitionMachine {
                     deadLetter = null;
                     long target = advancing;
                     advancing = -1;
-                    blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
-                    backoff(letter != null ? new Retry.DeadLetterAdvance(letter) : new Retry.Advance(target),
-                            FailureKind.INFRASTRUCTURE, ++repeatedFailures, f.error(), OptionalLong.empty(), now);
-                    return;
+                    retryInfrastructure(letter != null ? new Retry.DeadLetterAdvance(letter)
+                            : new Retry.Advance(target), f.error(), OptionalLong.empty(), now);
+                } else {
+                    // a batch job could not advance the store to its cursor: the batch is retried
+                    retryInfrastructure(new Retry.Batch(retryFrom()), f.error(), OptionalLong.empty(), now);
                 }
-                // a batch job could not advance the store to its cursor: the batch is retried
-                blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
-                backoff(new Retry.Batch(retryFrom()), FailureKind.INFRASTRUCTURE, ++repeatedFailures, f.error(),
-                        OptionalLong.empty(), now);
                 return;
             }
             case ENFORCEMENT -> {
-                blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
-                backoff(new Retry.Enforce(), FailureKind.INFRASTRUCTURE, ++repeatedFailures, f.error(),
-                        OptionalLong.empty(), now);
+                retryInfrastructure(new Retry.Enforce(), f.error(), OptionalLong.empty(), now);
                 return;
             }
             default -> {
@@ -636,6 +631,12 @@ final class PartitionMachine {
         }
         blocked(now, kind, f.error(), dlq.isEmpty() && kind == FailureKind.POISON);
         backoff(new Retry.Batch(retryFrom()), kind, attempts, f.error(), f.failedOffset(), now);
+    }
+
+    /** An infrastructure failure: retried after a backoff, never counted toward a message's attempts. */
+    private void retryInfrastructure(Retry what, Throwable error, OptionalLong failedOffset, Now now) {
+        blocked(now, FailureKind.INFRASTRUCTURE, error, false);
+        backoff(what, FailureKind.INFRASTRUCTURE, ++repeatedFailures, error, failedOffset, now);
     }
 
     /**
@@ -842,8 +843,8 @@ final class PartitionMachine {
             if (t instanceof java.sql.SQLException) {
                 return false;
             }
-            if (t instanceof InfrastructureFailure && t.getClass().getName().startsWith("io.sluice.")) {
-                return t.getClass() == InfrastructureFailure.class;
+            if (t instanceof OffsetRefusedException || t.getClass().getName().startsWith("io.sluice.filters.")) {
+                return false; // the offset store's own failure
             }
         }
         return true;
