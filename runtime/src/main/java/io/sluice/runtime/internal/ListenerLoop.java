@@ -298,7 +298,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
      */
     private void apply(Report report) {
         TopicPartition tp = report.topicPartition();
-        free(tp);
+        free(tp, report.generation());
         Assembly<?, ?> a = assemblies.get(tp);
         if (a == null || a.machine.generation() != report.generation()
                 || a.machine.state() == PartitionMachine.State.REVOKED) {
@@ -312,7 +312,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
         if (a.revoked.get()) {
             // being revoked: its marks count, nothing else happens to it
-            report.mark().ifPresent(a.machine::markWhileRevoking);
+            a.machine.markWhileRevoking(report);
             return;
         }
         execute(a, a.machine.reported(report, now()));
@@ -371,8 +371,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 a.jobs++;
                 enforcements.add(tp);
             } else if (c instanceof Command.ResetPosition r) {
-                // resolved together with the other partitions that need it, once this step's events are handled
-                resets.put(tp, r.committedFirst());
+                // resolved together with the other partitions that need it, once this step's events are handled;
+                // a request to look at the committed offset first is never downgraded
+                resets.merge(tp, r.committedFirst(), Boolean::logicalOr);
             }
         }
     }
@@ -432,7 +433,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         for (TopicPartition tp : tps) {
             Assembly<?, ?> a = assemblies.get(tp);
             if (a == null) {
-                free(tp);
+                inFlight.computeIfPresent(tp, (k, n) -> n <= 1 ? null : n - 1);
                 continue;
             }
             Long start = starts.get(tp);
@@ -541,11 +542,11 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         return inFlight.getOrDefault(tp, 0) > 0;
     }
 
-    /** A job of {@code tp}, of any generation, has reported. */
-    private void free(TopicPartition tp) {
+    /** A job of {@code tp} of {@code generation} has reported (or will never run). */
+    private void free(TopicPartition tp, long generation) {
         inFlight.computeIfPresent(tp, (k, n) -> n <= 1 ? null : n - 1);
         Assembly<?, ?> a = assemblies.get(tp);
-        if (a != null && a.jobs > 0) {
+        if (a != null && a.jobs > 0 && a.machine.generation() == generation) {
             a.jobs--;
         }
     }
@@ -706,7 +707,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         for (TopicPartition tp : ours) {
             assemblies.get(tp).revoked.set(true);
             if (enforcements.remove(tp)) {
-                free(tp); // counted in flight when asked for, but never launched
+                free(tp, assemblies.get(tp).machine.generation()); // counted in flight when asked, never launched
             }
             resets.remove(tp);
         }

@@ -175,6 +175,7 @@ final class PartitionMachine {
     private long idleAdvance = -1;
     private long idleAdvanceSince;
     private long inFlightFirst = -1;
+    private boolean invalidOffsetSeen;
     private final Set<Long> skipped = new TreeSet<>();
 
     private PartitionMachine(TopicPartition topicPartition, long generation, String instance, TopicSettings settings,
@@ -211,7 +212,8 @@ final class PartitionMachine {
         } else {
             m.state = State.IDLE;
             if (position < 0) {
-                m.out.add(new Command.ResetPosition(false));
+                // no committed offset was found (or it could not be read): look again, then the user's reset
+                m.out.add(new Command.ResetPosition(true));
             }
         }
         m.sync();
@@ -237,6 +239,7 @@ final class PartitionMachine {
         long first = records.get(0).offset();
         long fetchOffset = position >= 0 && position <= first ? position : first;
         position = next;
+        invalidOffsetSeen = false;
         idleAdvance = -1;
         launchFrom(records, fetchOffset, next);
         sync();
@@ -274,6 +277,7 @@ final class PartitionMachine {
             return drain();
         }
         position = -1;
+        invalidOffsetSeen = true;
         clearBuffer();
         if (offsetManaged) {
             enforce();
@@ -346,7 +350,8 @@ final class PartitionMachine {
 
     /** Time passed: pauses and backoffs that are due end; an idle advance that is due is launched. */
     List<Command> tick(Now now) {
-        if (state == State.REVOKED) {
+        if (state == State.REVOKED || reasons.contains(PauseReason.CLOSING)) {
+            // closing starts no new work: what is pending is decided by the next owner
             return drain();
         }
         if (state == State.PAUSED && now.nanos() - pauseDeadline >= 0) {
@@ -398,9 +403,14 @@ final class PartitionMachine {
         return drain();
     }
 
-    /** A mark a job made while its partition was being revoked: it still counts for the revocation's commit. */
-    void markWhileRevoking(long nextOffset) {
-        mark(nextOffset);
+    /**
+     * A report of a job that finished while its partition was being revoked: its mark still counts for the
+     * revocation's commit (except a dead letter's under manual marking, which only the consumer's marks cover).
+     */
+    void markWhileRevoking(Report report) {
+        if (!(report.outcome() instanceof Report.DeadLettered && unmarkedDeadLetters())) {
+            report.mark().ifPresent(this::mark);
+        }
     }
 
     /** The partition was revoked or lost: the assignment is over. */
@@ -546,11 +556,18 @@ final class PartitionMachine {
             seekTo(cursor);
             return;
         }
-        if (!buffer.isEmpty()) {
+        if (!buffer.isEmpty() && !reasons.contains(PauseReason.CLOSING)) {
             List<ConsumerRecord<byte[], byte[]>> rest = buffer;
             long end = bufferEnd;
             clearBuffer();
             launchFrom(rest, rest.get(0).offset(), end);
+            return;
+        }
+        if (!buffer.isEmpty()) {
+            // closing: the buffered records are not handed out; the position goes back to the first of them
+            long first = buffer.get(0).offset();
+            state = State.IDLE;
+            moveTo(first);
             return;
         }
         state = State.IDLE;
@@ -565,6 +582,15 @@ final class PartitionMachine {
         clearBuffer();
         counters.jobsFailed.incrementAndGet();
         counters.messagesConsumed.addAndGet(f.consumedBefore());
+        Optional<OffsetRefusedException> refused = find(f.error(), OffsetRefusedException.class);
+        if (refused.isPresent()) {
+            // the store says this assignment's view is stale (a backwards move, a zombie): whatever was being
+            // retried, enforce the stored offset again; a dead letter in progress is decided again from there
+            deadLetter = null;
+            advancing = -1;
+            refused(refused.get(), f.error(), now);
+            return;
+        }
         switch (f.origin()) {
             case DEAD_LETTER_PUBLISH, DEAD_LETTER_ADVANCE -> {
                 PendingDeadLetter letter = deadLetter;
@@ -595,11 +621,6 @@ final class PartitionMachine {
             }
             default -> {
             }
-        }
-        Optional<OffsetRefusedException> refused = find(f.error(), OffsetRefusedException.class);
-        if (refused.isPresent()) {
-            refused(refused.get(), f.error(), now);
-            return;
         }
         FailureKind kind = classify(f);
         if (kind == FailureKind.INFRASTRUCTURE || kind == FailureKind.FILTER) {
@@ -683,9 +704,10 @@ final class PartitionMachine {
                 emitEnforced(e, now);
             }
             if (position < 0) {
-                // nothing stored and no valid Kafka offset: the user's reset seeds the row (logged by the host)
+                // nothing stored and no Kafka position: the group's committed offset (unless Kafka just found it
+                // invalid), else the user's reset, seeds the row (logged by the host)
                 emitEnforced(e, now);
-                out.add(new Command.ResetPosition(false));
+                out.add(new Command.ResetPosition(!invalidOffsetSeen));
                 return;
             }
             removeReason(PauseReason.WORK);
