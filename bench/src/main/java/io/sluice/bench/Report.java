@@ -219,22 +219,24 @@ final class Report {
         List<BenchCase> cases = run.cases();
         if (!cases.isEmpty()) {
             md.append("## Summary\n\n| case | median msg/s | paired ratio | target | "
-                    + "| consumer CPU ns/msg (median) | msg/batch |\n"
-                    + "|---|---:|---:|---:|---|---:|---:|\n");
+                    + "| spread | consumer CPU ns/msg (median) | msg/batch |\n"
+                    + "|---|---:|---:|---:|---|---:|---:|---:|\n");
             for (BenchCase c : cases) {
                 double ratio = run.ratio(c);
                 String target = c.baseline() ? "baseline" : fmt("≥ %.2f", c.target());
                 String verdict = c.baseline() ? "" : ratio >= c.target() ? "met" : "**missed**";
-                md.append(fmt("| `%s` | %,.0f | %.2f | %s | %s | %,.0f | %.0f |\n", c.key(), run.median(c), ratio,
-                        target, verdict, run.cpuMedian(c), Stats.median(run.rounds.get(c).stream()
-                                .map(Measurement::messagesPerBatch).toList())));
+                md.append(fmt("| `%s` | %,.0f | %.2f | %s | %s | %.0f %% | %,.0f | %.0f |\n", c.key(), run.median(c),
+                        ratio, target, verdict, 100 * Stats.spread(run.rates(c)), run.cpuMedian(c),
+                        Stats.median(run.rounds.get(c).stream().map(Measurement::messagesPerBatch).toList())));
             }
             if (run.chain != null) {
                 double ns = run.chain.nanosPerMessage();
-                md.append(fmt("| filter chain (JMH) | %.1f ns/message (± %.1f) | | ≤ 50 ns | %s | | |\n", ns,
+                md.append(fmt("| filter chain (JMH) | %.1f ns/message (± %.1f) | | ≤ 50 ns | %s | | | |\n", ns,
                         run.chain.error(), ns <= 50 ? "met" : "**missed**"));
             }
             md.append('\n');
+            md.append("Spread = (max − min) ÷ median of a case's rates over its timed rounds: how much one round can "
+                    + "differ from the next on this machine.\n\n");
             md.append("Consumer CPU = CPU time of the consumer side's threads over the run (the raw loop's thread; "
                     + "Sluice's listener and workers; not the broker, not Kafka's heartbeat thread) ÷ messages. "
                     + "Unlike the rates it hardly moves when other processes load the machine, so it shows the "

@@ -15,6 +15,17 @@ final class Stats {
      *
      * @throws IllegalArgumentException when {@code values} is empty
      */
+    /** (max − min) ÷ median: the spread of {@code values} relative to their median; 0 for fewer than two. */
+    static double spread(List<Double> values) {
+        if (values.size() < 2) {
+            return 0;
+        }
+        double median = median(values);
+        double min = values.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+        double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        return median == 0 ? 0 : (max - min) / median;
+    }
+
     static double median(List<Double> values) {
         if (values.isEmpty()) {
             throw new IllegalArgumentException("the median of no values is undefined");

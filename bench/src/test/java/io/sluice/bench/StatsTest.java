@@ -19,6 +19,12 @@ class StatsTest {
     }
 
     @Test
+    void spreadIsTheRangeOverTheMedian() {
+        assertEquals(0.5, Stats.spread(List.of(80.0, 100.0, 130.0)), 1e-9);
+        assertEquals(0.0, Stats.spread(List.of(42.0)), 1e-9);
+    }
+
+    @Test
     void medianOfNothingIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> Stats.median(List.of()));
     }

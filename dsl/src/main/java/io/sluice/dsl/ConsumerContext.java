@@ -25,15 +25,17 @@ public interface ConsumerContext extends FilterContext {
 
     /**
      * After this job, move the partition's position to {@code offset}. Combined with the filters' verdict like one
-     * more seeking filter: the lowest cursor wins, and a pause (the filters') still pauses. No mark of this job
-     * covers {@code offset} or anything above it.
+     * more seeking filter: the lowest cursor wins, and a pause (the filters') still pauses. No mark the runtime
+     * makes for this job covers {@code offset} or anything above it; on an offset-managed topic a seek forward past
+     * the batch first moves the stored offset to {@code offset}, so the skipped offsets count as decided.
      */
     void seek(long offset);
 
     /**
      * After this job, pause the partition and resume from {@code offset} once {@code timeout} has passed (counted
      * from this call). Combined with the filters' verdict like one more pausing filter: the lowest cursor and the
-     * earliest deadline win. No mark of this job covers {@code offset} or anything above it.
+     * earliest deadline win. No mark the runtime makes for this job covers {@code offset} or anything above it
+     * (your own marks are yours to keep below it).
      */
     void pause(long offset, Duration timeout);
 }

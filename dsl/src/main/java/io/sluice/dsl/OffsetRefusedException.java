@@ -9,8 +9,9 @@ import org.apache.kafka.common.TopicPartition;
  * beyond the log end seen by this fetch. Nothing was applied and nothing was marked.
  *
  * <p>Guarantees: it is an {@link InfrastructureFailure}, so nothing is counted or dead-lettered; the runtime
- * enforces the stored offset again (it re-reads the row and seeks there) before the next try, and a second refusal
- * at the same stored and fetch offsets pauses the partition with an error instead of looping.
+ * enforces the stored offset again (it re-reads the row and seeks there) after a backoff, before the next try. A
+ * second refusal at the same stored and fetch offsets reports the partition blocked at once (an error event and a
+ * {@code Blocked} event), and it keeps backing off and enforcing until the store and the log agree.
  */
 public class OffsetRefusedException extends InfrastructureFailure {
 

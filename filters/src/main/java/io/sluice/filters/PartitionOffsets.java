@@ -158,6 +158,12 @@ public final class PartitionOffsets implements OffsetAuthority {
     private final SchemaManagement schemaManagement;
     private final Set<RowKey> knownRows = ConcurrentHashMap.newKeySet();
     private final Map<RowKey, Long> observedEpochs = new ConcurrentHashMap<>();
+    /**
+     * The row each key had when this process last committed it through {@link #consume} or {@link #advance}; an
+     * {@code advance} to no further than that needs no transaction. Any other locked work forgets the key first, so
+     * a row this process moved backwards is never vouched for.
+     */
+    private final Map<RowKey, Long> committedRows = new ConcurrentHashMap<>();
     private volatile boolean tableReady;
 
     private PartitionOffsets(Builder builder, StoreDialect storeDialect) {
@@ -350,12 +356,19 @@ public final class PartitionOffsets implements OffsetAuthority {
     @Override
     public void advance(String consumerGroup, TopicPartition topicPartition, long nextOffset) {
         RowKey key = new RowKey(validateGroup(consumerGroup), topicPartition);
-        long seen = locked(consumerGroup, topicPartition, nextOffset, row -> {
+        Long committed = committedRows.get(key);
+        if (committed != null && nextOffset <= committed) {
+            return; // this process's own transaction already moved the row at least that far
+        }
+        long[] seen = new long[2];
+        locked(consumerGroup, topicPartition, nextOffset, row -> {
             refuseOnEpoch(key, row, nextOffset);
-            row.advanceTo(nextOffset);
-            return row.epoch();
+            seen[0] = row.advanceTo(nextOffset);
+            seen[1] = row.epoch();
+            return null;
         });
-        observedEpochs.putIfAbsent(key, seen);
+        observedEpochs.putIfAbsent(key, seen[1]);
+        committedRows.merge(key, seen[0], Math::max);
     }
 
     /**
@@ -387,6 +400,7 @@ public final class PartitionOffsets implements OffsetAuthority {
                     + topicPartition);
         }
         createTableIfMissing();
+        committedRows.remove(key);
         for (int attempt = 1; ; attempt++) {
             boolean created = false;
             if (!knownRows.contains(key)) {
@@ -549,6 +563,7 @@ public final class PartitionOffsets implements OffsetAuthority {
         });
         observedEpochs.putIfAbsent(key, consumed.epoch());
         if (consumed.mark().isPresent()) {
+            committedRows.merge(key, consumed.mark().getAsLong(), Math::max);
             context.markAsConsumed(consumed.mark().getAsLong());
         }
         return consumed.applied();

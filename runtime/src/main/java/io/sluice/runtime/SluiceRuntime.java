@@ -249,7 +249,9 @@ public final class SluiceRuntime implements AutoCloseable {
         for (SluiceEventListener l : listeners) {
             try {
                 l.on(event);
-            } catch (RuntimeException e) {
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
                 LOG.warn("event listener {} failed on {}: {}", l, event.getClass().getSimpleName(), e.toString());
             }
         }

@@ -19,7 +19,10 @@ final class Events {
     void emit(SluiceEvent event) {
         try {
             listener.on(event);
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            // a listener's failure, even an Error, must not turn a decided batch into a failed one
             LOG.warn("event listener failed on {}: {}", event.getClass().getSimpleName(), e.toString());
         }
     }

@@ -115,11 +115,11 @@ final class Job<K, V> implements Runnable {
             long started = System.nanoTime();
             try {
                 consumer.consume(forConsumer, context);
-                events.emit(new SluiceEvent.Consumed(instance, tp, context.generation(),
-                        List.copyOf(forConsumer.messages()), Duration.ofNanos(System.nanoTime() - started)));
             } catch (Throwable e) {
                 return consumerFailed(forConsumer, e);
             }
+            events.emit(new SluiceEvent.Consumed(instance, tp, context.generation(),
+                    List.copyOf(forConsumer.messages()), Duration.ofNanos(System.nanoTime() - started)));
         }
 
         // the consumer's own seek or pause is one more verdict: combined with the chain's, its cursor also bounds
@@ -150,10 +150,15 @@ final class Job<K, V> implements Runnable {
         }
 
         // automatic marking settles the whole batch, dropped tail included; manual honours the filters' clamped ask
+        Optional<OffsetAuthority> authority = topic.offsetAuthority();
         long ownMark = topic.settings().marking() == MarkingMode.AUTOMATIC
                 ? settledEnd
                 : Math.min(outcome.filterMark().orElse(-1), settledEnd);
-        Optional<OffsetAuthority> authority = topic.offsetAuthority();
+        if (authority.isPresent() && handed == 0 && poison == null) {
+            // nothing reached the consumer: what the filters removed below the settled end is dropped for good,
+            // and the store must say so too, or the next batch would be refused as skipping it
+            ownMark = Math.max(ownMark, settledEnd);
+        }
         // a revoked partition's job must not move the offset store: the new owner may be deciding those messages
         boolean owner = !(authority.isPresent() && context.revoked());
         if (owner && authority.isPresent() && cursor.isPresent() && cursor.getAsLong() > batch.nextOffset()
@@ -162,16 +167,25 @@ final class Job<K, V> implements Runnable {
             // batch (fetched from the cursor) continues from the stored offset instead of being refused
             ownMark = Math.max(ownMark, cursor.getAsLong());
         }
-        if (owner && ownMark > context.markedOffset()) {
+        // on an offset-managed topic every mark, the consumer's own included, is the store's first: the store makes
+        // this cheap when its own transaction already moved the row there
+        long mark = authority.isPresent() ? Math.max(ownMark, context.jobMark().orElse(-1)) : ownMark;
+        if (cursor.isPresent()) {
+            // no mark of this job covers what will be fetched again
+            mark = Math.min(mark, Math.max(cursor.getAsLong(), ownMark));
+        }
+        if (owner && mark > context.markedAtStart()) {
             if (authority.isPresent()) {
                 try {
-                    authority.get().advance(context.consumerGroup(), tp, ownMark);
+                    authority.get().advance(context.consumerGroup(), tp, mark);
                 } catch (Throwable e) {
-                    LOG.warn("offset authority of {} could not advance to {}: {}", tp, ownMark, e.toString());
+                    LOG.warn("offset authority of {} could not advance to {}: {}", tp, mark, e.toString());
                     return failed(e, Report.Origin.ADVANCE, OptionalLong.empty(), 0);
                 }
             }
-            context.markAsConsumed(ownMark);
+            if (mark > context.markedOffset()) {
+                context.markAsConsumed(mark);
+            }
         }
 
         if (poison != null) {
@@ -181,7 +195,12 @@ final class Job<K, V> implements Runnable {
                 return failed(poison, Report.Origin.POISON, OptionalLong.of(poisonOffset), 0);
             }
         }
-        return new Report(tp, context.generation(), context.jobMark(),
+        OptionalLong reported = context.jobMark();
+        if (reported.isPresent() && cursor.isPresent() && reported.getAsLong() > Math.max(cursor.getAsLong(), mark)) {
+            // the consumer marked past its own (or the chain's) cursor: those messages are fetched again
+            reported = OptionalLong.of(Math.max(cursor.getAsLong(), mark));
+        }
+        return new Report(tp, context.generation(), reported,
                 new Report.Succeeded(verdict, cursor, deadline, handed, outcome.removedByFilters(), settledEnd));
     }
 

@@ -298,7 +298,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
      */
     private void apply(Report report) {
         TopicPartition tp = report.topicPartition();
-        free(tp);
+        free(tp, report.generation());
         Assembly<?, ?> a = assemblies.get(tp);
         if (a == null || a.machine.generation() != report.generation()
                 || a.machine.state() == PartitionMachine.State.REVOKED) {
@@ -312,7 +312,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
         if (a.revoked.get()) {
             // being revoked: its marks count, nothing else happens to it
-            report.mark().ifPresent(a.machine::markWhileRevoking);
+            a.machine.markWhileRevoking(report);
             return;
         }
         execute(a, a.machine.reported(report, now()));
@@ -371,8 +371,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 a.jobs++;
                 enforcements.add(tp);
             } else if (c instanceof Command.ResetPosition r) {
-                // resolved together with the other partitions that need it, once this step's events are handled
-                resets.put(tp, r.committedFirst());
+                // resolved together with the other partitions that need it, once this step's events are handled;
+                // a request to look at the committed offset first is never downgraded
+                resets.merge(tp, r.committedFirst(), Boolean::logicalOr);
             }
         }
     }
@@ -432,7 +433,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         for (TopicPartition tp : tps) {
             Assembly<?, ?> a = assemblies.get(tp);
             if (a == null) {
-                free(tp);
+                inFlight.computeIfPresent(tp, (k, n) -> n <= 1 ? null : n - 1);
                 continue;
             }
             Long start = starts.get(tp);
@@ -541,11 +542,11 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         return inFlight.getOrDefault(tp, 0) > 0;
     }
 
-    /** A job of {@code tp}, of any generation, has reported. */
-    private void free(TopicPartition tp) {
+    /** A job of {@code tp} of {@code generation} has reported (or will never run). */
+    private void free(TopicPartition tp, long generation) {
         inFlight.computeIfPresent(tp, (k, n) -> n <= 1 ? null : n - 1);
         Assembly<?, ?> a = assemblies.get(tp);
-        if (a != null && a.jobs > 0) {
+        if (a != null && a.jobs > 0 && a.machine.generation() == generation) {
             a.jobs--;
         }
     }
@@ -576,7 +577,10 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
     }
 
-    /** The log end the consumer saw with this fetch: its position plus its lag (the last stable offset under read_committed). */
+    /**
+     * The log end the consumer saw with this fetch: its position plus its lag (the last stable offset under
+     * read_committed).
+     */
     private OptionalLong observedLogEnd(TopicPartition tp, long position) {
         try {
             OptionalLong lag = consumer.currentLag(tp);
@@ -702,7 +706,10 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         LOG.info("[{}] partitions {}: {}", name, commit ? "revoked" : "lost", ours);
         for (TopicPartition tp : ours) {
             assemblies.get(tp).revoked.set(true);
-            enforcements.remove(tp);
+            if (enforcements.remove(tp)) {
+                free(tp, assemblies.get(tp).machine.generation()); // counted in flight when asked, never launched
+            }
+            resets.remove(tp);
         }
         if (!halted) {
             // during close() too: a rebalance then still gives in-flight jobs their grace, so their marks count
@@ -766,8 +773,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
         counters.rebalances.incrementAndGet();
         LOG.info("[{}] partitions assigned: {}", name, fresh);
-        // the group's committed offsets, read for all at once: each partition is then sought explicitly, so Kafka
-        // never initialises (or resets) a position on its own
+        // the group's committed offsets, read for all at once: a partition without one is placed by the runtime
+        // (enforcement or the user's reset), never by Kafka
         Map<TopicPartition, OffsetAndMetadata> committed;
         try {
             committed = retryOnWakeup(() -> consumer.committed(Set.copyOf(fresh), settings.commitTimeout()));
@@ -801,9 +808,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private void create(TopicPartition tp, TopicDefinition<?, ?> topic, long committed) {
         Assembly<?, ?> a = Assembly.of(tp, topic);
         long position = Math.max(committed, -1);
-        if (position >= 0) {
-            consumer.seek(tp, position);
-        } else {
+        if (position < 0) {
+            // without a committed offset Kafka (reset none) would fail every poll: park it until it is placed
             park(tp);
         }
         long generation = generations.merge(tp, 1L, Long::sum);

@@ -127,6 +127,11 @@ final class PartitionContext implements ConsumerContext {
         return overrideNanos;
     }
 
+    /** The partition's mark when this job started (-1 when none). */
+    long markedAtStart() {
+        return markedAtStart;
+    }
+
     /** The highest mark this job made, if any. */
     OptionalLong jobMark() {
         long m = mark;

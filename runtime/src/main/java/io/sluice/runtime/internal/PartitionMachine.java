@@ -28,14 +28,17 @@ import org.apache.kafka.common.TopicPartition;
  * call, reads no clock (time is an argument, on the runtime's monotonic nanosecond scale) and starts no thread, so
  * every schedule of events can be replayed in a test. See {@code docs/architecture.md}, "The partition machine".
  *
- * <p>States and events (any other pair throws {@link IllegalStateException} naming both):
+ * <p>States and events (a report, enforcement result or dead letter in a state that did not ask for it, and any
+ * event after REVOKED, throws {@link IllegalStateException} naming the state and the event):
  * <pre>
  * state           event                     next state        commands
  * (new)           assigned, offset-managed  ENFORCING         pause, launch enforcement
  * (new)           assigned, position known  IDLE              -
  * (new)           assigned, no position     IDLE              reset position (the user's auto.offset.reset)
  * ENFORCING       enforced: stored in log   IDLE              seek to it (unless already there), resume
- * ENFORCING       enforced: nothing stored  IDLE              reset position when unknown, resume
+ * ENFORCING       enforced: nothing stored  IDLE / ENFORCING  resume, or reset position when Kafka has none
+ * ENFORCING, IDLE reset (position found)    IDLE              resume
+ * any live        reset failed              BACKOFF           (the reset is tried again, committed offset first)
  * ENFORCING       enforced: outside log     IDLE / BACKOFF    the out-of-range policy: seek to a log end, or blocked
  * ENFORCING       failed                    BACKOFF           -
  * IDLE            fetched                   IN_FLIGHT         pause, launch (narrowed to one record while finding
@@ -55,8 +58,12 @@ import org.apache.kafka.common.TopicPartition;
  *                                           / DEAD_LETTERING
  *                                           / ADVANCING
  * any but REVOKED fetched while busy        (same)            seek back to the position (the fetch is undone)
+ * any but REVOKED advanced while busy       (same)            seek back to the position
+ * any but REVOKED closing                   (same)            pause (a reason that never goes away)
  * any             revoked, lost             REVOKED           -
  * </pre>
+ * An invalid offset outside IDLE is ignored (a busy partition is paused and meets it again when it fetches), and a
+ * fetch whose records were all dead-lettered earlier under manual marking launches nothing and stays IDLE.
  *
  * <p>The position — where the next fetch starts — changes only through a seek this machine asks for or records
  * Kafka returned (a poll that advanced without records included). The partition is paused in the consumer while
@@ -168,6 +175,7 @@ final class PartitionMachine {
     private long idleAdvance = -1;
     private long idleAdvanceSince;
     private long inFlightFirst = -1;
+    private boolean invalidOffsetSeen;
     private final Set<Long> skipped = new TreeSet<>();
 
     private PartitionMachine(TopicPartition topicPartition, long generation, String instance, TopicSettings settings,
@@ -204,7 +212,8 @@ final class PartitionMachine {
         } else {
             m.state = State.IDLE;
             if (position < 0) {
-                m.out.add(new Command.ResetPosition(false));
+                // no committed offset was found (or it could not be read): look again, then the user's reset
+                m.out.add(new Command.ResetPosition(true));
             }
         }
         m.sync();
@@ -230,6 +239,7 @@ final class PartitionMachine {
         long first = records.get(0).offset();
         long fetchOffset = position >= 0 && position <= first ? position : first;
         position = next;
+        invalidOffsetSeen = false;
         idleAdvance = -1;
         launchFrom(records, fetchOffset, next);
         sync();
@@ -267,6 +277,7 @@ final class PartitionMachine {
             return drain();
         }
         position = -1;
+        invalidOffsetSeen = true;
         clearBuffer();
         if (offsetManaged) {
             enforce();
@@ -339,7 +350,8 @@ final class PartitionMachine {
 
     /** Time passed: pauses and backoffs that are due end; an idle advance that is due is launched. */
     List<Command> tick(Now now) {
-        if (state == State.REVOKED) {
+        if (state == State.REVOKED || reasons.contains(PauseReason.CLOSING)) {
+            // closing starts no new work: what is pending is decided by the next owner
             return drain();
         }
         if (state == State.PAUSED && now.nanos() - pauseDeadline >= 0) {
@@ -391,9 +403,14 @@ final class PartitionMachine {
         return drain();
     }
 
-    /** A mark a job made while its partition was being revoked: it still counts for the revocation's commit. */
-    void markWhileRevoking(long nextOffset) {
-        mark(nextOffset);
+    /**
+     * A report of a job that finished while its partition was being revoked: its mark still counts for the
+     * revocation's commit (except a dead letter's under manual marking, which only the consumer's marks cover).
+     */
+    void markWhileRevoking(Report report) {
+        if (!(report.outcome() instanceof Report.DeadLettered && unmarkedDeadLetters())) {
+            report.mark().ifPresent(this::mark);
+        }
     }
 
     /** The partition was revoked or lost: the assignment is over. */
@@ -460,8 +477,9 @@ final class PartitionMachine {
 
     /** The partition is caught up: idle and unpaused at a known position that equals the last observed log end. */
     boolean caughtUp() {
-        if (state != State.IDLE || !reasons.isEmpty() || position < 0 || latestLogEnd < 0
-                || position < latestLogEnd) {
+        // nothing fetched yet: the log end read at enforcement (an offset-managed partition at its row) tells
+        long end = latestLogEnd >= 0 ? latestLogEnd : logEnd.orElse(-1);
+        if (state != State.IDLE || !reasons.isEmpty() || position < 0 || end < 0 || position < end) {
             return false;
         }
         if (offsetManaged) {
@@ -538,11 +556,18 @@ final class PartitionMachine {
             seekTo(cursor);
             return;
         }
-        if (!buffer.isEmpty()) {
+        if (!buffer.isEmpty() && !reasons.contains(PauseReason.CLOSING)) {
             List<ConsumerRecord<byte[], byte[]>> rest = buffer;
             long end = bufferEnd;
             clearBuffer();
             launchFrom(rest, rest.get(0).offset(), end);
+            return;
+        }
+        if (!buffer.isEmpty()) {
+            // closing: the buffered records are not handed out; the position goes back to the first of them
+            long first = buffer.get(0).offset();
+            state = State.IDLE;
+            moveTo(first);
             return;
         }
         state = State.IDLE;
@@ -557,21 +582,23 @@ final class PartitionMachine {
         clearBuffer();
         counters.jobsFailed.incrementAndGet();
         counters.messagesConsumed.addAndGet(f.consumedBefore());
+        Optional<OffsetRefusedException> refused = find(f.error(), OffsetRefusedException.class);
+        if (refused.isPresent()) {
+            // the store says this assignment's view is stale (a backwards move, a zombie): whatever was being
+            // retried, enforce the stored offset again; a dead letter in progress is decided again from there
+            deadLetter = null;
+            advancing = -1;
+            refused(refused.get(), f.error(), now);
+            return;
+        }
         switch (f.origin()) {
-            case DEAD_LETTER_PUBLISH -> {
+            case DEAD_LETTER_PUBLISH, DEAD_LETTER_ADVANCE -> {
                 PendingDeadLetter letter = deadLetter;
                 deadLetter = null;
-                blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
-                backoff(new Retry.DeadLetter(letter), FailureKind.INFRASTRUCTURE, ++repeatedFailures, f.error(),
-                        OptionalLong.of(letter.record().offset()), now);
-                return;
-            }
-            case DEAD_LETTER_ADVANCE -> {
-                PendingDeadLetter letter = deadLetter;
-                deadLetter = null;
-                blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
-                backoff(new Retry.DeadLetterAdvance(letter), FailureKind.INFRASTRUCTURE, ++repeatedFailures,
-                        f.error(), OptionalLong.of(letter.record().offset()), now);
+                // a published dead letter is not published again: only the store's advance past it is retried
+                retryInfrastructure(f.origin() == Report.Origin.DEAD_LETTER_PUBLISH ? new Retry.DeadLetter(letter)
+                        : new Retry.DeadLetterAdvance(letter), f.error(), OptionalLong.of(letter.record().offset()),
+                        now);
                 return;
             }
             case ADVANCE -> {
@@ -580,30 +607,20 @@ final class PartitionMachine {
                     deadLetter = null;
                     long target = advancing;
                     advancing = -1;
-                    blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
-                    backoff(letter != null ? new Retry.DeadLetterAdvance(letter) : new Retry.Advance(target),
-                            FailureKind.INFRASTRUCTURE, ++repeatedFailures, f.error(), OptionalLong.empty(), now);
-                    return;
+                    retryInfrastructure(letter != null ? new Retry.DeadLetterAdvance(letter)
+                            : new Retry.Advance(target), f.error(), OptionalLong.empty(), now);
+                } else {
+                    // a batch job could not advance the store to its cursor: the batch is retried
+                    retryInfrastructure(new Retry.Batch(retryFrom()), f.error(), OptionalLong.empty(), now);
                 }
-                // a batch job could not advance the store to its cursor: the batch is retried
-                blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
-                backoff(new Retry.Batch(retryFrom()), FailureKind.INFRASTRUCTURE, ++repeatedFailures, f.error(),
-                        OptionalLong.empty(), now);
                 return;
             }
             case ENFORCEMENT -> {
-                blocked(now, FailureKind.INFRASTRUCTURE, f.error(), false);
-                backoff(new Retry.Enforce(), FailureKind.INFRASTRUCTURE, ++repeatedFailures, f.error(),
-                        OptionalLong.empty(), now);
+                retryInfrastructure(new Retry.Enforce(), f.error(), OptionalLong.empty(), now);
                 return;
             }
             default -> {
             }
-        }
-        Optional<OffsetRefusedException> refused = find(f.error(), OffsetRefusedException.class);
-        if (refused.isPresent()) {
-            refused(refused.get(), f.error(), now);
-            return;
         }
         FailureKind kind = classify(f);
         if (kind == FailureKind.INFRASTRUCTURE || kind == FailureKind.FILTER) {
@@ -635,6 +652,12 @@ final class PartitionMachine {
         }
         blocked(now, kind, f.error(), dlq.isEmpty() && kind == FailureKind.POISON);
         backoff(new Retry.Batch(retryFrom()), kind, attempts, f.error(), f.failedOffset(), now);
+    }
+
+    /** An infrastructure failure: retried after a backoff, never counted toward a message's attempts. */
+    private void retryInfrastructure(Retry what, Throwable error, OptionalLong failedOffset, Now now) {
+        blocked(now, FailureKind.INFRASTRUCTURE, error, false);
+        backoff(what, FailureKind.INFRASTRUCTURE, ++repeatedFailures, error, failedOffset, now);
     }
 
     /**
@@ -681,9 +704,10 @@ final class PartitionMachine {
                 emitEnforced(e, now);
             }
             if (position < 0) {
-                // nothing stored and no valid Kafka offset: the user's reset seeds the row (logged by the host)
+                // nothing stored and no Kafka position: the group's committed offset (unless Kafka just found it
+                // invalid), else the user's reset, seeds the row (logged by the host)
                 emitEnforced(e, now);
-                out.add(new Command.ResetPosition(false));
+                out.add(new Command.ResetPosition(!invalidOffsetSeen));
                 return;
             }
             removeReason(PauseReason.WORK);
@@ -841,8 +865,8 @@ final class PartitionMachine {
             if (t instanceof java.sql.SQLException) {
                 return false;
             }
-            if (t instanceof InfrastructureFailure && t.getClass().getName().startsWith("io.sluice.")) {
-                return t.getClass() == InfrastructureFailure.class;
+            if (t instanceof OffsetRefusedException || t.getClass().getName().startsWith("io.sluice.filters.")) {
+                return false; // the offset store's own failure
             }
         }
         return true;

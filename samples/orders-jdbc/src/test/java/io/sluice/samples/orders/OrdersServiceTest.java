@@ -47,7 +47,7 @@ class OrdersServiceTest {
             // ... and the offset manager seeks to the database's offset: orders 1-6 are not inserted again
             assertEquals(10, rows());
             assertEquals(10, distinctOrders());
-            assertEquals(OptionalLong.of(10), offsets.nextOffset(new TopicPartition(OrdersService.TOPIC, 0)));
+            assertEquals(OptionalLong.of(10), offsets.nextOffset("sluice-test", new TopicPartition(OrdersService.TOPIC, 0)));
         }
     }
 
@@ -59,7 +59,7 @@ class OrdersServiceTest {
             driver.assign(OrdersService.TOPIC, 0).runUntilIdle();
 
             assertEquals(0, rows());
-            assertEquals(0, offsets.nextOffset(new TopicPartition(OrdersService.TOPIC, 0)).orElse(0),
+            assertEquals(0, offsets.nextOffset("sluice-test", new TopicPartition(OrdersService.TOPIC, 0)).orElse(0),
                     "the stored offset did not move past the failed order");
             assertEquals(0, driver.consumedOffsets(OrdersService.TOPIC, 0).size());
         }
