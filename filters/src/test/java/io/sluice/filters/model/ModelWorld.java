@@ -59,7 +59,10 @@ final class ModelWorld implements AutoCloseable {
     static final String[] GROUPS = {"sluice-test", "sluice-test-b"};
     private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
     private static final int IDLE_ROUNDS = 1_000;
-    /** Strict liveness: a settled row must reach the log end, even over a trailing gap. */
+    /**
+     * Strict liveness: a settled row must reach the log end, even over a trailing gap, and the driver be caught up.
+     * Off while TrailingGapsRowRegressionTest fails.
+     */
     static final boolean ROW_AT_LOG_END = Boolean.getBoolean("sluice.model.rowAtLogEnd");
     /** Whether retention may pass an undecided row (off while RetentionPastTheRowWhileAssignedRegressionTest fails). */
     static final boolean RETENTION_PAST_THE_ROW = Boolean.getBoolean("sluice.model.retentionPastTheRow");
@@ -632,8 +635,9 @@ final class ModelWorld implements AutoCloseable {
     }
 
     /**
-     * Where a settled row must be: the log end, or (TODO(lead): once the row is always advanced over a tail without
-     * records) at least one past the partition's last record.
+     * Where a settled row must be: the log end, or, unless {@link #ROW_AT_LOG_END}, at least one past the partition's
+     * last record (TODO(lead): the row is not always advanced over a tail without records; see
+     * TrailingGapsRowRegressionTest).
      */
     private long settledEnd(Group g, int p) {
         long end = g.driver.log().logEndOffset(tp(p));
@@ -658,19 +662,32 @@ final class ModelWorld implements AutoCloseable {
     }
 
     /**
-     * Every partition assigned, IDLE, unpaused, at its log end, nothing queued. Not {@code driver.caughtUp()}: it
-     * stays false for a partition enforced to a row at the log end with nothing left to fetch (nothing is ever
-     * marked there). TODO(lead): use caughtUp() once that is fixed.
+     * Every partition assigned, nothing queued, and the runtime caught up (idle, unpaused, at the log end, the row
+     * there). Unless {@link #ROW_AT_LOG_END}, a partition whose row is short of its log end only by a tail without
+     * records counts as caught up (TODO(lead): the runtime's bug, see TrailingGapsRowRegressionTest).
      */
-    private static boolean quiet(Group g) {
+    private boolean quiet(Group g) {
         TestDriver driver = g.driver;
+        if (driver.pendingJobs() > 0) {
+            return false;
+        }
         List<PartitionState> states = driver.partitions().get(TestDriver.INSTANCE);
-        if (states.size() != g.parts.size() || driver.pendingJobs() > 0) {
+        if (states.size() != g.parts.size()) {
+            return false;
+        }
+        if (driver.caughtUp()) {
+            return true;
+        }
+        if (ROW_AT_LOG_END) {
             return false;
         }
         for (PartitionState s : states) {
-            if (!s.state().equals("IDLE") || !s.pauseReasons().isEmpty()
-                    || s.fetchPosition() != driver.log().logEndOffset(s.topicPartition())) {
+            int p = s.topicPartition().partition();
+            OptionalLong row = store.row(g.name, s.topicPartition());
+            boolean shortOfATrailingGap = s.state().equals("IDLE") && s.pauseReasons().isEmpty()
+                    && s.fetchPosition() == driver.log().logEndOffset(s.topicPartition())
+                    && row.isPresent() && row.getAsLong() >= settledEnd(g, p);
+            if (!s.caughtUp() && !shortOfATrailingGap) {
                 return false;
             }
         }
