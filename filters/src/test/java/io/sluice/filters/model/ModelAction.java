@@ -34,6 +34,15 @@ sealed interface ModelAction {
         return 0;
     }
 
+    /**
+     * Whether this action runs the runtime (a step or jobs, or a crash). Only such an action can break a safety
+     * property: the others change the log above every row, time, armed faults or pending rebalances, none of which
+     * the runtime sees before it runs; so the runner checks safety after these only.
+     */
+    default boolean runsTheRuntime() {
+        return false;
+    }
+
     /** Whether this action is done to one group's runtime (and so can be {@link OnGroup directed}). */
     default boolean onARuntime() {
         return true;
@@ -235,6 +244,11 @@ sealed interface ModelAction {
     /** One listener step. */
     record Step() implements ModelAction {
         @Override
+        public boolean runsTheRuntime() {
+            return true;
+        }
+
+        @Override
         public void apply(ModelWorld w) {
             w.step();
         }
@@ -248,6 +262,11 @@ sealed interface ModelAction {
     /** Runs every queued job (and the jobs they queue). */
     record RunAllJobs() implements ModelAction {
         @Override
+        public boolean runsTheRuntime() {
+            return true;
+        }
+
+        @Override
         public void apply(ModelWorld w) {
             w.runAllJobs();
         }
@@ -260,6 +279,11 @@ sealed interface ModelAction {
 
     /** Runs the oldest {@code count} queued jobs. */
     record RunJobs(int count) implements ModelAction {
+        @Override
+        public boolean runsTheRuntime() {
+            return true;
+        }
+
         @Override
         public void apply(ModelWorld w) {
             w.runJobs(count);
@@ -278,6 +302,11 @@ sealed interface ModelAction {
 
     /** Steps and runs jobs until nothing changes. */
     record RunUntilIdle() implements ModelAction {
+        @Override
+        public boolean runsTheRuntime() {
+            return true;
+        }
+
         @Override
         public void apply(ModelWorld w) {
             w.runUntilIdle();
@@ -471,6 +500,11 @@ sealed interface ModelAction {
     /** A crash and a restart on the same log and database. */
     record Crash() implements ModelAction {
         @Override
+        public boolean runsTheRuntime() {
+            return true;
+        }
+
+        @Override
         public void apply(ModelWorld w) {
             w.crash();
         }
@@ -649,6 +683,11 @@ sealed interface ModelAction {
                 out.add(new OnGroup(g, a));
             }
             return out;
+        }
+
+        @Override
+        public boolean runsTheRuntime() {
+            return action.runsTheRuntime();
         }
 
         @Override

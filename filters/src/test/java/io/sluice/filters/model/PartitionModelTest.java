@@ -26,12 +26,14 @@ import org.junit.jupiter.api.Test;
  * armed consumer failures (named, unnamed, infrastructure), filter pauses and seeks back, a throttle, revocations and
  * losses with jobs in flight, eager rebalances, crashes (a new driver on a copy of the log and the same database),
  * database outages, row locks held elsewhere, failing Kafka commits and dead-letter publications, and retention
- * passing positions and rows ({@code InvalidOffsetException}s, {@code RESET_TO_LOG_START}).
+ * passing positions ({@code InvalidOffsetException}s).
  *
- * <p><b>Safety</b>, after every action: no offset applied twice; no failing, poison or dropped message applied;
- * every message below the row applied, dead-lettered, dropped, or removed by retention before it was decided; Kafka's
- * committed offset never ahead of the row; no dead letter published twice by one owner of the partition (copies
- * across a crash or a rebalance are allowed: dead letters are at-least-once across a handover, and counted).
+ * <p><b>Safety</b>, after every action (checked after each that runs the runtime: no other can break it): no offset
+ * applied twice; no failing, poison or dropped message applied; every message below the row applied, dead-lettered,
+ * dropped, or removed by retention before it was decided; Kafka's committed offset never ahead of the row; no dead
+ * letter published twice by one owner of the partition (copies across a crash or a rebalance are allowed: dead
+ * letters are at-least-once across a handover, and counted). With retention past an undecided row off by default
+ * ({@code -Dsluice.model.retentionPastTheRow=true} turns it on; see RetentionPastTheRowWhileAssignedRegressionTest).
  * <b>Liveness</b>, after every schedule: every fault is healed and every partition assigned, then the clock is
  * advanced past every pause and backoff and the runtime run to quiescence, at most {@value ModelRunner#MAX_ROUNDS}
  * rounds: every message must be applied exactly once, dead-lettered, dropped or expired, every row at its log end,
@@ -46,7 +48,10 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code -Dsluice.model.seed=<seed>}: replays that one schedule, with the runtime's logging on;</li>
  *   <li>{@code -Dsluice.model.runSeed=<seed>}: the seed the schedules' seeds are drawn from (default random,
  *       printed);</li>
- *   <li>{@code -Dsluice.model.rowAtLogEnd=true}: the strict liveness check of rows over a trailing gap.</li>
+ *   <li>{@code -Dsluice.model.rowAtLogEnd=true}: the strict liveness check of rows over a trailing gap (see
+ *       TrailingGapsRowRegressionTest);</li>
+ *   <li>{@code -Dsluice.model.retentionPastTheRow=true}: retention may pass undecided rows;</li>
+ *   <li>{@code -Dsluice.model.threads=<n>}: runner threads (default 2).</li>
  * </ul>
  * <pre>
  * mvn -B -q -pl filters -am test -Dtest=PartitionModelTest -Dsurefire.failIfNoSpecifiedTests=false \
