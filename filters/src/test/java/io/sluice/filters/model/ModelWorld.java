@@ -15,6 +15,7 @@ import io.sluice.filters.PartitionOffsets;
 import io.sluice.filters.Throttle;
 import io.sluice.runtime.DeadLetterHeaders;
 import io.sluice.runtime.PartitionState;
+import io.sluice.runtime.SluiceEvent;
 import io.sluice.testing.LogRecord;
 import io.sluice.testing.TestDriver;
 import java.nio.charset.StandardCharsets;
@@ -97,6 +98,7 @@ final class ModelWorld implements AutoCloseable {
         int crashes;
         long acrossHandoverDuplicates;
         int events;
+        ModelViolation violation;
 
         Group(String name) {
             this.name = name;
@@ -180,10 +182,22 @@ final class ModelWorld implements AutoCloseable {
 
     private TestDriver newDriver(Group group) {
         TestDriver d = TestDriver.create().groupId(group.name).maxPollRecords(maxPollRecords)
-                .timings(COMMIT_INTERVAL, Duration.ofSeconds(2)).listener(e -> group.events++);
+                .timings(COMMIT_INTERVAL, Duration.ofSeconds(2)).listener(e -> observe(group, e));
         d.createTopic(TOPIC, partitions).createTopic(DLQ, 1);
         d.start(topology(group));
         return d;
+    }
+
+    /**
+     * Every event of {@code group}'s runtime. An assignment starts a new ownership of its partition: the dead letters
+     * published before it are attributed to the ownership before (see {@link #collectDeadLetters}).
+     */
+    private void observe(Group group, SluiceEvent event) {
+        group.events++;
+        if (event instanceof SluiceEvent.Assigned a && a.topicPartition().topic().equals(TOPIC)) {
+            collectDeadLetters(group);
+            group.part(a.topicPartition().partition()).epoch++;
+        }
     }
 
     private Topology topology(Group group) {
@@ -414,20 +428,17 @@ final class ModelWorld implements AutoCloseable {
 
     void revoke(int p, boolean holdJobs) {
         focus.assigned.remove(p);
-        focus.part(p).epoch++;
         focus.driver.holdJobsDuringRevocation(holdJobs);
         focus.driver.revoke(TOPIC, p);
     }
 
     void lose(int p) {
         focus.assigned.remove(p);
-        focus.part(p).epoch++;
         focus.driver.lose(TOPIC, p);
     }
 
     void assign(int p) {
         focus.assigned.add(p);
-        focus.part(p).epoch++;
         focus.driver.assign(TOPIC, p);
     }
 
@@ -438,7 +449,6 @@ final class ModelWorld implements AutoCloseable {
         }
         focus.assigned.clear();
         focus.assigned.addAll(keep);
-        focus.parts.forEach(part -> part.epoch++);
         focus.driver.eagerRebalance(tps);
     }
 
@@ -483,7 +493,6 @@ final class ModelWorld implements AutoCloseable {
         }
         group.crashes++;
         group.seenDeadLetters = 0;
-        group.parts.forEach(part -> part.epoch++);
         group.assigned.clear();
         for (int p = 0; p < partitions; p++) {
             group.assigned.add(p);
@@ -508,21 +517,33 @@ final class ModelWorld implements AutoCloseable {
 
     // ---------------------------------------------------------------- checks
 
-    /** Attributes dead letters published since the last look to their partition's current ownership epoch. */
+    /**
+     * Attributes dead letters published since the last look to their partition's current ownership epoch (it runs
+     * inside the runtime's event listener too, so it records a violation for {@link #checkSafety} instead of throwing
+     * into the runtime). A job of an earlier ownership that outlives a revocation and publishes after the new
+     * assignment is attributed to the new one.
+     */
     private void collectDeadLetters(Group group) {
         List<ProducerRecord<byte[], byte[]>> all = group.driver.deadLetters();
         for (int i = group.seenDeadLetters; i < all.size(); i++) {
             ProducerRecord<byte[], byte[]> r = all.get(i);
-            int p = Integer.parseInt(header(r, DeadLetterHeaders.PARTITION));
-            long o = Long.parseLong(header(r, DeadLetterHeaders.OFFSET));
-            if (!header(r, DeadLetterHeaders.TOPIC).equals(TOPIC)) {
-                throw new ModelViolation("safety: dead letter of another topic", r.toString());
+            int p;
+            long o;
+            try {
+                p = Integer.parseInt(header(r, DeadLetterHeaders.PARTITION));
+                o = Long.parseLong(header(r, DeadLetterHeaders.OFFSET));
+                if (!header(r, DeadLetterHeaders.TOPIC).equals(TOPIC)) {
+                    throw new ModelViolation("safety: dead letter of another topic", r.toString());
+                }
+            } catch (ModelViolation v) {
+                violation(group, v);
+                continue;
             }
             Part part = group.part(p);
             List<Integer> epochs = part.deadLetters.computeIfAbsent(o, k -> new ArrayList<>());
             if (epochs.contains(part.epoch)) {
-                throw new ModelViolation("safety: dead-lettered twice by one owner", group + " " + TOPIC + "-"
-                        + p + "@" + o + " (epoch " + part.epoch + ", earlier copies in epochs " + epochs + ")");
+                violation(group, new ModelViolation("safety: dead-lettered twice by one owner", group + " " + TOPIC
+                        + "-" + p + "@" + o + " (epoch " + part.epoch + ", earlier copies in epochs " + epochs + ")"));
             }
             if (!epochs.isEmpty()) {
                 group.acrossHandoverDuplicates++;
@@ -530,6 +551,12 @@ final class ModelWorld implements AutoCloseable {
             epochs.add(part.epoch);
         }
         group.seenDeadLetters = all.size();
+    }
+
+    private static void violation(Group group, ModelViolation v) {
+        if (group.violation == null) {
+            group.violation = v;
+        }
     }
 
     private static String header(ProducerRecord<byte[], byte[]> r, String key) {
@@ -553,6 +580,9 @@ final class ModelWorld implements AutoCloseable {
 
     private void checkSafety(Group group) {
         collectDeadLetters(group);
+        if (group.violation != null) {
+            throw group.violation;
+        }
         for (int p = 0; p < partitions; p++) {
             TopicPartition tp = tp(p);
             Part part = group.part(p);
@@ -700,6 +730,9 @@ final class ModelWorld implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         for (Group g : groups) {
             collectDeadLetters(g);
+            if (g.violation != null) {
+                throw g.violation;
+            }
             checkLiveness(g, rounds, kinds, problems);
         }
         if (!problems.isEmpty()) {
