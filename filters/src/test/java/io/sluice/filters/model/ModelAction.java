@@ -24,9 +24,19 @@ sealed interface ModelAction {
         return List.of();
     }
 
-    /** The highest partition this action names (for the shrinker's attempt to drop a partition). */
+    /** The partition this action names (0 when it names none). */
     default int partition() {
         return 0;
+    }
+
+    /** This action on partition 0 instead of the one it names (for the shrinker's attempt at one partition). */
+    default ModelAction onPartitionZero() {
+        return this;
+    }
+
+    /** This action on the first group (for the shrinker's attempt at one group). */
+    default ModelAction onTheFirstGroup() {
+        return this;
     }
 
     /** The group this action is directed to: 0, the first, unless it is {@link OnGroup}. */
@@ -201,6 +211,11 @@ sealed interface ModelAction {
         }
 
         @Override
+        public ModelAction onPartitionZero() {
+            return new Produce(0, values);
+        }
+
+        @Override
         public String toString() {
             return "produce p" + p + " " + values;
         }
@@ -233,6 +248,11 @@ sealed interface ModelAction {
         @Override
         public int partition() {
             return p;
+        }
+
+        @Override
+        public ModelAction onPartitionZero() {
+            return new Gap(0, count);
         }
 
         @Override
@@ -401,6 +421,11 @@ sealed interface ModelAction {
         }
 
         @Override
+        public ModelAction onPartitionZero() {
+            return new Revoke(0, jobsOutlastGrace);
+        }
+
+        @Override
         public String toString() {
             return "revoke p" + p + (jobsOutlastGrace ? " (jobs outlast the grace)" : "");
         }
@@ -426,6 +451,11 @@ sealed interface ModelAction {
         }
 
         @Override
+        public ModelAction onPartitionZero() {
+            return new Lose(0);
+        }
+
+        @Override
         public String toString() {
             return "lose p" + p;
         }
@@ -448,6 +478,11 @@ sealed interface ModelAction {
         @Override
         public int partition() {
             return p;
+        }
+
+        @Override
+        public ModelAction onPartitionZero() {
+            return new Assign(0);
         }
 
         @Override
@@ -483,6 +518,11 @@ sealed interface ModelAction {
         @Override
         public int partition() {
             return mask >= 2 ? 1 : 0;
+        }
+
+        @Override
+        public ModelAction onPartitionZero() {
+            return new EagerRebalance(mask & 1);
         }
 
         @Override
@@ -566,6 +606,11 @@ sealed interface ModelAction {
         @Override
         public int partition() {
             return p;
+        }
+
+        @Override
+        public ModelAction onPartitionZero() {
+            return new LockRow(0);
         }
 
         @Override
@@ -658,6 +703,11 @@ sealed interface ModelAction {
         }
 
         @Override
+        public ModelAction onPartitionZero() {
+            return new Retention(0, toRow, fraction);
+        }
+
+        @Override
         public String toString() {
             return "retention on p" + p + (toRow ? " up to the row" : " up to " + fraction + " of the log");
         }
@@ -698,6 +748,16 @@ sealed interface ModelAction {
         @Override
         public int group() {
             return g;
+        }
+
+        @Override
+        public ModelAction onPartitionZero() {
+            return new OnGroup(g, action.onPartitionZero());
+        }
+
+        @Override
+        public ModelAction onTheFirstGroup() {
+            return action;
         }
 
         @Override

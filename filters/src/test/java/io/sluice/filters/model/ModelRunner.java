@@ -13,15 +13,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * schedule by delta debugging.
  *
  * <p>A run: the world starts (every partition of every group assigned); after each action that runs the runtime,
- * safety ({@link ModelAction#runsTheRuntime()}: no other action can break it); then every fault
- * is healed and every partition assigned, and at most {@value #MAX_ROUNDS} times, until everything is settled, the
- * clock moves past every pause and backoff and every group runs until idle (safety after each round); then liveness.
+ * safety ({@link ModelAction#runsTheRuntime()}: no other action can break it); then every fault is healed and every
+ * partition assigned, and at most {@value #MAX_ROUNDS} times, until everything is settled, the clock moves past every
+ * pause and backoff and every group runs until idle (safety after each round); then liveness.
  *
  * <p>Shrinking keeps a change only when the changed schedule, run from a fresh world, fails the same property
  * ({@link Outcome#property()}): first it cuts the schedule after the failing action (a safety failure), then removes
  * chunks of actions, halving the chunk down to single actions, then simplifies each action's parameters
- * ({@link ModelAction#simpler()}) and the schedule's shape (one partition, one group, {@code maxRetries} 0,
- * {@code max.poll.records} 500), and repeats until nothing changes or the budget of runs is spent.
+ * ({@link ModelAction#simpler()}) and the schedule's shape (one group and one partition, every action moved to the
+ * first; {@code maxRetries} 0; {@code max.poll.records} 500), and repeats until nothing changes or the budget of runs
+ * is spent.
  */
 final class ModelRunner {
 
@@ -241,12 +242,14 @@ final class ModelRunner {
         private boolean simplifyShape() {
             boolean any = false;
             Schedule s = current;
-            if (s.groups() > 1 && s.actions().stream().allMatch(a -> a.group() == 0)) {
-                any |= keep(s.withShape(s.partitions(), s.maxRetries(), s.maxPollRecords(), 1));
+            if (s.groups() > 1) {
+                any |= keep(s.withShape(s.partitions(), s.maxRetries(), s.maxPollRecords(), 1)
+                        .withActions(s.actions().stream().map(ModelAction::onTheFirstGroup).toList()));
             }
             s = current;
-            if (s.partitions() > 1 && s.actions().stream().allMatch(a -> a.partition() == 0)) {
-                any |= keep(s.withShape(1, s.maxRetries(), s.maxPollRecords(), s.groups()));
+            if (s.partitions() > 1) {
+                any |= keep(s.withShape(1, s.maxRetries(), s.maxPollRecords(), s.groups())
+                        .withActions(s.actions().stream().map(ModelAction::onPartitionZero).toList()));
             }
             s = current;
             if (s.maxPollRecords() != 500) {
