@@ -24,11 +24,6 @@ sealed interface ModelAction {
         return List.of();
     }
 
-    /** The partition this action names (0 when it names none). */
-    default int partition() {
-        return 0;
-    }
-
     /** This action on partition 0 instead of the one it names (for the shrinker's attempt at one partition). */
     default ModelAction onPartitionZero() {
         return this;
@@ -37,11 +32,6 @@ sealed interface ModelAction {
     /** This action on the first group (for the shrinker's attempt at one group). */
     default ModelAction onTheFirstGroup() {
         return this;
-    }
-
-    /** The group this action is directed to: 0, the first, unless it is {@link OnGroup}. */
-    default int group() {
-        return 0;
     }
 
     /**
@@ -206,11 +196,6 @@ sealed interface ModelAction {
         }
 
         @Override
-        public int partition() {
-            return p;
-        }
-
-        @Override
         public ModelAction onPartitionZero() {
             return new Produce(0, values);
         }
@@ -243,11 +228,6 @@ sealed interface ModelAction {
                 out.add(new Gap(0, count));
             }
             return out;
-        }
-
-        @Override
-        public int partition() {
-            return p;
         }
 
         @Override
@@ -416,11 +396,6 @@ sealed interface ModelAction {
         }
 
         @Override
-        public int partition() {
-            return p;
-        }
-
-        @Override
         public ModelAction onPartitionZero() {
             return new Revoke(0, jobsOutlastGrace);
         }
@@ -446,11 +421,6 @@ sealed interface ModelAction {
         }
 
         @Override
-        public int partition() {
-            return p;
-        }
-
-        @Override
         public ModelAction onPartitionZero() {
             return new Lose(0);
         }
@@ -473,11 +443,6 @@ sealed interface ModelAction {
         @Override
         public List<ModelAction> simpler() {
             return p > 0 ? List.of(new Assign(0)) : List.of();
-        }
-
-        @Override
-        public int partition() {
-            return p;
         }
 
         @Override
@@ -513,11 +478,6 @@ sealed interface ModelAction {
                 }
             }
             return out;
-        }
-
-        @Override
-        public int partition() {
-            return mask >= 2 ? 1 : 0;
         }
 
         @Override
@@ -601,11 +561,6 @@ sealed interface ModelAction {
         @Override
         public List<ModelAction> simpler() {
             return p > 0 ? List.of(new LockRow(0)) : List.of();
-        }
-
-        @Override
-        public int partition() {
-            return p;
         }
 
         @Override
@@ -698,11 +653,6 @@ sealed interface ModelAction {
         }
 
         @Override
-        public int partition() {
-            return p;
-        }
-
-        @Override
         public ModelAction onPartitionZero() {
             return new Retention(0, toRow, fraction);
         }
@@ -738,16 +688,6 @@ sealed interface ModelAction {
         @Override
         public boolean runsTheRuntime() {
             return action.runsTheRuntime();
-        }
-
-        @Override
-        public int partition() {
-            return action.partition();
-        }
-
-        @Override
-        public int group() {
-            return g;
         }
 
         @Override

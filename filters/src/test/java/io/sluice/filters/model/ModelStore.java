@@ -108,10 +108,6 @@ final class ModelStore implements AutoCloseable {
         flaky.down = down;
     }
 
-    boolean isDown() {
-        return flaky.down;
-    }
-
     /** Holds the lock of {@code group}'s row of {@code tp} from another connection (nothing when there is none). */
     void holdLock(String group, TopicPartition tp) {
         releaseLock();
@@ -137,10 +133,6 @@ final class ModelStore implements AutoCloseable {
             }
             lockHeld = false;
         }
-    }
-
-    boolean lockHeld() {
-        return lockHeld;
     }
 
     /** Ends every fault: the outage and the held lock. */

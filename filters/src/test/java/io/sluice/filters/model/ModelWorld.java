@@ -82,7 +82,6 @@ final class ModelWorld implements AutoCloseable {
     private final List<TreeMap<Long, String>> produced = new ArrayList<>();
     private final List<Group> groups = new ArrayList<>();
     private Group focus;
-    private long lastIdleRounds;
 
     /** One consumer group: its runtime, its offset store, and the model of what it decided. */
     final class Group {
@@ -400,7 +399,6 @@ final class ModelWorld implements AutoCloseable {
         TestDriver driver = group.driver;
         Object before = fingerprint(group);
         for (int i = 0; i < rounds; i++) {
-            lastIdleRounds++;
             driver.step();
             driver.runJobs();
             Object after = fingerprint(group);
@@ -791,11 +789,6 @@ final class ModelWorld implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /** Listener rounds run by {@code runUntilIdle} in this world (a cost measure). */
-    long idleRounds() {
-        return lastIdleRounds;
     }
 
     /** Whether some offset expired by retention before any group decided it. */
