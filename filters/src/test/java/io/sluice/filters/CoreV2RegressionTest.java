@@ -48,7 +48,8 @@ class CoreV2RegressionTest {
     private static final String GROUP = "sluice-test";
     private static final String DLQ = "orders.dlq";
 
-    private final FlakyDataSource database = new FlakyDataSource(Databases.h2());
+    // the consumer's own statements wait 200 ms for a lock, so a held lock times them out quickly
+    private final FlakyDataSource database = new FlakyDataSource(Databases.h2(200));
     private volatile boolean outageOnBad;
     private PartitionOffsets offsets;
     private Connection lockHolder;

@@ -20,7 +20,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -43,7 +42,6 @@ class RetentionPastTheRowWhileAssignedRegressionTest {
     private static final String GROUP = "sluice-test"; // the TestDriver's group
 
     @Test
-    @Disabled("runtime bug found by the model test (see the class comment): enable once the runtime is fixed")
     void retentionPastAnAssignedPartitionsRowResetsItToTheLogStart(TestDriver driver) throws SQLException {
         DataSource database = Databases.h2();
         PartitionOffsets offsets = PartitionOffsets.create(database, SQLDialect.H2);

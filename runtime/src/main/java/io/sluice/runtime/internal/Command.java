@@ -51,6 +51,13 @@ sealed interface Command {
     record LaunchEnforcement() implements Command {
     }
 
+    /**
+     * Make the partition's filters anew (its consumer instance stays): the offset manager of an assignment decides
+     * only once, and an enforcement after an invalid offset or a refusal needs it to decide again.
+     */
+    record RenewFilters() implements Command {
+    }
+
     /** Move the consumer's position to {@code offset}. */
     record Seek(long offset) implements Command {
     }

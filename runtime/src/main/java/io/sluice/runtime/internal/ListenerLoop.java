@@ -370,6 +370,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 inFlight.merge(tp, 1, Integer::sum);
                 a.jobs++;
                 enforcements.add(tp);
+            } else if (c instanceof Command.RenewFilters) {
+                a.renewFilters(name);
             } else if (c instanceof Command.ResetPosition r) {
                 // resolved together with the other partitions that need it, once this step's events are handled;
                 // a request to look at the committed offset first is never downgraded
@@ -886,7 +888,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private static final class Assembly<K, V> {
         final TopicPartition topicPartition;
         final TopicDefinition<K, V> topic;
-        final FilterChain<K, V> chain;
+        FilterChain<K, V> chain;
         final io.sluice.dsl.Consumer<K, V> consumer;
         final AtomicBoolean revoked = new AtomicBoolean();
         PartitionMachine machine;
@@ -895,6 +897,11 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         private Assembly(TopicPartition topicPartition, TopicDefinition<K, V> topic) {
             this.topicPartition = topicPartition;
             this.topic = topic;
+            this.chain = buildChain();
+            this.consumer = topic.newConsumer();
+        }
+
+        private FilterChain<K, V> buildChain() {
             List<Filter<? super K, ? super V>> filters = new ArrayList<>();
             for (FilterFactory<? super K, ? super V> factory : topic.filters()) {
                 Filter<? super K, ? super V> filter = factory.create(topicPartition);
@@ -904,8 +911,17 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 }
                 filters.add(filter);
             }
-            this.chain = new FilterChain<>(filters);
-            this.consumer = topic.newConsumer();
+            return new FilterChain<>(filters);
+        }
+
+        /** New filters for the rest of this assignment; the old ones stay if a factory fails now. */
+        void renewFilters(String instance) {
+            try {
+                chain = buildChain();
+            } catch (RuntimeException e) {
+                LOG.error("[{}] could not renew the filters of {}; the current ones stay: {}", instance,
+                        topicPartition, e.toString());
+            }
         }
 
         static <K, V> Assembly<K, V> of(TopicPartition tp, TopicDefinition<K, V> topic) {

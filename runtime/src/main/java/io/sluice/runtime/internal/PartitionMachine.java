@@ -35,7 +35,8 @@ import org.apache.kafka.common.TopicPartition;
  * (new)           assigned, offset-managed  ENFORCING         pause, launch enforcement
  * (new)           assigned, position known  IDLE              -
  * (new)           assigned, no position     IDLE              reset position (the user's auto.offset.reset)
- * ENFORCING       enforced: stored in log   IDLE              seek to it (unless already there), resume
+ * ENFORCING       enforced: stored in log   IDLE              seek to it (unless already there), resume (after a
+ *                                                             first enforcement, also renew the filters)
  * ENFORCING       enforced: nothing stored  IDLE / ENFORCING  resume, or reset position when Kafka has none
  * ENFORCING, IDLE reset (position found)    IDLE              resume
  * any live        reset failed              BACKOFF           (the reset is tried again, committed offset first)
@@ -176,6 +177,7 @@ final class PartitionMachine {
     private long idleAdvanceSince;
     private long inFlightFirst = -1;
     private boolean invalidOffsetSeen;
+    private boolean enforcedBefore;
     private final Set<Long> skipped = new TreeSet<>();
 
     private PartitionMachine(TopicPartition topicPartition, long generation, String instance, TopicSettings settings,
@@ -258,10 +260,13 @@ final class PartitionMachine {
         }
         long old = position;
         position = next;
-        if (next > old && decidedUpTo() >= old) {
+        // everything below the old position is decided, or about to be by a pending idle advance that covers it
+        if (next > old && (decidedUpTo() >= old || idleAdvance >= old)) {
             if (offsetManaged) {
+                if (idleAdvance < 0) {
+                    idleAdvanceSince = now.nanos(); // a later marker does not postpone it
+                }
                 idleAdvance = next;
-                idleAdvanceSince = now.nanos();
             } else if (settings.marking() == MarkingMode.AUTOMATIC) {
                 mark(next);
             }
@@ -698,6 +703,12 @@ final class PartitionMachine {
     private void enforced(Report.Enforced e, Now now) {
         logStart = OptionalLong.of(e.logStart());
         logEnd = OptionalLong.of(e.logEnd());
+        if (enforcedBefore) {
+            // enforced again (an invalid offset, a refusal): the offset manager must decide again too, so that an
+            // out-of-range policy is applied to the row by the next batch
+            out.add(new Command.RenewFilters());
+        }
+        enforcedBefore = true;
         if (e.stored().isEmpty()) {
             progress();
             if (position >= 0) {
