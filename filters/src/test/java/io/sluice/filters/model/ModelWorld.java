@@ -14,7 +14,6 @@ import io.sluice.filters.OffsetManager;
 import io.sluice.filters.PartitionOffsets;
 import io.sluice.filters.Throttle;
 import io.sluice.runtime.DeadLetterHeaders;
-import io.sluice.runtime.PartitionState;
 import io.sluice.runtime.SluiceEvent;
 import io.sluice.testing.LogRecord;
 import io.sluice.testing.TestDriver;
@@ -60,12 +59,7 @@ final class ModelWorld implements AutoCloseable {
     static final String[] GROUPS = {"sluice-test", "sluice-test-b"};
     private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
     private static final int IDLE_ROUNDS = 1_000;
-    /**
-     * Strict liveness: a settled row must reach the log end, even over a trailing gap, and the driver be caught up.
-     * Off while TrailingGapsRowRegressionTest fails.
-     */
-    static final boolean ROW_AT_LOG_END = Boolean.getBoolean("sluice.model.rowAtLogEnd");
-    /** Whether retention may pass an undecided row (off while RetentionPastTheRowWhileAssignedRegressionTest fails). */
+    /** Whether retention may pass an undecided row (off while RetentionOfEverythingUndecidedRegressionTest fails). */
     static final boolean RETENTION_PAST_THE_ROW = Boolean.getBoolean("sluice.model.retentionPastTheRow");
 
     /** A failure armed for the consumer's next call, whatever its batch. */
@@ -347,8 +341,9 @@ final class ModelWorld implements AutoCloseable {
         } else {
             to = start + Math.round((end - start) * fraction);
             if (!RETENTION_PAST_THE_ROW) {
-                // TODO(lead): retention past the row of an assigned partition is retried forever today (see
-                // RetentionPastTheRowWhileAssignedRegressionTest); once fixed, make RETENTION_PAST_THE_ROW the default
+                // TODO(lead): retention of everything undecided leaves the row outside the log while the runtime
+                // reports caught up (RetentionOfEverythingUndecidedRegressionTest); once fixed, make
+                // RETENTION_PAST_THE_ROW the default
                 for (Group g : groups) {
                     OptionalLong row = store.row(g.name, tp);
                     to = row.isEmpty() ? start : Math.max(start, Math.min(to, row.getAsLong()));
@@ -654,28 +649,12 @@ final class ModelWorld implements AutoCloseable {
             for (int p = 0; p < partitions; p++) {
                 OptionalLong row = store.row(g.name, tp(p));
                 if (row.isEmpty() ? !nothingEverFetched(g, p)
-                        : row.getAsLong() < settledEnd(g, p)) {
+                        : row.getAsLong() < g.driver.log().logEndOffset(tp(p))) {
                     return false;
                 }
             }
         }
         return true;
-    }
-
-    /**
-     * Where a settled row must be: the log end, or, unless {@link #ROW_AT_LOG_END}, at least one past the partition's
-     * last record (TODO(lead): the row is not always advanced over a tail without records; see
-     * TrailingGapsRowRegressionTest).
-     */
-    private long settledEnd(Group g, int p) {
-        long end = g.driver.log().logEndOffset(tp(p));
-        if (ROW_AT_LOG_END) {
-            return end;
-        }
-        TreeMap<Long, String> values = produced.get(p);
-        long start = g.driver.log().logStartOffset(tp(p));
-        long lastRecordEnd = values.isEmpty() ? start : values.lastKey() + 1;
-        return Math.max(start, Math.min(end, lastRecordEnd));
     }
 
     /**
@@ -689,37 +668,11 @@ final class ModelWorld implements AutoCloseable {
                 && part.applied.isEmpty() && part.deadLetters.isEmpty());
     }
 
-    /**
-     * Every partition assigned, nothing queued, and the runtime caught up (idle, unpaused, at the log end, the row
-     * there). Unless {@link #ROW_AT_LOG_END}, a partition whose row is short of its log end only by a tail without
-     * records counts as caught up (TODO(lead): the runtime's bug, see TrailingGapsRowRegressionTest).
-     */
-    private boolean quiet(Group g) {
+    /** Every partition assigned, nothing queued, and the runtime caught up (idle, unpaused, at the log end). */
+    private static boolean quiet(Group g) {
         TestDriver driver = g.driver;
-        if (driver.pendingJobs() > 0) {
-            return false;
-        }
-        List<PartitionState> states = driver.partitions().get(TestDriver.INSTANCE);
-        if (states.size() != g.parts.size()) {
-            return false;
-        }
-        if (driver.caughtUp()) {
-            return true;
-        }
-        if (ROW_AT_LOG_END) {
-            return false;
-        }
-        for (PartitionState s : states) {
-            int p = s.topicPartition().partition();
-            OptionalLong row = store.row(g.name, s.topicPartition());
-            boolean shortOfATrailingGap = s.state().equals("IDLE") && s.pauseReasons().isEmpty()
-                    && s.fetchPosition() == driver.log().logEndOffset(s.topicPartition())
-                    && row.isPresent() && row.getAsLong() >= settledEnd(g, p);
-            if (!s.caughtUp() && !shortOfATrailingGap) {
-                return false;
-            }
-        }
-        return true;
+        return driver.pendingJobs() == 0 && driver.partitions().get(TestDriver.INSTANCE).size() == g.parts.size()
+                && driver.caughtUp();
     }
 
     /** Liveness, once healed and run to quiescence: everything produced is decided exactly as it must be. */
@@ -751,7 +704,7 @@ final class ModelWorld implements AutoCloseable {
             long end = driver.log().logEndOffset(tp);
             OptionalLong row = store.row(g.name, tp);
             boolean rowOk = row.isEmpty() ? nothingEverFetched(g, p)
-                    : row.getAsLong() >= settledEnd(g, p) && row.getAsLong() <= end;
+                    : row.getAsLong() == end;
             if (!rowOk) {
                 kinds.add("row not at the log end");
                 problems.add(g + " " + tp + ": row " + row + " is not the log end " + end + " (last record "

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * dropped, or removed by retention before it was decided; Kafka's committed offset never ahead of the row; no dead
  * letter published twice by one owner of the partition (copies across a crash or a rebalance are allowed: dead
  * letters are at-least-once across a handover, and counted). With retention past an undecided row off by default
- * ({@code -Dsluice.model.retentionPastTheRow=true} turns it on; see RetentionPastTheRowWhileAssignedRegressionTest).
+ * ({@code -Dsluice.model.retentionPastTheRow=true} turns it on; see RetentionOfEverythingUndecidedRegressionTest).
  * <b>Liveness</b>, after every schedule: every fault is healed and every partition assigned, then the clock is
  * advanced past every pause and backoff and the runtime run to quiescence, at most {@value ModelRunner#MAX_ROUNDS}
  * rounds: every message must be applied exactly once, dead-lettered, dropped or expired, every row at its log end,
@@ -48,8 +48,6 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code -Dsluice.model.seed=<seed>}: replays that one schedule, with the runtime's logging on;</li>
  *   <li>{@code -Dsluice.model.runSeed=<seed>}: the seed the schedules' seeds are drawn from (default random,
  *       printed);</li>
- *   <li>{@code -Dsluice.model.rowAtLogEnd=true}: the strict liveness check of rows over a trailing gap (see
- *       TrailingGapsRowRegressionTest);</li>
  *   <li>{@code -Dsluice.model.retentionPastTheRow=true}: retention may pass undecided rows;</li>
  *   <li>{@code -Dsluice.model.threads=<n>}: runner threads (default 2).</li>
  * </ul>
