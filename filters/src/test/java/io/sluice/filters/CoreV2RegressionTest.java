@@ -25,7 +25,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,8 +53,8 @@ class CoreV2RegressionTest {
     void store() throws SQLException {
         offsets = PartitionOffsets.builder(database, SQLDialect.H2).lockTimeout(Duration.ofMillis(20)).build();
         offsets.createTableIfMissing();
+        AppliedTable.create(database);
         try (Connection c = database.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE \"applied\" (\"off\" BIGINT NOT NULL)"); // no key: a second apply shows
             s.execute("CREATE TABLE \"totals\" (\"id\" INT PRIMARY KEY, \"n\" BIGINT NOT NULL)");
             s.execute("INSERT INTO \"totals\" VALUES (1, 0)");
         }
@@ -92,12 +91,7 @@ class CoreV2RegressionTest {
     }
 
     private List<Long> applied() {
-        try (Connection c = database.getConnection()) {
-            return DSL.using(c, SQLDialect.H2).fetch("SELECT \"off\" FROM \"applied\" ORDER BY \"off\"")
-                    .getValues(0, Long.class);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return AppliedTable.offsets(database);
     }
 
     private void rowAt(long offset) {
