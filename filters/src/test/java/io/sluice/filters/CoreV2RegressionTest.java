@@ -11,24 +11,20 @@ import io.sluice.runtime.SluiceEvent;
 import io.sluice.testing.AutoOffsetReset;
 import io.sluice.testing.TestDriver;
 import io.sluice.testing.TestDriverExtension;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.UnaryOperator;
-import java.util.logging.Logger;
 import java.util.stream.LongStream;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,8 +54,8 @@ class CoreV2RegressionTest {
     void store() throws SQLException {
         offsets = PartitionOffsets.builder(database, SQLDialect.H2).lockTimeout(Duration.ofMillis(20)).build();
         offsets.createTableIfMissing();
+        AppliedTable.create(database);
         try (Connection c = database.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE \"applied\" (\"off\" BIGINT NOT NULL)"); // no key: a second apply shows
             s.execute("CREATE TABLE \"totals\" (\"id\" INT PRIMARY KEY, \"n\" BIGINT NOT NULL)");
             s.execute("INSERT INTO \"totals\" VALUES (1, 0)");
         }
@@ -96,12 +92,7 @@ class CoreV2RegressionTest {
     }
 
     private List<Long> applied() {
-        try (Connection c = database.getConnection()) {
-            return DSL.using(c, SQLDialect.H2).fetch("SELECT \"off\" FROM \"applied\" ORDER BY \"off\"")
-                    .getValues(0, Long.class);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return AppliedTable.offsets(database);
     }
 
     private void rowAt(long offset) {
@@ -166,50 +157,24 @@ class CoreV2RegressionTest {
         runFor(driver, Duration.ofMinutes(5));
         database.down(false);
         runFor(driver, Duration.ofMinutes(3));
-        assertAll(
-                () -> assertEquals(List.of(), deadLettered(driver), "an outage dead-letters nothing"),
-                () -> assertEquals(0, driver.deadLetters().size(), "dead letters published"),
-                () -> assertEquals(range(0, 10), applied(), "each applied exactly once"),
-                () -> assertEquals(OptionalLong.of(10), offsets.nextOffset(GROUP, TP), "row"));
+        assertNothingDeadLetteredAndEachAppliedOnce(driver, "an outage dead-letters nothing");
     }
 
     // today: the lock timeout is blamed on 5: dead-lettered, published 10 times, never applied (0..4, 6..9)
     @Test
     void aRowLockTimeoutDeadLettersNothingAndEveryMessageIsAppliedOnceAfterIt(TestDriver driver) throws Exception {
-        driver.start(topology(t -> t.deadLetterQueue(DLQ, 1)));
-        produce(driver, 5);
-        driver.assign(T, 0).runUntilIdle();
-        holdLock("SELECT \"next_offset\" FROM \"kafka_partitions\" FOR UPDATE"); // the store's row lock: HYT00
-        produce(driver, 5);
-        driver.runUntilIdle();
-        runFor(driver, Duration.ofMinutes(5));
-        lockHolder.rollback();
-        runFor(driver, Duration.ofMinutes(3));
-        assertAll(
-                () -> assertEquals(List.of(), deadLettered(driver), "a lock timeout dead-letters nothing"),
-                () -> assertEquals(0, driver.deadLetters().size(), "dead letters published"),
-                () -> assertEquals(range(0, 10), applied(), "each applied exactly once"),
-                () -> assertEquals(OptionalLong.of(10), offsets.nextOffset(GROUP, TP), "row"));
+        runWithALockHeldForFiveMinutes(driver,
+                "SELECT \"next_offset\" FROM \"kafka_partitions\" FOR UPDATE"); // the store's row lock: HYT00
+        assertNothingDeadLetteredAndEachAppliedOnce(driver, "a lock timeout dead-letters nothing");
     }
 
     // today: each message is blamed for the consumer's own timed-out UPDATE: 5..9 all dead-lettered, never applied
     @Test
     void aLockTimeoutOnTheConsumersOwnTableDeadLettersNothingAndEveryMessageIsAppliedOnceAfterIt(TestDriver driver)
             throws Exception {
-        driver.start(topology(t -> t.deadLetterQueue(DLQ, 1)));
-        produce(driver, 5);
-        driver.assign(T, 0).runUntilIdle();
-        holdLock("SELECT \"n\" FROM \"totals\" FOR UPDATE");  // the consumer's UPDATE times out: HYT00
-        produce(driver, 5);
-        driver.runUntilIdle();
-        runFor(driver, Duration.ofMinutes(5));
-        lockHolder.rollback();
-        runFor(driver, Duration.ofMinutes(3));
-        assertAll(
-                () -> assertEquals(List.of(), deadLettered(driver), "a transient SQLState dead-letters nothing"),
-                () -> assertEquals(0, driver.deadLetters().size(), "dead letters published"),
-                () -> assertEquals(range(0, 10), applied(), "each applied exactly once"),
-                () -> assertEquals(OptionalLong.of(10), offsets.nextOffset(GROUP, TP), "row"));
+        runWithALockHeldForFiveMinutes(driver,
+                "SELECT \"n\" FROM \"totals\" FOR UPDATE");  // the consumer's UPDATE times out: HYT00
+        assertNothingDeadLetteredAndEachAppliedOnce(driver, "a transient SQLState dead-letters nothing");
     }
 
     // today: the dead letter of 1 is published 8 times, again on every retry of the failing row advance
@@ -290,6 +255,31 @@ class CoreV2RegressionTest {
                 () -> assertEquals(OptionalLong.of(20), offsets.nextOffset(GROUP, TP), "row"));
     }
 
+    /**
+     * Applies 0..4, then holds the lock {@code lockingQuery} takes while 5..9 arrive and five minutes pass, then
+     * releases it and lets three more minutes pass.
+     */
+    private void runWithALockHeldForFiveMinutes(TestDriver driver, String lockingQuery) throws SQLException {
+        driver.start(topology(t -> t.deadLetterQueue(DLQ, 1)));
+        produce(driver, 5);
+        driver.assign(T, 0).runUntilIdle();
+        holdLock(lockingQuery);
+        produce(driver, 5);
+        driver.runUntilIdle();
+        runFor(driver, Duration.ofMinutes(5));
+        lockHolder.rollback();
+        runFor(driver, Duration.ofMinutes(3));
+    }
+
+    /** 0..9 were each applied exactly once, none was dead-lettered ({@code why}), and the row is at 10. */
+    private void assertNothingDeadLetteredAndEachAppliedOnce(TestDriver driver, String why) {
+        assertAll(
+                () -> assertEquals(List.of(), deadLettered(driver), why),
+                () -> assertEquals(0, driver.deadLetters().size(), "dead letters published"),
+                () -> assertEquals(range(0, 10), applied(), "each applied exactly once"),
+                () -> assertEquals(OptionalLong.of(10), offsets.nextOffset(GROUP, TP), "row"));
+    }
+
     /** Runs {@code lockingQuery} in a transaction of another connection, as a frozen one, until it rolls back. */
     private void holdLock(String lockingQuery) throws SQLException {
         lockHolder = database.getConnection();
@@ -300,12 +290,11 @@ class CoreV2RegressionTest {
     }
 
     /** A data source whose connections can be refused for a while, as during a database outage. */
-    static final class FlakyDataSource implements DataSource {
-        private final DataSource delegate;
+    static final class FlakyDataSource extends DelegatingDataSource {
         private volatile boolean down;
 
         FlakyDataSource(DataSource delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         void down(boolean down) {
@@ -317,47 +306,7 @@ class CoreV2RegressionTest {
             if (down) {
                 throw new SQLException("connection refused (an outage injected by the test)", "08001");
             }
-            return delegate.getConnection();
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) throws SQLException {
-            return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() throws SQLException {
-            return delegate.getLogWriter();
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) throws SQLException {
-            delegate.setLogWriter(out);
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) throws SQLException {
-            delegate.setLoginTimeout(seconds);
-        }
-
-        @Override
-        public int getLoginTimeout() throws SQLException {
-            return delegate.getLoginTimeout();
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            return delegate.getParentLogger();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> type) throws SQLException {
-            return delegate.unwrap(type);
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> type) throws SQLException {
-            return delegate.isWrapperFor(type);
+            return super.getConnection();
         }
     }
 }

@@ -12,9 +12,7 @@ import io.sluice.dsl.Topology;
 import io.sluice.dsl.Verdict;
 import io.sluice.testing.TestDriver;
 import io.sluice.testing.TestDriverExtension;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
@@ -23,7 +21,6 @@ import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -47,9 +44,7 @@ class HostileReviewTest {
     void store() throws SQLException {
         offsets = PartitionOffsets.builder(database, SQLDialect.H2).lockTimeout(Duration.ofMillis(20)).build();
         offsets.createTableIfMissing();
-        try (Connection c = database.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE \"applied\" (\"off\" BIGINT NOT NULL)"); // no key: a second apply shows
-        }
+        AppliedTable.create(database);
     }
 
     /** Applies every message not valued "skip" in the offset transaction. */
@@ -71,12 +66,7 @@ class HostileReviewTest {
     }
 
     private List<Long> applied() {
-        try (Connection c = database.getConnection()) {
-            return DSL.using(c, SQLDialect.H2).fetch("SELECT \"off\" FROM \"applied\" ORDER BY \"off\"")
-                    .getValues(0, Long.class);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return AppliedTable.offsets(database);
     }
 
     private static void runFor(TestDriver driver, Duration total) {

@@ -14,6 +14,16 @@ final class LoopbackPorts {
     }
 
     /**
+     * A port on {@code 127.0.0.1} that was free a moment ago; another process may take it before the caller binds
+     * it, so callers retry on a bind failure.
+     */
+    static int free() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /**
      * Distinct ports on {@code 127.0.0.1} that were free a moment ago. Another process may take one before the
      * caller binds it, so callers retry on a bind failure.
      */

@@ -1,10 +1,6 @@
 package io.sluice.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,14 +10,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.mariadb.jdbc.MariaDbDataSource;
 import org.slf4j.Logger;
@@ -129,8 +123,7 @@ public final class MariaDbServer implements AutoCloseable {
      * @throws IOException           when the server cannot be initialised or started
      */
     public static MariaDbServer start() throws IOException {
-        Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
-        return start(module.resolve("target"));
+        return start(ScratchDirectories.moduleTarget());
     }
 
     /**
@@ -162,10 +155,10 @@ public final class MariaDbServer implements AutoCloseable {
             if (asRoot) {
                 install.add("--user=root");
             }
-            runToCompletion(install, baseDir);
+            ServerProcesses.runToCompletion(install, baseDir, INSTALL_TIMEOUT_SECONDS, "mariadb-install-db", () -> "");
             IOException last = null;
             for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-                server = new MariaDbServer(binaries, baseDir, socket, asRoot, freePort());
+                server = new MariaDbServer(binaries, baseDir, socket, asRoot, LoopbackPorts.free());
                 try {
                     server.launch();
                     Runtime.getRuntime().addShutdownHook(server.shutdownHook);
@@ -184,8 +177,8 @@ public final class MariaDbServer implements AutoCloseable {
             if (server != null) {
                 server.kill();
             }
-            deleteRecursively(baseDir);
-            deleteRecursively(socket.getParent());
+            ScratchDirectories.delete(baseDir);
+            ScratchDirectories.delete(socket.getParent());
             throw e;
         }
     }
@@ -243,10 +236,7 @@ public final class MariaDbServer implements AutoCloseable {
      * @throws IllegalArgumentException when the prefix is not such an identifier
      */
     public MariaDbDatabase createDatabase(String prefix) {
-        String name = prefix + "_" + COUNTER.incrementAndGet();
-        if (!IDENTIFIER.matcher(name).matches()) {
-            throw new IllegalArgumentException("database name '" + name + "' is not a lower-case identifier");
-        }
+        String name = AdminSql.databaseName(prefix, COUNTER.incrementAndGet(), IDENTIFIER);
         execute("CREATE DATABASE `" + name + "`");
         return new MariaDbDatabase(this, name);
     }
@@ -278,16 +268,12 @@ public final class MariaDbServer implements AutoCloseable {
             s.execute("SET SESSION lock_wait_timeout = 30");
             s.execute(sql);
         } catch (SQLException e) {
-            throw new IllegalStateException(sql + " failed on 127.0.0.1:" + port + ": " + e.getMessage(), e);
+            throw AdminSql.failed(sql, port, e);
         }
     }
 
     private void execute(String sql) {
-        try (Connection c = dataSource().getConnection(); Statement s = c.createStatement()) {
-            s.execute(sql);
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql + " failed on 127.0.0.1:" + port + ": " + e.getMessage(), e);
-        }
+        AdminSql.execute(dataSource(), port, sql);
     }
 
     /**
@@ -325,11 +311,7 @@ public final class MariaDbServer implements AutoCloseable {
     @Override
     public void close() {
         stopAndDelete();
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException | IllegalArgumentException e) {
-            // the JVM is shutting down already, or the hook was never registered
-        }
+        ServerProcesses.removeShutdownHook(shutdownHook);
     }
 
     private synchronized void stopAndDelete() {
@@ -338,9 +320,9 @@ public final class MariaDbServer implements AutoCloseable {
         }
         closed = true;
         shutDown();
-        deleteRecursively(baseDir);
+        ScratchDirectories.delete(baseDir);
         if (!socket.startsWith(baseDir)) {
-            deleteRecursively(socket.getParent());
+            ScratchDirectories.delete(socket.getParent());
         }
         LOG.info("MariaDB on port {} stopped and {} deleted", port, baseDir);
     }
@@ -446,67 +428,8 @@ public final class MariaDbServer implements AutoCloseable {
         process = null;
     }
 
-    private static void runToCompletion(List<String> command, Path dir) throws IOException {
-        Path output = Files.createTempFile("mariadb-install-db", ".out");
-        try {
-            Process p = new ProcessBuilder(command)
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(output.toFile())
-                    .start();
-            boolean done;
-            try {
-                done = p.waitFor(INSTALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                p.destroyForcibly();
-                Thread.currentThread().interrupt();
-                throw new IOException(command.get(0) + " interrupted", e);
-            }
-            if (!done) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not finish in " + INSTALL_TIMEOUT_SECONDS
-                        + " s");
-            }
-            if (p.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " exited with " + p.exitValue() + ":\n"
-                        + Files.readString(output, StandardCharsets.UTF_8));
-            }
-        } finally {
-            Files.deleteIfExists(output);
-        }
-    }
-
     private String serverLogTail() {
-        Path log = baseDir.resolve("server.log");
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return "server.log:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            LOG.warn("cannot delete {}: {}", dir, e.getMessage());
-        }
+        return ServerProcesses.logTail(baseDir.resolve("server.log"));
     }
 
     @Override

@@ -1,23 +1,15 @@
 package io.sluice.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -110,8 +102,7 @@ public final class PostgresServer implements AutoCloseable {
      * @throws IOException           when the server cannot be initialised or started
      */
     public static PostgresServer start() throws IOException {
-        Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
-        return start(module.resolve("target"));
+        return start(ScratchDirectories.moduleTarget());
     }
 
     /**
@@ -153,7 +144,8 @@ public final class PostgresServer implements AutoCloseable {
         }
         IOException last = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-            PostgresServer server = new PostgresServer(binDir, baseDir, dataDir, socketDir, asRoot, freePort());
+            PostgresServer server =
+                    new PostgresServer(binDir, baseDir, dataDir, socketDir, asRoot, LoopbackPorts.free());
             try {
                 if (attempt == 1) {
                     server.run("initdb", "-D", dataDir.toString(), "-U", USER, "--auth=trust", "-E", "UTF8",
@@ -175,8 +167,8 @@ public final class PostgresServer implements AutoCloseable {
                 }
             }
         }
-        deleteRecursively(baseDir);
-        deleteRecursively(socketDir);
+        ScratchDirectories.delete(baseDir);
+        ScratchDirectories.delete(socketDir);
         throw last;
     }
 
@@ -222,10 +214,7 @@ public final class PostgresServer implements AutoCloseable {
      * @throws IllegalArgumentException when the prefix is not such an identifier
      */
     public PostgresDatabase createDatabase(String prefix) {
-        String name = prefix + "_" + COUNTER.incrementAndGet();
-        if (!IDENTIFIER.matcher(name).matches()) {
-            throw new IllegalArgumentException("database name '" + name + "' is not a lower-case identifier");
-        }
+        String name = AdminSql.databaseName(prefix, COUNTER.incrementAndGet(), IDENTIFIER);
         execute("CREATE DATABASE \"" + name + "\"");
         return new PostgresDatabase(this, name);
     }
@@ -235,22 +224,14 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     private void execute(String sql) {
-        try (Connection c = dataSource().getConnection(); Statement s = c.createStatement()) {
-            s.execute(sql);
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql + " failed on 127.0.0.1:" + port + ": " + e.getMessage(), e);
-        }
+        AdminSql.execute(dataSource(), port, sql);
     }
 
     /** Stops the server (fast shutdown) and deletes its directory. Idempotent. */
     @Override
     public void close() {
         stopAndDelete();
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException | IllegalArgumentException e) {
-            // the JVM is shutting down already, or the hook was never registered
-        }
+        ServerProcesses.removeShutdownHook(shutdownHook);
     }
 
     private synchronized void stopAndDelete() {
@@ -263,9 +244,9 @@ public final class PostgresServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("stopping PostgreSQL on port {} failed: {}", port, e.getMessage());
         }
-        deleteRecursively(baseDir);
+        ScratchDirectories.delete(baseDir);
         if (!socketDir.startsWith(baseDir)) {
-            deleteRecursively(socketDir);
+            ScratchDirectories.delete(socketDir);
         }
         LOG.info("PostgreSQL on port {} stopped and {} deleted", port, baseDir);
     }
@@ -277,43 +258,11 @@ public final class PostgresServer implements AutoCloseable {
         }
         command.add(binDir.resolve(program).toString());
         command.addAll(List.of(args));
-        Path output = Files.createTempFile("postgres-" + program, ".out");
-        try {
-            Process process = new ProcessBuilder(command)
-                    .directory(baseDir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(output.toFile())
-                    .start();
-            boolean done;
-            try {
-                done = process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-                throw new IOException(program + " interrupted", e);
-            }
-            if (!done) {
-                process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not finish in " + COMMAND_TIMEOUT_SECONDS
-                        + " s");
-            }
-            if (process.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " exited with " + process.exitValue() + ":\n"
-                        + Files.readString(output, StandardCharsets.UTF_8) + serverLogTail());
-            }
-        } finally {
-            Files.deleteIfExists(output);
-        }
+        ServerProcesses.runToCompletion(command, baseDir, COMMAND_TIMEOUT_SECONDS, program, this::serverLogTail);
     }
 
     private String serverLogTail() {
-        Path log = baseDir.resolve("server.log");
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return "server.log:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-        } catch (IOException e) {
-            return "";
-        }
+        return ServerProcesses.logTail(baseDir.resolve("server.log"));
     }
 
     private static boolean traversableByOthers(Path dir) throws IOException {
@@ -323,29 +272,6 @@ public final class PostgresServer implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            LOG.warn("cannot delete {}: {}", dir, e.getMessage());
-        }
     }
 
     @Override

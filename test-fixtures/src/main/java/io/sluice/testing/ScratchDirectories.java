@@ -19,6 +19,14 @@ final class ScratchDirectories {
     private ScratchDirectories() {
     }
 
+    /**
+     * The {@code target/} directory of the current module: under the {@code basedir} property Surefire and
+     * Failsafe set, else under the working directory. It may not exist yet.
+     */
+    static Path moduleTarget() {
+        return Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).resolve("target");
+    }
+
     /** Creates a new, empty directory {@code target/<prefix><random>}, creating {@code target/} if needed. */
     static Path create(String prefix) {
         try {
