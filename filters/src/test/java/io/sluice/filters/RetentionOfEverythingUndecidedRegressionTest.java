@@ -13,7 +13,6 @@ import java.util.OptionalLong;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jooq.SQLDialect;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -34,7 +33,6 @@ class RetentionOfEverythingUndecidedRegressionTest {
     private static final String GROUP = "sluice-test"; // the TestDriver's group
 
     @Test
-    @Disabled("runtime bug found by the model test (see the class comment): enable once the runtime is fixed")
     void retentionOfAFailingRowMovesTheRowToTheLogStart(TestDriver driver) {
         PartitionOffsets offsets = PartitionOffsets.create(Databases.h2(), SQLDialect.H2);
         offsets.createTableIfMissing();

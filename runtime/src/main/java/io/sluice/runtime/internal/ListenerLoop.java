@@ -347,6 +347,12 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         TopicPartition tp = a.topicPartition;
         for (Command c : commands) {
             if (c instanceof Command.Emit e) {
+                if (e.event() instanceof SluiceEvent.Enforced en && en.stored().isPresent()
+                        && (en.stored().getAsLong() < en.logStart() || en.stored().getAsLong() > en.logEnd())) {
+                    LOG.error("[{}] the stored next offset {} of {} is outside the log [{}, {}]; policy {}", name,
+                            en.stored().getAsLong(), tp, en.logStart(), en.logEnd(),
+                            a.topic.settings().onOffsetOutOfRange());
+                }
                 events.emit(e.event());
             } else if (c instanceof Command.Seek s) {
                 consumer.seek(tp, s.offset());

@@ -752,12 +752,17 @@ final class PartitionMachine {
                 return;
             }
         }
-        // the offset manager moves the row there when its first batch arrives
         progress();
         removeReason(PauseReason.WORK);
         state = State.IDLE;
         floor = target;
         seekTo(target);
+        if (target > stored) {
+            // forward (retention passed the row): the store moves there now, even if nothing is ever fetched again;
+            // backwards (a row beyond the log end) only the offset manager can move it, with an epoch bump, at the
+            // next batch
+            launchAdvance(target);
+        }
     }
 
     private void emitEnforced(Report.Enforced e, Now now) {
