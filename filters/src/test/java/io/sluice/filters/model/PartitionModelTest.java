@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
  * applied twice; no failing, poison or dropped message applied; every message below the row applied, dead-lettered,
  * dropped, or removed by retention before it was decided; Kafka's committed offset never ahead of the row; no dead
  * letter published twice by one owner of the partition (copies across a crash or a rebalance are allowed: dead
- * letters are at-least-once across a handover, and counted). With retention past an undecided row off by default
- * ({@code -Dsluice.model.retentionPastTheRow=true} turns it on; see RetentionOfEverythingUndecidedRegressionTest).
+ * letters are at-least-once across a handover, and counted). Retention may pass undecided rows
+ * ({@code -Dsluice.model.retentionPastTheRow=false} keeps it behind them).
  * <b>Liveness</b>, after every schedule: every fault is healed and every partition assigned, then the clock is
  * advanced past every pause and backoff and the runtime run to quiescence, at most {@value ModelRunner#MAX_ROUNDS}
  * rounds: every message must be applied exactly once, dead-lettered, dropped or expired, every row at its log end,
@@ -48,7 +48,7 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code -Dsluice.model.seed=<seed>}: replays that one schedule, with the runtime's logging on;</li>
  *   <li>{@code -Dsluice.model.runSeed=<seed>}: the seed the schedules' seeds are drawn from (default random,
  *       printed);</li>
- *   <li>{@code -Dsluice.model.retentionPastTheRow=true}: retention may pass undecided rows;</li>
+ *   <li>{@code -Dsluice.model.retentionPastTheRow=false}: retention never passes an undecided row;</li>
  *   <li>{@code -Dsluice.model.threads=<n>}: runner threads (default 2).</li>
  * </ul>
  * <pre>
