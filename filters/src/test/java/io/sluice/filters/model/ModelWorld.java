@@ -59,8 +59,9 @@ final class ModelWorld implements AutoCloseable {
     static final String[] GROUPS = {"sluice-test", "sluice-test-b"};
     private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
     private static final int IDLE_ROUNDS = 1_000;
-    /** Whether retention may pass an undecided row (on; {@code -Dsluice.model.retentionPastTheRow=false} turns it off). */
-    static final boolean RETENTION_PAST_THE_ROW = !"false".equals(System.getProperty("sluice.model.retentionPastTheRow"));
+    /** Whether retention may pass an undecided row (on; {@code -Dsluice.model.retentionPastTheRow=false}: off). */
+    static final boolean RETENTION_PAST_THE_ROW =
+            !"false".equals(System.getProperty("sluice.model.retentionPastTheRow"));
 
     /** A failure armed for the consumer's next call, whatever its batch. */
     enum Armed { NONE, NAMED, UNNAMED, INFRASTRUCTURE }
