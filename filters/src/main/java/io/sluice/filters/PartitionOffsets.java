@@ -53,10 +53,11 @@ import org.slf4j.LoggerFactory;
  * converts existing tables. Format 1 had no {@code consumer_group} and no {@code epoch}; a format-1 table is
  * refused (with {@link OffsetTableException} naming the migration) until {@link #migrateToV2(String)} or the
  * shipped SQL migration converts it. The DDL also ships as SQL migrations, for tools such as Flyway, under
- * {@code db/sluice/<database>/} ({@code h2}, {@code postgresql}): {@code V1__kafka_partitions.sql} (format 1) and
+ * {@code db/sluice/<database>/} ({@code h2}, {@code postgresql}, {@code mariadb}): {@code V1__kafka_partitions.sql} (format 1) and
  * {@code V2__group_and_epoch.sql}, whose placeholder {@code ${sluice_consumer_group}} names the group the existing
  * rows belong to. The column is {@code next_offset}, not {@code offset}, which H2 reserves. Because names are
- * quoted, they are case-sensitive: query the table as {@code "kafka_partitions"} (lower case).
+ * quoted, they are case-sensitive: query the table as {@code "kafka_partitions"} (lower case). MariaDB and MySQL
+ * quote with backticks ({@code `partition`} is a reserved word there).
  *
  * <h2>Guarantees</h2>
  * <ul>
@@ -94,8 +95,15 @@ import org.slf4j.LoggerFactory;
  * {@code idle_in_transaction_session_timeout} locally ({@link Builder#idleInTransactionTimeout}, default 30 s), so
  * a lock holder that froze mid-transaction (a stopped process, a hung call) cannot wedge its partition: the server
  * ends its session and the row lock is released. <b>H2 has no such timeout</b>: there a frozen holder keeps the
- * lock until its connection closes. Any other dialect is rejected by {@link Builder#build()} unless
- * {@link Builder#lockTimeoutStatement} supplies its lock-timeout statement.
+ * lock until its connection closes. MariaDB ({@link SQLDialect#MARIADB}) locks the row with {@code SELECT ... FOR
+ * UPDATE WAIT n}, a timeout that belongs to that one statement, in whole seconds (the lock timeout rounded up, at
+ * least 1 s); the row's upsert ({@code INSERT IGNORE}) runs with the session's {@code innodb_lock_wait_timeout} set
+ * right before it and set back right after; a lock wait timeout is vendor code 1205. The store sets no idle timeout
+ * on MariaDB (the server's {@code idle_transaction_timeout} is the operator's choice). MySQL
+ * ({@link SQLDialect#MYSQL}) is accepted with the same code, but <b>not tested</b>: it has no {@code WAIT n}, so
+ * there the row lock, too, runs with {@code innodb_lock_wait_timeout} set and restored around it. Any other dialect
+ * is rejected by {@link Builder#build()} unless {@link Builder#lockTimeoutStatement} supplies its lock-timeout
+ * statement.
  */
 public final class PartitionOffsets implements OffsetAuthority {
 
@@ -181,7 +189,8 @@ public final class PartitionOffsets implements OffsetAuthority {
      * Starts building a store on {@code dataSource}, speaking {@code dialect}.
      *
      * @param dataSource where connections come from; each transaction takes one and gives it back
-     * @param dialect    the database's dialect; H2 and PostgreSQL (any version) are supported
+     * @param dialect    the database's dialect; H2, PostgreSQL and MariaDB (any version) are supported and tested,
+     *                   MySQL is accepted but not tested
      */
     public static Builder builder(DataSource dataSource, SQLDialect dialect) {
         return new Builder(dataSource, dialect);
@@ -252,8 +261,8 @@ public final class PartitionOffsets implements OffsetAuthority {
      * Migrates a format-1 table (keyed by topic and partition only) to format 2 in place: adds
      * {@code consumer_group}, assigning {@code consumerGroup} to every existing row, adds {@code epoch} (0), and
      * re-keys the table by (group, topic, partition). Run it once, while no consumer uses the table. Does nothing
-     * when the table is already of format 2. On PostgreSQL the migration is one transaction; on H2 each DDL
-     * statement commits on its own.
+     * when the table is already of format 2. On PostgreSQL the migration is one transaction; on H2 and MariaDB
+     * each DDL statement commits on its own.
      *
      * @param consumerGroup the group the existing rows belong to (the {@code group.id} that consumed with them)
      * @return how many rows were assigned to {@code consumerGroup}; 0 when the table was already of format 2
@@ -277,13 +286,16 @@ public final class PartitionOffsets implements OffsetAuthority {
             Transaction transaction = Transaction.begin(connection);
             try {
                 String t = ctx.render(DSL.name(tableName));
-                ctx.execute("ALTER TABLE " + t + " ADD COLUMN \"consumer_group\" VARCHAR("
-                        + MAX_CONSUMER_GROUP_LENGTH + ")");
-                int rows = ctx.execute("UPDATE " + t + " SET \"consumer_group\" = ?", g);
-                ctx.execute("ALTER TABLE " + t + " ALTER COLUMN \"consumer_group\" SET NOT NULL");
-                ctx.execute("ALTER TABLE " + t + " ADD COLUMN \"epoch\" BIGINT DEFAULT 0 NOT NULL");
+                String groupColumn = ctx.render(DSL.name("consumer_group"));
+                String groupType = "VARCHAR(" + MAX_CONSUMER_GROUP_LENGTH + ")";
+                ctx.execute("ALTER TABLE " + t + " ADD COLUMN " + groupColumn + " " + groupType);
+                int rows = ctx.execute("UPDATE " + t + " SET " + groupColumn + " = ?", g);
+                storeDialect.setNotNull(ctx, tableName, "consumer_group", groupType);
+                ctx.execute("ALTER TABLE " + t + " ADD COLUMN " + ctx.render(DSL.name("epoch"))
+                        + " BIGINT DEFAULT 0 NOT NULL");
                 storeDialect.dropPrimaryKey(ctx, tableName);
-                ctx.execute("ALTER TABLE " + t + " ADD PRIMARY KEY (\"consumer_group\", \"topic\", \"partition\")");
+                ctx.execute("ALTER TABLE " + t + " ADD PRIMARY KEY (" + groupColumn + ", "
+                        + ctx.render(DSL.name("topic")) + ", " + ctx.render(DSL.name("partition")) + ")");
                 transaction.commit();
                 LOG.warn("offset table \"{}\" migrated to format 2: {} row(s) assigned to consumer group '{}'",
                         tableName, rows, g);

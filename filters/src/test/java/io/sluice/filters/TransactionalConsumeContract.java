@@ -40,7 +40,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What {@link PartitionOffsets#consume} guarantees on a real database; run on H2 and PostgreSQL. The user's work
+ * What {@link PartitionOffsets#consume} guarantees on a real database; run on H2, PostgreSQL and MariaDB. The user's work
  * inserts one row per message into an effects table without a unique key, so a duplicate would show.
  */
 abstract class TransactionalConsumeContract {
@@ -291,7 +291,7 @@ abstract class TransactionalConsumeContract {
     void plainJdbcWorkCommitsWithTheOffset() throws Exception {
         assertEquals(3, store.consumeJdbc(context, range(tp, 0, 3), (connection, messages) -> {
             try (PreparedStatement insert = connection.prepareStatement(
-                    "INSERT INTO " + db().render(effects) + " (\"off\") VALUES (?)")) {
+                    "INSERT INTO " + db().render(effects) + " (" + db().render(OFF) + ") VALUES (?)")) {
                 for (Message<String, String> m : messages) {
                     insert.setLong(1, m.offset());
                     insert.executeUpdate();
@@ -310,7 +310,7 @@ abstract class TransactionalConsumeContract {
         IllegalStateException thrown = assertThrows(IllegalStateException.class,
                 () -> store.consumeJdbc(context, range(tp, 0, 3), (connection, messages) -> {
                     try (Statement st = connection.createStatement()) {
-                        st.executeUpdate("INSERT INTO " + db().render(effects) + " (\"off\") VALUES (0)");
+                        st.executeUpdate("INSERT INTO " + db().render(effects) + " (" + db().render(OFF) + ") VALUES (0)");
                     }
                     throw boom;
                 }));
