@@ -517,13 +517,7 @@ public final class PartitionOffsets implements OffsetAuthority {
 
     private <K, V> int consumeLocked(ConsumerContext context, Batch<K, V> batch, RowWork<K, V> work)
             throws Exception {
-        Objects.requireNonNull(context, "context");
-        Objects.requireNonNull(batch, "batch");
-        TopicPartition tp = batch.topicPartition();
-        if (!tp.equals(context.topicPartition())) {
-            throw new IllegalArgumentException("batch of " + tp + " consumed with the context of "
-                    + context.topicPartition());
-        }
+        TopicPartition tp = checkBatch(context, batch);
         if (batch.isEmpty()) {
             return 0;
         }
@@ -534,36 +528,157 @@ public final class PartitionOffsets implements OffsetAuthority {
             LOG.debug("{} revoked before its batch {} was applied: nothing applied", tp, batch);
             return 0;
         }
-        Consumed consumed = locked(key.group(), tp, batch.fetchOffset(), row -> {
-            if (fencing && context.revoked()) {
-                row.setRollbackOnly();
-                LOG.debug("{} revoked before its batch {} was applied: nothing applied", tp, batch);
-                return new Consumed(0, OptionalLong.empty(), row.epoch());
-            }
-            long stored = row.nextOffset();
-            if (fencing) {
-                refuse(key, row, batch, context);
-            }
-            List<Message<K, V>> fresh = fencing
-                    ? batch.stream().filter(m -> m.offset() >= stored).toList()
-                    : batch.messages();
-            if (fresh.isEmpty()) {
-                LOG.debug("{}: every message of {} is below the stored next offset {}: nothing applied",
-                        key, batch, stored);
-                return new Consumed(0, OptionalLong.of(Math.min(stored, batch.nextOffset())), row.epoch());
-            }
-            if (fresh.size() < batch.size()) {
-                LOG.info("{}: fenced {} message(s) of {} below the stored next offset {}", key,
-                        batch.size() - fresh.size(), batch, stored);
-            }
-            work.apply(row, fresh);
-            return new Consumed(fresh.size(), OptionalLong.of(row.advanceTo(batch.nextOffset())), row.epoch());
-        });
+        Consumed consumed = locked(key.group(), tp, batch.fetchOffset(),
+                row -> applyLocked(key, row, context, batch, work, fencing, false));
         observedEpochs.putIfAbsent(key, consumed.epoch());
         if (consumed.mark().isPresent()) {
             context.markAsConsumed(consumed.mark().getAsLong());
         }
         return consumed.applied();
+    }
+
+    private static TopicPartition checkBatch(ConsumerContext context, Batch<?, ?> batch) {
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(batch, "batch");
+        TopicPartition tp = batch.topicPartition();
+        if (!tp.equals(context.topicPartition())) {
+            throw new IllegalArgumentException("batch of " + tp + " consumed with the context of "
+                    + context.topicPartition());
+        }
+        return tp;
+    }
+
+    /**
+     * What {@link #consume} does under the row lock: the revoked check, the refuse rule, fencing, the work, the row's
+     * advance. A revoked partition rolls back (own transaction) or throws (a joined transaction, whose owner must
+     * roll back).
+     */
+    private <K, V> Consumed applyLocked(RowKey key, LockedRow row, ConsumerContext context, Batch<K, V> batch,
+                                        RowWork<K, V> work, boolean fencing, boolean joined) throws Exception {
+        TopicPartition tp = key.topicPartition();
+        if (fencing && context.revoked()) {
+            LOG.debug("{} revoked before its batch {} was applied: nothing applied", tp, batch);
+            if (joined) {
+                throw new PartitionRevokedException(tp);
+            }
+            row.setRollbackOnly();
+            return new Consumed(0, OptionalLong.empty(), row.epoch());
+        }
+        long stored = row.nextOffset();
+        if (fencing) {
+            refuse(key, row, batch, context);
+        }
+        List<Message<K, V>> fresh = fencing
+                ? batch.stream().filter(m -> m.offset() >= stored).toList()
+                : batch.messages();
+        if (fresh.isEmpty()) {
+            LOG.debug("{}: every message of {} is below the stored next offset {}: nothing applied",
+                    key, batch, stored);
+            return new Consumed(0, OptionalLong.of(Math.min(stored, batch.nextOffset())), row.epoch());
+        }
+        if (fresh.size() < batch.size()) {
+            LOG.info("{}: fenced {} message(s) of {} below the stored next offset {}", key,
+                    batch.size() - fresh.size(), batch, stored);
+        }
+        work.apply(row, fresh);
+        return new Consumed(fresh.size(), OptionalLong.of(row.advanceTo(batch.nextOffset())), row.epoch());
+    }
+
+    /**
+     * Applies a batch exactly once inside a transaction <b>the caller owns</b> and has already begun on
+     * {@code connection}: the integration seam for transaction managers such as Spring's (the
+     * {@code sluice-spring-tx} module uses it); applications call {@link #consume} or {@link #consumeJdbc}
+     * instead, or that module.
+     *
+     * <p>It does what {@link #consume} does, with these differences. The partition's row is created, when missing,
+     * by an upsert in a short transaction of the store's own on another connection of the store's data source,
+     * before anything happens on {@code connection}. On {@code connection} the row is locked with the lock timeout
+     * set right before the lock and set back right after it (PostgreSQL and H2) or bound to the lock statement
+     * alone (MariaDB's {@code WAIT n}), so that no timeout of the store reaches the caller's statements; no idle
+     * timeout is set, and the transaction's isolation and auto-commit are left alone. The store never commits,
+     * rolls back or closes {@code connection}. When the partition is revoked it throws
+     * {@link PartitionRevokedException}, so that the owner rolls back; every other failure propagates as from
+     * {@link #consume}, and the owner must roll back then too. Kafka is not marked here: the caller calls
+     * {@link JoinedBatch#committed()} once the transaction has committed (and
+     * {@link JoinedBatch#rolledBack()} when it did not).
+     *
+     * <p>Under REPEATABLE READ or SERIALIZABLE a row created after the transaction's snapshot may be invisible to it
+     * (PostgreSQL); that, and serialization failures and deadlocks of the lock, fail with
+     * {@link OffsetStoreException}, an infrastructure failure, and a retry in a new transaction succeeds.
+     *
+     * @param connection the connection of the caller's transaction: auto-commit off
+     * @param context    the consumer's context for the batch's partition
+     * @param batch      the batch the consumer received
+     * @param work       the consumer's database work on {@code connection}
+     * @return what was applied and what to mark once the transaction commits
+     * @throws Exception                  what {@code work} threw
+     * @throws PartitionRevokedException  when {@code context.revoked()}: nothing was applied
+     * @throws OffsetRefusedException     when the batch does not continue from the row
+     * @throws OffsetLockTimeoutException when another transaction held the row lock past the lock timeout
+     * @throws OffsetStoreException       when the table is unusable or the database fails
+     * @throws IllegalStateException      when {@code connection} is in auto-commit mode (no transaction would hold
+     *                                    the row lock)
+     * @throws IllegalArgumentException   when the batch is of another partition than the context
+     */
+    public <K, V> JoinedBatch consumeJoined(Connection connection, ConsumerContext context, Batch<K, V> batch,
+                                            JdbcWork<K, V> work) throws Exception {
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(work, "work");
+        TopicPartition tp = checkBatch(context, batch);
+        requireTransaction(connection);
+        if (batch.isEmpty()) {
+            return new JoinedBatch(this, context, 0, OptionalLong.empty(), 0);
+        }
+        RowKey key = new RowKey(validateGroup(context.consumerGroup()), tp);
+        TestHooks.beforeRowLock(tp, batch);
+        boolean fencing = TestHooks.fencing();
+        if (fencing && context.revoked()) {
+            LOG.debug("{} revoked before its batch {} was applied: nothing applied", tp, batch);
+            throw new PartitionRevokedException(tp);
+        }
+        createTableIfMissing();
+        boolean created = false;
+        if (!knownRows.contains(key)) {
+            created = createRow(key, batch.fetchOffset());
+            knownRows.add(key);
+        }
+        DSLContext tx = DSL.using(connection, dialect);
+        LockedRow row;
+        try {
+            row = lockRow(tx, connection, key, created);
+        } catch (RowMissing e) {
+            knownRows.remove(key);
+            throw new OffsetStoreUnavailableException("offset row of " + key + " is not visible to the joined"
+                    + " transaction (deleted, or created after the snapshot of a REPEATABLE READ or SERIALIZABLE"
+                    + " transaction); a retry in a new transaction sees it", null);
+        }
+        Consumed consumed;
+        try {
+            consumed = applyLocked(key, row, context, batch,
+                    (locked, messages) -> work.apply(locked.connection(), messages), fencing, true);
+        } finally {
+            row.close();
+        }
+        return new JoinedBatch(this, context, consumed.applied(), consumed.mark(), consumed.epoch());
+    }
+
+    private static void requireTransaction(Connection connection) {
+        boolean autoCommit;
+        try {
+            autoCommit = connection.getAutoCommit();
+        } catch (SQLException e) {
+            throw new OffsetStoreUnavailableException("cannot inspect the joined transaction's connection: "
+                    + e.getMessage(), e);
+        }
+        if (autoCommit) {
+            throw new IllegalStateException("consumeJoined needs a connection inside a transaction (auto-commit off):"
+                    + " in auto-commit mode the row lock would be released at once, and fencing with it");
+        }
+    }
+
+    /** After the joined transaction of {@code joined} committed: remember the epoch it saw. */
+    void joinedCommitted(ConsumerContext context, long epoch) {
+        observedEpochs.putIfAbsent(new RowKey(context.consumerGroup(), context.topicPartition()), epoch);
     }
 
     /** The refuse rule of {@link #consume}, under the row lock. */
