@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -164,6 +165,7 @@ public final class PartitionOffsets implements OffsetAuthority {
     private final Duration lockTimeout;
     private final Duration idleInTransactionTimeout;
     private final SchemaManagement schemaManagement;
+    private final Optional<String> poolWarning;
     private final Set<RowKey> knownRows = ConcurrentHashMap.newKeySet();
     private final Map<RowKey, Long> observedEpochs = new ConcurrentHashMap<>();
     private volatile boolean tableReady;
@@ -183,6 +185,8 @@ public final class PartitionOffsets implements OffsetAuthority {
         this.lockTimeout = builder.lockTimeout;
         this.idleInTransactionTimeout = builder.idleInTransactionTimeout;
         this.schemaManagement = builder.schemaManagement;
+        this.poolWarning = PoolSize.warning(dataSource, builder.expectedConcurrency);
+        poolWarning.ifPresent(LOG::warn);
     }
 
     /**
@@ -484,6 +488,11 @@ public final class PartitionOffsets implements OffsetAuthority {
             throws Exception {
         Objects.requireNonNull(work, "work");
         return consumeLocked(context, batch, (row, messages) -> work.apply(row.connection(), messages));
+    }
+
+    /** The warning {@link Builder#expectedConcurrency} logged at build time, if any (for tests). */
+    Optional<String> poolWarning() {
+        return poolWarning;
     }
 
     @Override
@@ -1090,6 +1099,7 @@ public final class PartitionOffsets implements OffsetAuthority {
         private SchemaManagement schemaManagement = SchemaManagement.CREATE_IF_MISSING;
         private Function<Duration, String> customStatement;
         private Set<String> customSqlStates = Set.of();
+        private int expectedConcurrency;
 
         private Builder(DataSource dataSource, SQLDialect dialect) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -1168,8 +1178,27 @@ public final class PartitionOffsets implements OffsetAuthority {
         }
 
         /**
+         * How many jobs may use the store at once: the runtime's worker threads
+         * ({@code RuntimeSettings.workerThreads()}), as each job holds a connection for its whole transaction. When
+         * the data source is a connection pool whose maximum size can be read (HikariCP, Commons DBCP 2, H2's
+         * {@code JdbcConnectionPool}, Tomcat JDBC or c3p0, found by their public getters, without a dependency on
+         * any of them) and it is smaller, {@link #build()} logs a warning. Nothing else changes. Default: not
+         * given, no check.
+         *
+         * @param jobs at least 1
+         */
+        public Builder expectedConcurrency(int jobs) {
+            if (jobs < 1) {
+                throw new IllegalArgumentException("expected concurrency must be >= 1, was " + jobs);
+            }
+            this.expectedConcurrency = jobs;
+            return this;
+        }
+
+        /**
          * Builds the store. Touches no database: the table is created or checked on first use (or by
-         * {@link PartitionOffsets#createTableIfMissing()}).
+         * {@link PartitionOffsets#createTableIfMissing()}). Logs a warning when the connection pool is smaller than
+         * the {@linkplain #expectedConcurrency expected concurrency}.
          *
          * @throws IllegalArgumentException when the dialect has no lock-timeout strategy
          */
