@@ -54,11 +54,11 @@ import org.slf4j.LoggerFactory;
  * converts existing tables. Format 1 had no {@code consumer_group} and no {@code epoch}; a format-1 table is
  * refused (with {@link OffsetTableException} naming the migration) until {@link #migrateToV2(String)} or the
  * shipped SQL migration converts it. The DDL also ships as SQL migrations, for tools such as Flyway, under
- * {@code db/sluice/<database>/} ({@code h2}, {@code postgresql}, {@code mariadb}): {@code V1__kafka_partitions.sql} (format 1) and
- * {@code V2__group_and_epoch.sql}, whose placeholder {@code ${sluice_consumer_group}} names the group the existing
- * rows belong to. The column is {@code next_offset}, not {@code offset}, which H2 reserves. Because names are
- * quoted, they are case-sensitive: query the table as {@code "kafka_partitions"} (lower case). MariaDB and MySQL
- * quote with backticks ({@code `partition`} is a reserved word there).
+ * {@code db/sluice/<database>/} ({@code h2}, {@code postgresql}, {@code mariadb}): {@code V1__kafka_partitions.sql}
+ * (format 1) and {@code V2__group_and_epoch.sql}, whose placeholder {@code ${sluice_consumer_group}} names the
+ * group the existing rows belong to. The column is {@code next_offset}, not {@code offset}, which H2 reserves.
+ * Because names are quoted, they are case-sensitive: query the table as {@code "kafka_partitions"} (lower case).
+ * MariaDB and MySQL quote with backticks ({@code `partition`} is a reserved word there).
  *
  * <h2>Guarantees</h2>
  * <ul>
