@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,10 +54,11 @@ import org.slf4j.LoggerFactory;
  * converts existing tables. Format 1 had no {@code consumer_group} and no {@code epoch}; a format-1 table is
  * refused (with {@link OffsetTableException} naming the migration) until {@link #migrateToV2(String)} or the
  * shipped SQL migration converts it. The DDL also ships as SQL migrations, for tools such as Flyway, under
- * {@code db/sluice/<database>/} ({@code h2}, {@code postgresql}): {@code V1__kafka_partitions.sql} (format 1) and
- * {@code V2__group_and_epoch.sql}, whose placeholder {@code ${sluice_consumer_group}} names the group the existing
- * rows belong to. The column is {@code next_offset}, not {@code offset}, which H2 reserves. Because names are
- * quoted, they are case-sensitive: query the table as {@code "kafka_partitions"} (lower case).
+ * {@code db/sluice/<database>/} ({@code h2}, {@code postgresql}, {@code mariadb}): {@code V1__kafka_partitions.sql}
+ * (format 1) and {@code V2__group_and_epoch.sql}, whose placeholder {@code ${sluice_consumer_group}} names the
+ * group the existing rows belong to. The column is {@code next_offset}, not {@code offset}, which H2 reserves.
+ * Because names are quoted, they are case-sensitive: query the table as {@code "kafka_partitions"} (lower case).
+ * MariaDB and MySQL quote with backticks ({@code `partition`} is a reserved word there).
  *
  * <h2>Guarantees</h2>
  * <ul>
@@ -94,8 +96,15 @@ import org.slf4j.LoggerFactory;
  * {@code idle_in_transaction_session_timeout} locally ({@link Builder#idleInTransactionTimeout}, default 30 s), so
  * a lock holder that froze mid-transaction (a stopped process, a hung call) cannot wedge its partition: the server
  * ends its session and the row lock is released. <b>H2 has no such timeout</b>: there a frozen holder keeps the
- * lock until its connection closes. Any other dialect is rejected by {@link Builder#build()} unless
- * {@link Builder#lockTimeoutStatement} supplies its lock-timeout statement.
+ * lock until its connection closes. MariaDB ({@link SQLDialect#MARIADB}) locks the row with {@code SELECT ... FOR
+ * UPDATE WAIT n}, a timeout that belongs to that one statement, in whole seconds (the lock timeout rounded up, at
+ * least 1 s); the row's upsert ({@code INSERT IGNORE}) runs with the session's {@code innodb_lock_wait_timeout} set
+ * right before it and set back right after; a lock wait timeout is vendor code 1205. The store sets no idle timeout
+ * on MariaDB (the server's {@code idle_transaction_timeout} is the operator's choice). MySQL
+ * ({@link SQLDialect#MYSQL}) is accepted with the same code, but <b>not tested</b>: it has no {@code WAIT n}, so
+ * there the row lock, too, runs with {@code innodb_lock_wait_timeout} set and restored around it. Any other dialect
+ * is rejected by {@link Builder#build()} unless {@link Builder#lockTimeoutStatement} supplies its lock-timeout
+ * statement.
  */
 public final class PartitionOffsets implements OffsetAuthority {
 
@@ -156,6 +165,7 @@ public final class PartitionOffsets implements OffsetAuthority {
     private final Duration lockTimeout;
     private final Duration idleInTransactionTimeout;
     private final SchemaManagement schemaManagement;
+    private final Optional<String> poolWarning;
     private final Set<RowKey> knownRows = ConcurrentHashMap.newKeySet();
     private final Map<RowKey, Long> observedEpochs = new ConcurrentHashMap<>();
     /**
@@ -181,13 +191,16 @@ public final class PartitionOffsets implements OffsetAuthority {
         this.lockTimeout = builder.lockTimeout;
         this.idleInTransactionTimeout = builder.idleInTransactionTimeout;
         this.schemaManagement = builder.schemaManagement;
+        this.poolWarning = PoolSize.warning(dataSource, builder.expectedConcurrency);
+        poolWarning.ifPresent(LOG::warn);
     }
 
     /**
      * Starts building a store on {@code dataSource}, speaking {@code dialect}.
      *
      * @param dataSource where connections come from; each transaction takes one and gives it back
-     * @param dialect    the database's dialect; H2 and PostgreSQL (any version) are supported
+     * @param dialect    the database's dialect; H2, PostgreSQL and MariaDB (any version) are supported and tested,
+     *                   MySQL is accepted but not tested
      */
     public static Builder builder(DataSource dataSource, SQLDialect dialect) {
         return new Builder(dataSource, dialect);
@@ -258,8 +271,8 @@ public final class PartitionOffsets implements OffsetAuthority {
      * Migrates a format-1 table (keyed by topic and partition only) to format 2 in place: adds
      * {@code consumer_group}, assigning {@code consumerGroup} to every existing row, adds {@code epoch} (0), and
      * re-keys the table by (group, topic, partition). Run it once, while no consumer uses the table. Does nothing
-     * when the table is already of format 2. On PostgreSQL the migration is one transaction; on H2 each DDL
-     * statement commits on its own.
+     * when the table is already of format 2. On PostgreSQL the migration is one transaction; on H2 and MariaDB
+     * each DDL statement commits on its own.
      *
      * @param consumerGroup the group the existing rows belong to (the {@code group.id} that consumed with them)
      * @return how many rows were assigned to {@code consumerGroup}; 0 when the table was already of format 2
@@ -283,13 +296,16 @@ public final class PartitionOffsets implements OffsetAuthority {
             Transaction transaction = Transaction.begin(connection);
             try {
                 String t = ctx.render(DSL.name(tableName));
-                ctx.execute("ALTER TABLE " + t + " ADD COLUMN \"consumer_group\" VARCHAR("
-                        + MAX_CONSUMER_GROUP_LENGTH + ")");
-                int rows = ctx.execute("UPDATE " + t + " SET \"consumer_group\" = ?", g);
-                ctx.execute("ALTER TABLE " + t + " ALTER COLUMN \"consumer_group\" SET NOT NULL");
-                ctx.execute("ALTER TABLE " + t + " ADD COLUMN \"epoch\" BIGINT DEFAULT 0 NOT NULL");
+                String groupColumn = ctx.render(DSL.name("consumer_group"));
+                String groupType = "VARCHAR(" + MAX_CONSUMER_GROUP_LENGTH + ")";
+                ctx.execute("ALTER TABLE " + t + " ADD COLUMN " + groupColumn + " " + groupType);
+                int rows = ctx.execute("UPDATE " + t + " SET " + groupColumn + " = ?", g);
+                storeDialect.setNotNull(ctx, tableName, "consumer_group", groupType);
+                ctx.execute("ALTER TABLE " + t + " ADD COLUMN " + ctx.render(DSL.name("epoch"))
+                        + " BIGINT DEFAULT 0 NOT NULL");
                 storeDialect.dropPrimaryKey(ctx, tableName);
-                ctx.execute("ALTER TABLE " + t + " ADD PRIMARY KEY (\"consumer_group\", \"topic\", \"partition\")");
+                ctx.execute("ALTER TABLE " + t + " ADD PRIMARY KEY (" + groupColumn + ", "
+                        + ctx.render(DSL.name("topic")) + ", " + ctx.render(DSL.name("partition")) + ")");
                 transaction.commit();
                 LOG.warn("offset table \"{}\" migrated to format 2: {} row(s) assigned to consumer group '{}'",
                         tableName, rows, g);
@@ -488,6 +504,11 @@ public final class PartitionOffsets implements OffsetAuthority {
         return consumeLocked(context, batch, (row, messages) -> work.apply(row.connection(), messages));
     }
 
+    /** The warning {@link Builder#expectedConcurrency} logged at build time, if any (for tests). */
+    Optional<String> poolWarning() {
+        return poolWarning;
+    }
+
     @Override
     public String toString() {
         return "PartitionOffsets[" + dialect.getName() + " \"" + tableName + "\" lockTimeout=" + lockTimeout + "]";
@@ -519,13 +540,7 @@ public final class PartitionOffsets implements OffsetAuthority {
 
     private <K, V> int consumeLocked(ConsumerContext context, Batch<K, V> batch, RowWork<K, V> work)
             throws Exception {
-        Objects.requireNonNull(context, "context");
-        Objects.requireNonNull(batch, "batch");
-        TopicPartition tp = batch.topicPartition();
-        if (!tp.equals(context.topicPartition())) {
-            throw new IllegalArgumentException("batch of " + tp + " consumed with the context of "
-                    + context.topicPartition());
-        }
+        TopicPartition tp = checkBatch(context, batch);
         if (batch.isEmpty()) {
             return 0;
         }
@@ -536,37 +551,158 @@ public final class PartitionOffsets implements OffsetAuthority {
             LOG.debug("{} revoked before its batch {} was applied: nothing applied", tp, batch);
             return 0;
         }
-        Consumed consumed = locked(key.group(), tp, batch.fetchOffset(), row -> {
-            if (fencing && context.revoked()) {
-                row.setRollbackOnly();
-                LOG.debug("{} revoked before its batch {} was applied: nothing applied", tp, batch);
-                return new Consumed(0, OptionalLong.empty(), row.epoch());
-            }
-            long stored = row.nextOffset();
-            if (fencing) {
-                refuse(key, row, batch, context);
-            }
-            List<Message<K, V>> fresh = fencing
-                    ? batch.stream().filter(m -> m.offset() >= stored).toList()
-                    : batch.messages();
-            if (fresh.isEmpty()) {
-                LOG.debug("{}: every message of {} is below the stored next offset {}: nothing applied",
-                        key, batch, stored);
-                return new Consumed(0, OptionalLong.of(Math.min(stored, batch.nextOffset())), row.epoch());
-            }
-            if (fresh.size() < batch.size()) {
-                LOG.info("{}: fenced {} message(s) of {} below the stored next offset {}", key,
-                        batch.size() - fresh.size(), batch, stored);
-            }
-            work.apply(row, fresh);
-            return new Consumed(fresh.size(), OptionalLong.of(row.advanceTo(batch.nextOffset())), row.epoch());
-        });
+        Consumed consumed = locked(key.group(), tp, batch.fetchOffset(),
+                row -> applyLocked(key, row, context, batch, work, fencing, false));
         observedEpochs.putIfAbsent(key, consumed.epoch());
         if (consumed.mark().isPresent()) {
             committedRows.merge(key, consumed.mark().getAsLong(), Math::max);
             context.markAsConsumed(consumed.mark().getAsLong());
         }
         return consumed.applied();
+    }
+
+    private static TopicPartition checkBatch(ConsumerContext context, Batch<?, ?> batch) {
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(batch, "batch");
+        TopicPartition tp = batch.topicPartition();
+        if (!tp.equals(context.topicPartition())) {
+            throw new IllegalArgumentException("batch of " + tp + " consumed with the context of "
+                    + context.topicPartition());
+        }
+        return tp;
+    }
+
+    /**
+     * What {@link #consume} does under the row lock: the revoked check, the refuse rule, fencing, the work, the row's
+     * advance. A revoked partition rolls back (own transaction) or throws (a joined transaction, whose owner must
+     * roll back).
+     */
+    private <K, V> Consumed applyLocked(RowKey key, LockedRow row, ConsumerContext context, Batch<K, V> batch,
+                                        RowWork<K, V> work, boolean fencing, boolean joined) throws Exception {
+        TopicPartition tp = key.topicPartition();
+        if (fencing && context.revoked()) {
+            LOG.debug("{} revoked before its batch {} was applied: nothing applied", tp, batch);
+            if (joined) {
+                throw new PartitionRevokedException(tp);
+            }
+            row.setRollbackOnly();
+            return new Consumed(0, OptionalLong.empty(), row.epoch());
+        }
+        long stored = row.nextOffset();
+        if (fencing) {
+            refuse(key, row, batch, context);
+        }
+        List<Message<K, V>> fresh = fencing
+                ? batch.stream().filter(m -> m.offset() >= stored).toList()
+                : batch.messages();
+        if (fresh.isEmpty()) {
+            LOG.debug("{}: every message of {} is below the stored next offset {}: nothing applied",
+                    key, batch, stored);
+            return new Consumed(0, OptionalLong.of(Math.min(stored, batch.nextOffset())), row.epoch());
+        }
+        if (fresh.size() < batch.size()) {
+            LOG.info("{}: fenced {} message(s) of {} below the stored next offset {}", key,
+                    batch.size() - fresh.size(), batch, stored);
+        }
+        work.apply(row, fresh);
+        return new Consumed(fresh.size(), OptionalLong.of(row.advanceTo(batch.nextOffset())), row.epoch());
+    }
+
+    /**
+     * Applies a batch exactly once inside a transaction <b>the caller owns</b> and has already begun on
+     * {@code connection}: the integration seam for transaction managers such as Spring's (the
+     * {@code sluice-spring-tx} module uses it); applications call {@link #consume} or {@link #consumeJdbc}
+     * instead, or that module.
+     *
+     * <p>It does what {@link #consume} does, with these differences. The partition's row is created, when missing,
+     * by an upsert in a short transaction of the store's own on another connection of the store's data source,
+     * before anything happens on {@code connection}. On {@code connection} the row is locked with the lock timeout
+     * set right before the lock and set back right after it (PostgreSQL and H2) or bound to the lock statement
+     * alone (MariaDB's {@code WAIT n}), so that no timeout of the store reaches the caller's statements; no idle
+     * timeout is set, and the transaction's isolation and auto-commit are left alone. The store never commits,
+     * rolls back or closes {@code connection}. When the partition is revoked it throws
+     * {@link PartitionRevokedException}, so that the owner rolls back; every other failure propagates as from
+     * {@link #consume}, and the owner must roll back then too. Kafka is not marked here: the caller calls
+     * {@link JoinedBatch#committed()} once the transaction has committed (and
+     * {@link JoinedBatch#rolledBack()} when it did not).
+     *
+     * <p>Under REPEATABLE READ or SERIALIZABLE a row created after the transaction's snapshot may be invisible to it
+     * (PostgreSQL); that, and serialization failures and deadlocks of the lock, fail with
+     * {@link OffsetStoreException}, an infrastructure failure, and a retry in a new transaction succeeds.
+     *
+     * @param connection the connection of the caller's transaction: auto-commit off
+     * @param context    the consumer's context for the batch's partition
+     * @param batch      the batch the consumer received
+     * @param work       the consumer's database work on {@code connection}
+     * @return what was applied and what to mark once the transaction commits
+     * @throws Exception                  what {@code work} threw
+     * @throws PartitionRevokedException  when {@code context.revoked()}: nothing was applied
+     * @throws OffsetRefusedException     when the batch does not continue from the row
+     * @throws OffsetLockTimeoutException when another transaction held the row lock past the lock timeout
+     * @throws OffsetStoreException       when the table is unusable or the database fails
+     * @throws IllegalStateException      when {@code connection} is in auto-commit mode (no transaction would hold
+     *                                    the row lock)
+     * @throws IllegalArgumentException   when the batch is of another partition than the context
+     */
+    public <K, V> JoinedBatch consumeJoined(Connection connection, ConsumerContext context, Batch<K, V> batch,
+                                            JdbcWork<K, V> work) throws Exception {
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(work, "work");
+        TopicPartition tp = checkBatch(context, batch);
+        requireTransaction(connection);
+        if (batch.isEmpty()) {
+            return new JoinedBatch(this, context, 0, OptionalLong.empty(), 0);
+        }
+        RowKey key = new RowKey(validateGroup(context.consumerGroup()), tp);
+        TestHooks.beforeRowLock(tp, batch);
+        boolean fencing = TestHooks.fencing();
+        if (fencing && context.revoked()) {
+            LOG.debug("{} revoked before its batch {} was applied: nothing applied", tp, batch);
+            throw new PartitionRevokedException(tp);
+        }
+        createTableIfMissing();
+        boolean created = false;
+        if (!knownRows.contains(key)) {
+            created = createRow(key, batch.fetchOffset());
+            knownRows.add(key);
+        }
+        DSLContext tx = DSL.using(connection, dialect);
+        LockedRow row;
+        try {
+            row = lockRow(tx, connection, key, created);
+        } catch (RowMissing e) {
+            knownRows.remove(key);
+            throw new OffsetStoreUnavailableException("offset row of " + key + " is not visible to the joined"
+                    + " transaction (deleted, or created after the snapshot of a REPEATABLE READ or SERIALIZABLE"
+                    + " transaction); a retry in a new transaction sees it", null);
+        }
+        Consumed consumed;
+        try {
+            consumed = applyLocked(key, row, context, batch,
+                    (locked, messages) -> work.apply(locked.connection(), messages), fencing, true);
+        } finally {
+            row.close();
+        }
+        return new JoinedBatch(this, context, consumed.applied(), consumed.mark(), consumed.epoch());
+    }
+
+    private static void requireTransaction(Connection connection) {
+        boolean autoCommit;
+        try {
+            autoCommit = connection.getAutoCommit();
+        } catch (SQLException e) {
+            throw new OffsetStoreUnavailableException("cannot inspect the joined transaction's connection: "
+                    + e.getMessage(), e);
+        }
+        if (autoCommit) {
+            throw new IllegalStateException("consumeJoined needs a connection inside a transaction (auto-commit off):"
+                    + " in auto-commit mode the row lock would be released at once, and fencing with it");
+        }
+    }
+
+    /** After the joined transaction of {@code joined} committed: remember the epoch it saw. */
+    void joinedCommitted(ConsumerContext context, long epoch) {
+        observedEpochs.putIfAbsent(new RowKey(context.consumerGroup(), context.topicPartition()), epoch);
     }
 
     /** The refuse rule of {@link #consume}, under the row lock. */
@@ -978,6 +1114,7 @@ public final class PartitionOffsets implements OffsetAuthority {
         private SchemaManagement schemaManagement = SchemaManagement.CREATE_IF_MISSING;
         private Function<Duration, String> customStatement;
         private Set<String> customSqlStates = Set.of();
+        private int expectedConcurrency;
 
         private Builder(DataSource dataSource, SQLDialect dialect) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -1056,8 +1193,27 @@ public final class PartitionOffsets implements OffsetAuthority {
         }
 
         /**
+         * How many jobs may use the store at once: the runtime's worker threads
+         * ({@code RuntimeSettings.workerThreads()}), as each job holds a connection for its whole transaction. When
+         * the data source is a connection pool whose maximum size can be read (HikariCP, Commons DBCP 2, H2's
+         * {@code JdbcConnectionPool}, Tomcat JDBC or c3p0, found by their public getters, without a dependency on
+         * any of them) and it is smaller, {@link #build()} logs a warning. Nothing else changes. Default: not
+         * given, no check.
+         *
+         * @param jobs at least 1
+         */
+        public Builder expectedConcurrency(int jobs) {
+            if (jobs < 1) {
+                throw new IllegalArgumentException("expected concurrency must be >= 1, was " + jobs);
+            }
+            this.expectedConcurrency = jobs;
+            return this;
+        }
+
+        /**
          * Builds the store. Touches no database: the table is created or checked on first use (or by
-         * {@link PartitionOffsets#createTableIfMissing()}).
+         * {@link PartitionOffsets#createTableIfMissing()}). Logs a warning when the connection pool is smaller than
+         * the {@linkplain #expectedConcurrency expected concurrency}.
          *
          * @throws IllegalArgumentException when the dialect has no lock-timeout strategy
          */

@@ -17,8 +17,8 @@ import org.jooq.impl.DSL;
  * previous value is restored right after it, so the timeout never reaches the user's statements), what a lock
  * timeout looks like, per-transaction settings, and schema details of the migration. One instance per store.
  *
- * <p>Adding a database (MariaDB: {@code SELECT ... FOR UPDATE WAIT n} in whole seconds, lock wait timeout by vendor
- * code 1205, {@code partition} reserved — every name is quoted anyway) means one more subclass here.
+ * <p>Adding a database means one more subclass here. Every name the store renders is quoted by jOOQ in the
+ * dialect's own way (double quotes, or backticks on MariaDB and MySQL, where {@code partition} is reserved).
  */
 abstract class StoreDialect {
 
@@ -46,12 +46,21 @@ abstract class StoreDialect {
     /** Drops the primary key of {@code table} (a v1 table being migrated). */
     abstract void dropPrimaryKey(DSLContext ctx, String table);
 
+    /** Makes {@code column} of {@code table}, of SQL type {@code type}, NOT NULL (a v1 table being migrated). */
+    void setNotNull(DSLContext ctx, String table, String column, String type) {
+        ctx.execute("ALTER TABLE " + ctx.render(DSL.name(table)) + " ALTER COLUMN " + ctx.render(DSL.name(column))
+                + " SET NOT NULL");
+    }
+
     static StoreDialect of(SQLDialect dialect) {
         return switch (dialect.family()) {
             case H2 -> new H2();
             case POSTGRES -> new Postgres();
+            case MARIADB -> new MariaDb(true);
+            case MYSQL -> new MariaDb(false);
             default -> throw new IllegalArgumentException("dialect " + dialect.getName()
-                    + " is not supported by PartitionOffsets (supported: H2, POSTGRES); supply its"
+                    + " is not supported by PartitionOffsets (supported: H2, POSTGRES, MARIADB; MYSQL accepted,"
+                    + " not tested); supply its"
                     + " lock-timeout statement with lockTimeoutStatement(...) to use it");
         };
     }
@@ -134,6 +143,72 @@ abstract class StoreDialect {
             }
             ctx.execute("ALTER TABLE " + ctx.render(DSL.name(table)) + " DROP CONSTRAINT "
                     + ctx.render(DSL.name(name)));
+        }
+    }
+
+    /**
+     * MariaDB, and MySQL (accepted with the same code, not tested). The row lock is {@code SELECT ... FOR UPDATE WAIT
+     * n} on MariaDB: the timeout belongs to that one statement, in whole seconds (rounded up, at least 1). MySQL has
+     * no {@code WAIT n}: there, and for the row's upsert on both, the session's {@code innodb_lock_wait_timeout} is
+     * read, set right before the statement and set back right after it, also when it fails. A lock wait timeout is
+     * vendor code 1205 (its SQLState is the generic {@code HY000}); a deadlock (1213) is no lock timeout but an
+     * ordinary infrastructure failure.
+     */
+    static final class MariaDb extends StoreDialect {
+        static final int LOCK_WAIT_TIMEOUT = 1205;
+
+        private final boolean mariaDb;
+
+        MariaDb(boolean mariaDb) {
+            this.mariaDb = mariaDb;
+        }
+
+        @Override
+        String directory() {
+            return "mariadb";
+        }
+
+        /** Whole seconds, rounded up, at least 1: the unit of {@code WAIT n} and {@code innodb_lock_wait_timeout}. */
+        static long seconds(Duration timeout) {
+            long seconds = timeout.getSeconds() + (timeout.getNano() > 0 ? 1 : 0);
+            return Math.max(1, seconds);
+        }
+
+        @Override
+        <T> T withLockTimeout(DSLContext tx, Duration timeout, Supplier<T> statement) {
+            Object previous = tx.fetchValue("SELECT @@SESSION.innodb_lock_wait_timeout");
+            long restore = previous instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(previous));
+            tx.execute("SET SESSION innodb_lock_wait_timeout = " + seconds(timeout));
+            try {
+                return statement.get();
+            } finally {
+                // a session setting: the pooled connection outlives the transaction
+                tx.execute("SET SESSION innodb_lock_wait_timeout = " + restore);
+            }
+        }
+
+        @Override
+        <R extends Record> R lockRow(DSLContext tx, SelectForUpdateStep<R> select, Duration timeout) {
+            if (mariaDb) {
+                return select.forUpdate().wait((int) Math.min(Integer.MAX_VALUE, seconds(timeout))).fetchOne();
+            }
+            return withLockTimeout(tx, timeout, () -> select.forUpdate().fetchOne());
+        }
+
+        @Override
+        boolean isLockTimeout(SQLException e) {
+            return e.getErrorCode() == LOCK_WAIT_TIMEOUT;
+        }
+
+        @Override
+        void dropPrimaryKey(DSLContext ctx, String table) {
+            ctx.execute("ALTER TABLE " + ctx.render(DSL.name(table)) + " DROP PRIMARY KEY");
+        }
+
+        @Override
+        void setNotNull(DSLContext ctx, String table, String column, String type) {
+            ctx.execute("ALTER TABLE " + ctx.render(DSL.name(table)) + " MODIFY COLUMN " + ctx.render(DSL.name(column))
+                    + " " + type + " NOT NULL");
         }
     }
 

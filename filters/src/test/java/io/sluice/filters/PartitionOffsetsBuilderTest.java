@@ -61,7 +61,7 @@ class PartitionOffsetsBuilderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"MYSQL", "SQLITE", "DERBY", "DEFAULT"})
+    @ValueSource(strings = {"SQLITE", "DERBY", "DEFAULT"})
     void otherDialectsAreRejectedUnlessTheyBringALockTimeoutStatement(SQLDialect dialect) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PartitionOffsets.builder(dataSource, dialect).build());
@@ -75,6 +75,32 @@ class PartitionOffsetsBuilderTest {
     @Test
     void postgresVariantsAreSupported() {
         assertDoesNotThrow(() -> PartitionOffsets.create(dataSource, SQLDialect.POSTGRES));
+    }
+
+    @Test
+    void mariaDbIsSupportedAndMySqlAcceptedWithTheSameCode() {
+        assertEquals(SQLDialect.MARIADB, PartitionOffsets.create(dataSource, SQLDialect.MARIADB).dialect());
+        assertEquals(SQLDialect.MYSQL, PartitionOffsets.create(dataSource, SQLDialect.MYSQL).dialect());
+        assertTrue(StoreDialect.of(SQLDialect.MYSQL) instanceof StoreDialect.MariaDb);
+        assertEquals("mariadb", StoreDialect.of(SQLDialect.MARIADB).directory());
+    }
+
+    @Test
+    void mariaDbWaitsInWholeSecondsRoundedUpAndAtLeastOne() {
+        assertEquals(1, StoreDialect.MariaDb.seconds(Duration.ofMillis(1)));
+        assertEquals(1, StoreDialect.MariaDb.seconds(Duration.ofMillis(300)));
+        assertEquals(1, StoreDialect.MariaDb.seconds(Duration.ofSeconds(1)));
+        assertEquals(2, StoreDialect.MariaDb.seconds(Duration.ofMillis(1001)));
+        assertEquals(5, StoreDialect.MariaDb.seconds(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void mariaDbRendersTheRowLockWithWaitAndBackticks() {
+        org.jooq.DSLContext ctx = DSL.using(SQLDialect.MARIADB);
+        String sql = ctx.render(ctx.select(DSL.field(DSL.name("t", "next_offset"))).from(DSL.table(DSL.name("t")))
+                .where(DSL.field(DSL.name("t", "partition")).eq(1)).forUpdate().wait(3));
+        assertTrue(sql.endsWith("for update wait 3"), sql);
+        assertTrue(sql.contains("`partition`"), sql);
     }
 
     @Test

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What {@link PartitionOffsets} guarantees on a real database; run on H2 ({@code PartitionOffsetsH2Test}) and
- * PostgreSQL ({@code PartitionOffsetsPostgresIT}). Every test uses its own table.
+ * What {@link PartitionOffsets} guarantees on a real database; run on H2 ({@code PartitionOffsetsH2Test}),
+ * PostgreSQL ({@code PartitionOffsetsPostgresIT}) and MariaDB ({@code PartitionOffsetsMariaDbIT}). Every test uses its own table.
  */
 abstract class PartitionOffsetsContract {
 

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What {@link PartitionOffsets#consume} guarantees on a real database; run on H2 and PostgreSQL. The user's work
+ * What {@link PartitionOffsets#consume} guarantees on a real database; run on H2, PostgreSQL and MariaDB. The user's work
  * inserts one row per message into an effects table without a unique key, so a duplicate would show.
  */
 abstract class TransactionalConsumeContract {
@@ -291,7 +291,7 @@ abstract class TransactionalConsumeContract {
     void plainJdbcWorkCommitsWithTheOffset() throws Exception {
         assertEquals(3, store.consumeJdbc(context, range(tp, 0, 3), (connection, messages) -> {
             try (PreparedStatement insert = connection.prepareStatement(
-                    "INSERT INTO " + db().render(effects) + " (\"off\") VALUES (?)")) {
+                    "INSERT INTO " + db().render(effects) + " (" + db().render(OFF) + ") VALUES (?)")) {
                 for (Message<String, String> m : messages) {
                     insert.setLong(1, m.offset());
                     insert.executeUpdate();
@@ -310,7 +310,7 @@ abstract class TransactionalConsumeContract {
         IllegalStateException thrown = assertThrows(IllegalStateException.class,
                 () -> store.consumeJdbc(context, range(tp, 0, 3), (connection, messages) -> {
                     try (Statement st = connection.createStatement()) {
-                        st.executeUpdate("INSERT INTO " + db().render(effects) + " (\"off\") VALUES (0)");
+                        st.executeUpdate("INSERT INTO " + db().render(effects) + " (" + db().render(OFF) + ") VALUES (0)");
                     }
                     throw boom;
                 }));
@@ -363,6 +363,80 @@ abstract class TransactionalConsumeContract {
         assertFalse(InfrastructureFailure.isInfrastructure(e), "the runtime counts it against the message");
         assertEquals(List.of(1L), applied());
         assertEquals(List.of(), context.marks());
+    }
+
+    // ---------------------------------------------------------------- consumeJoined: a transaction the caller owns
+
+    JdbcWork<String, String> insertEachJdbc() {
+        return (connection, messages) -> {
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO " + db().render(effects) + " (" + db().render(OFF) + ") VALUES (?)")) {
+                for (Message<String, String> m : messages) {
+                    insert.setLong(1, m.offset());
+                    insert.executeUpdate();
+                }
+            }
+        };
+    }
+
+    @Test
+    void joinedWorkCommitsWithTheOwnersCommitAndIsMarkedOnlyWhenTold() throws Exception {
+        store.advance(GROUP, tp, 0);
+        try (java.sql.Connection owner = dataSource().getConnection()) {
+            owner.setAutoCommit(false);
+            JoinedBatch joined = store.consumeJoined(owner, context, range(tp, 0, 4), insertEachJdbc());
+            assertEquals(4, joined.applied());
+            assertEquals(OptionalLong.of(4), joined.mark());
+            assertEquals(List.of(), context.marks(), "nothing marked before the owner commits");
+            assertEquals(OptionalLong.of(0), store.nextOffset(GROUP, tp), "uncommitted: other sessions see the old row");
+            assertTrue(!owner.getAutoCommit(), "the store left the owner's transaction open");
+            owner.commit();
+            joined.committed();
+            joined.committed();
+        }
+        assertEquals(List.of(0L, 1L, 2L, 3L), applied());
+        assertEquals(OptionalLong.of(4), store.nextOffset(GROUP, tp));
+        assertEquals(List.of(4L), context.marks(), "marked once, after the commit");
+    }
+
+    @Test
+    void aJoinedTransactionRolledBackByItsOwnerLeavesTheRowAndMarksNothing() throws Exception {
+        store.advance(GROUP, tp, 0);
+        try (java.sql.Connection owner = dataSource().getConnection()) {
+            owner.setAutoCommit(false);
+            JoinedBatch joined = store.consumeJoined(owner, context, range(tp, 0, 3), insertEachJdbc());
+            owner.rollback();
+            joined.rolledBack();
+            joined.committed();
+            owner.setAutoCommit(true);
+        }
+        assertEquals(List.of(), applied());
+        assertEquals(OptionalLong.of(0), store.nextOffset(GROUP, tp));
+        assertEquals(List.of(), context.marks());
+        // the runtime believed the batch done: the next one, fetched past the row, is refused
+        assertThrows(OffsetRefusedException.class, () -> store.consume(context, range(tp, 3, 5), insertEach()));
+    }
+
+    @Test
+    void joinedRefusesAnAutoCommitConnectionAndARevokedPartition() throws Exception {
+        try (java.sql.Connection autoCommit = dataSource().getConnection()) {
+            autoCommit.setAutoCommit(true);
+            assertThrows(IllegalStateException.class,
+                    () -> store.consumeJoined(autoCommit, context, range(tp, 0, 2), insertEachJdbc()));
+        }
+        context.revoked(true);
+        try (java.sql.Connection owner = dataSource().getConnection()) {
+            owner.setAutoCommit(false);
+            PartitionRevokedException e = assertThrows(PartitionRevokedException.class,
+                    () -> store.consumeJoined(owner, context, range(tp, 0, 2), insertEachJdbc()));
+            assertEquals(tp, e.topicPartition());
+            assertTrue(InfrastructureFailure.isInfrastructure(e));
+            owner.rollback();
+            owner.setAutoCommit(true);
+        }
+        assertEquals(List.of(), applied());
+        assertEquals(List.of(), context.marks());
+        assertEquals(OptionalLong.empty(), store.nextOffset(GROUP, tp), "nothing touched, not even the row");
     }
 
     @Test

@@ -11,6 +11,8 @@ import io.sluice.dsl.OffsetRefusedException;
 import io.sluice.testing.EmbeddedKafka;
 import io.sluice.testing.EmbeddedKafkaExtension;
 import io.sluice.testing.H2Server;
+import io.sluice.testing.MariaDbDatabase;
+import io.sluice.testing.MariaDbServer;
 import io.sluice.testing.PostgresDatabase;
 import io.sluice.testing.PostgresServer;
 import java.io.IOException;
@@ -34,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * consume one topic into one shared database while the harness SIGKILLs and restarts them, adds and removes
  * members, and makes a zombie (a member frozen past its session timeout with a job parked before its row lock,
  * thawed once the partition's new owner has moved the row past that job's batch). At the end every message has
- * exactly one row in the effects table, on H2 and on PostgreSQL.
+ * exactly one row in the effects table, on H2, on PostgreSQL and on MariaDB.
  *
  * <p>The control run switches fencing and the {@code revoked()} check off (the naive design) and must show the
  * zombie's duplicate — proof that the chaos can catch the bug the design prevents. Each run appends its summary
@@ -85,6 +87,20 @@ class ChaosIT {
         try (PostgresServer postgres = PostgresServer.start();
              PostgresDatabase database = postgres.createDatabase("chaos")) {
             ChaosRun.Outcome outcome = chaos(database.jdbcUrl(), new ChaosRun.Plan("postgresql", MESSAGES,
+                    PRODUCE_OVER, true, CHAOS, RUN_LIMIT));
+            assertExactlyOnce(outcome);
+        }
+    }
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void everyMessageHasExactlyOneEffectOnMariaDb() throws Exception {
+        Assumptions.assumeTrue(MariaDbServer.findBinaries().isPresent(),
+                "MariaDB binaries (mariadbd, mariadb-install-db) not found: skipping the MariaDB chaos run"
+                        + " (install the mariadb-server package)");
+        try (MariaDbServer mariaDb = MariaDbServer.start();
+             MariaDbDatabase database = mariaDb.createDatabase("chaos")) {
+            ChaosRun.Outcome outcome = chaos(database.jdbcUrl(), new ChaosRun.Plan("mariadb", MESSAGES,
                     PRODUCE_OVER, true, CHAOS, RUN_LIMIT));
             assertExactlyOnce(outcome);
         }

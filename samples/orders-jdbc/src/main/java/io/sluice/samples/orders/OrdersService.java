@@ -37,8 +37,7 @@ public final class OrdersService {
         return Sluice.topology()
                 .topic(TOPIC)
                     .deserializers(new StringDeserializer(), new StringDeserializer())
-                    .consumer(() -> (batch, ctx) -> offsets.consume(ctx, batch,
-                            (tx, orders) -> tx.connection(c -> insert(c, orders))))
+                    .consumer(() -> (batch, ctx) -> offsets.consumeJdbc(ctx, batch, OrdersService::insert))
                     .filter(OffsetManager.using(offsets))
                 .build();
     }

@@ -19,6 +19,9 @@ import org.junit.jupiter.api.Test;
 /** The service's topology on the TestDriver (the real runtime, no broker) and an in-memory H2 database. */
 class OrdersServiceTest {
 
+    /** The consumer group the TestDriver consumes as by default: the offset rows are this group's. */
+    private static final String GROUP = "sluice-test";
+
     private final JdbcDataSource dataSource = new JdbcDataSource();
     private PartitionOffsets offsets;
 
@@ -47,7 +50,7 @@ class OrdersServiceTest {
             // ... and the offset manager seeks to the database's offset: orders 1-6 are not inserted again
             assertEquals(10, rows());
             assertEquals(10, distinctOrders());
-            assertEquals(OptionalLong.of(10), offsets.nextOffset("sluice-test", new TopicPartition(OrdersService.TOPIC, 0)));
+            assertEquals(OptionalLong.of(10), offsets.nextOffset(GROUP, new TopicPartition(OrdersService.TOPIC, 0)));
         }
     }
 
@@ -59,7 +62,7 @@ class OrdersServiceTest {
             driver.assign(OrdersService.TOPIC, 0).runUntilIdle();
 
             assertEquals(0, rows());
-            assertEquals(0, offsets.nextOffset("sluice-test", new TopicPartition(OrdersService.TOPIC, 0)).orElse(0),
+            assertEquals(0, offsets.nextOffset(GROUP, new TopicPartition(OrdersService.TOPIC, 0)).orElse(0),
                     "the stored offset did not move past the failed order");
             assertEquals(0, driver.consumedOffsets(OrdersService.TOPIC, 0).size());
         }
