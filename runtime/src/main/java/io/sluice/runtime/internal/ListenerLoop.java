@@ -65,7 +65,11 @@ import org.slf4j.LoggerFactory;
 public final class ListenerLoop implements ConsumerRebalanceListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ListenerLoop.class);
-    private static final int WAKEUP_RETRIES = 4;
+    /**
+     * How often a blocking call is retried after a wakeup. Every finished job wakes the consumer, so under load
+     * several wakeups can land during one commit or offset lookup; each retry is bounded by the call's own timeout.
+     */
+    private static final int WAKEUP_RETRIES = 64;
     private static final Duration ASSIGNMENT_RETRY = Duration.ofSeconds(5);
     /** A committed offset that could not be read. */
     private static final long UNKNOWN = -2;
@@ -654,8 +658,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
 
     /**
      * A blocking consumer call other than poll. A wakeup is meant for poll (a worker finished a job), so the call
-     * is retried; a few times, because several workers may finish while one commit is under way, and a lost
-     * revocation commit would make the next owner repeat work.
+     * is retried, many times if need be, because several workers may finish while one call is under way: a lost
+     * revocation commit would make the next owner repeat work, and a failed offset lookup would park a partition.
      */
     private <T> T retryOnWakeup(Supplier<T> call) {
         for (int attempt = 1; ; attempt++) {
