@@ -17,9 +17,9 @@ import java.util.OptionalLong;
  *   <li>a message is expired when {@code now - timestamp > ttl}; one exactly {@code ttl} old is kept; expired
  *       messages are dropped wherever they lie in the batch (timestamps need not grow with offsets);</li>
  *   <li>when any is dropped the verdict is SKIP marking the offset after the last one dropped. The runtime
- *       clamps a filter's mark to the first message left for the consumer (DESIGN §3), so this marks the
- *       dropped messages exactly when no message is left before them, and lag tells the truth (Karafka's
- *       expirer never marks);</li>
+ *       clamps a filter's mark to the first message left for the consumer (docs/architecture.md, "The filter
+ *       contract"), so this marks the dropped messages exactly when no message is left before them, and lag tells
+ *       the truth (Karafka's expirer never marks);</li>
  *   <li>when none is dropped the verdict is NotApplied.</li>
  * </ul>
  * A message without a timestamp (negative, Kafka's {@code NO_TIMESTAMP}) cannot be judged and never expires.

@@ -16,8 +16,9 @@ import java.util.function.Predicate;
  * <ul>
  *   <li>the predicate is asked exactly once per message of each batch, in offset order;</li>
  *   <li>when any message is dropped the verdict is SKIP marking the offset after the last one dropped; the
- *       runtime clamps a filter's mark to the first message left for the consumer (DESIGN §3), so the dropped
- *       messages are marked exactly when no message is left before them, and lag tells the truth;</li>
+ *       runtime clamps a filter's mark to the first message left for the consumer (docs/architecture.md, "The
+ *       filter contract"), so the dropped messages are marked exactly when no message is left before them, and lag
+ *       tells the truth;</li>
  *   <li>when none is dropped the verdict is NotApplied.</li>
  * </ul>
  * The predicate is shared by every partition of the topic, which run in parallel: it must be thread-safe. A

@@ -16,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transactional offset manager's filter (DESIGN §4): makes a partition resume exactly where its row in
- * {@link PartitionOffsets} says, whatever Kafka's committed offset says. The row is the only truth.
+ * The transactional offset manager's filter (docs/architecture.md, "Offset flow and table format"): makes a
+ * partition resume exactly where its row in {@link PartitionOffsets} says, whatever Kafka's committed offset says.
+ * The row is the only truth.
  *
  * <p>Declare it first in the chain with {@code .filter(OffsetManager.using(offsets))}; consume with
  * {@link PartitionOffsets#consume} so the row moves in the consumer's own transaction.

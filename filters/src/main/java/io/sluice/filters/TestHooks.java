@@ -6,8 +6,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * <strong>Test-only</strong> switches for {@link PartitionOffsets#consume}, for the crash-chaos test (DESIGN §6).
- * Never use them in production.
+ * <strong>Test-only</strong> switches for {@link PartitionOffsets#consume}, for the crash-chaos test
+ * (docs/architecture.md, "Testing"). Never use them in production.
  *
  * <p>Guarantees: every hook is off by default, and none can be turned on unless the JVM runs with
  * {@code -Dsluice.filters.test-hooks=true} ({@link #ENABLED_PROPERTY}); without it the setters throw
