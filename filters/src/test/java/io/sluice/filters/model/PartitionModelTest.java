@@ -46,8 +46,8 @@ import org.junit.jupiter.api.Test;
  * <ul>
  *   <li>{@code -Dsluice.model.schedules=<n>}: how many schedules (default 10,000);</li>
  *   <li>{@code -Dsluice.model.seed=<seed>}: replays that one schedule, with the runtime's logging on;</li>
- *   <li>{@code -Dsluice.model.runSeed=<seed>}: the seed the schedules' seeds are drawn from (default random,
- *       printed);</li>
+ *   <li>{@code -Dsluice.model.runSeed=<seed>}: the seed the schedules' seeds are drawn from (default fixed, so every
+ *       build runs the same schedules; {@code random} draws a new one, printed, to explore);</li>
  *   <li>{@code -Dsluice.model.retentionPastTheRow=false}: retention never passes an undecided row;</li>
  *   <li>{@code -Dsluice.model.threads=<n>}: runner threads (default 2).</li>
  * </ul>
@@ -59,6 +59,8 @@ import org.junit.jupiter.api.Test;
 class PartitionModelTest {
 
     static final String SEED_PROPERTY = "sluice.model.seed";
+    /** The run seed of the suite: the same 10,000 schedules on every build. */
+    static final long DEFAULT_RUN_SEED = 20_261_130L;
     private static final int DEFAULT_SCHEDULES = 10_000;
     private static final int SHRINK_BUDGET = 3_000;
 
@@ -78,7 +80,9 @@ class PartitionModelTest {
         }
         int schedules = Integer.getInteger("sluice.model.schedules", DEFAULT_SCHEDULES);
         int threads = Integer.getInteger("sluice.model.threads", 2);
-        long runSeed = Long.getLong("sluice.model.runSeed", new Random().nextLong());
+        // a fixed run seed by default, so that the suite is deterministic; "random" explores new schedules
+        String given = System.getProperty("sluice.model.runSeed", Long.toString(DEFAULT_RUN_SEED));
+        long runSeed = given.equals("random") ? new Random().nextLong() : Long.parseLong(given);
         long started = System.nanoTime();
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Failed> failed = new AtomicReference<>();

@@ -282,6 +282,7 @@ final class PartitionMachine {
             return drain();
         }
         position = -1;
+        idleAdvance = -1;
         invalidOffsetSeen = true;
         clearBuffer();
         if (offsetManaged) {
@@ -298,6 +299,7 @@ final class PartitionMachine {
         live("reset");
         position = resolved;
         floor = resolved;
+        idleAdvance = -1; // the position was placed anew: a pending advance over the old one is moot
         counters.resets.incrementAndGet();
         emit(new SluiceEvent.Sought(instance, topicPartition, resolved));
         if (state == State.ENFORCING) {
@@ -489,7 +491,7 @@ final class PartitionMachine {
         }
         if (offsetManaged) {
             // the store, not the consumer, says what is decided: the row must have followed the position
-            return decidedUpTo() >= position && idleAdvance < 0;
+            return decidedUpTo() >= position && idleAdvance <= decidedUpTo();
         }
         return settings.marking() == MarkingMode.MANUAL || decidedUpTo() >= position;
     }
