@@ -8,11 +8,12 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /** A data source that hands out another's connections; tests override {@link #getConnection()} to break it. */
-class DelegatingDataSource implements DataSource {
+public class DelegatingDataSource implements DataSource {
 
     private final DataSource delegate;
 
-    DelegatingDataSource(DataSource delegate) {
+    /** @param delegate the data source whose connections are handed out */
+    public DelegatingDataSource(DataSource delegate) {
         this.delegate = delegate;
     }
 

@@ -1,19 +1,17 @@
 package io.sluice.filters.model;
 
+import io.sluice.filters.DelegatingDataSource;
 import io.sluice.filters.PartitionOffsets;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
 import org.h2.jdbcx.JdbcConnectionPool;
@@ -187,12 +185,11 @@ final class ModelStore implements AutoCloseable {
     }
 
     /** A data source whose connections can be refused, as during a database outage. */
-    private static final class FlakyDataSource implements DataSource {
-        private final DataSource delegate;
+    private static final class FlakyDataSource extends DelegatingDataSource {
         private volatile boolean down;
 
         FlakyDataSource(DataSource delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
@@ -200,47 +197,7 @@ final class ModelStore implements AutoCloseable {
             if (down) {
                 throw new SQLException("connection refused (an outage injected by the model test)", "08001");
             }
-            return delegate.getConnection();
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) throws SQLException {
-            return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() throws SQLException {
-            return delegate.getLogWriter();
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) throws SQLException {
-            delegate.setLogWriter(out);
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) throws SQLException {
-            delegate.setLoginTimeout(seconds);
-        }
-
-        @Override
-        public int getLoginTimeout() throws SQLException {
-            return delegate.getLoginTimeout();
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            return delegate.getParentLogger();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> type) throws SQLException {
-            return delegate.unwrap(type);
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> type) throws SQLException {
-            return delegate.isWrapperFor(type);
+            return super.getConnection();
         }
     }
 }
