@@ -174,6 +174,11 @@ final class PartitionMachine {
     private long refusedFetch = -1;
 
     private long idleAdvance = -1;
+    /**
+     * Where the current stretch of record-less position advances began (-1: none): the next batch is fetched from
+     * there, since the polls over the stretch fetched nothing from it (markers, aborted records, compaction gaps).
+     */
+    private long gapStart = -1;
     private long idleAdvanceSince;
     private long inFlightFirst = -1;
     private boolean invalidOffsetSeen;
@@ -239,8 +244,10 @@ final class PartitionMachine {
             return drain();
         }
         long first = records.get(0).offset();
-        long fetchOffset = position >= 0 && position <= first ? position : first;
+        long from = gapStart >= 0 ? gapStart : position;
+        long fetchOffset = from >= 0 && from <= first ? from : first;
         position = next;
+        gapStart = -1;
         invalidOffsetSeen = false;
         idleAdvance = -1;
         launchFrom(records, fetchOffset, next);
@@ -260,6 +267,9 @@ final class PartitionMachine {
         }
         long old = position;
         position = next;
+        if (next > old && old >= 0 && gapStart < 0) {
+            gapStart = old;
+        }
         // everything below the old position is decided, or about to be by a pending idle advance that covers it
         if (next > old && (decidedUpTo() >= old || idleAdvance >= old)) {
             if (offsetManaged) {
@@ -283,6 +293,7 @@ final class PartitionMachine {
         }
         position = -1;
         idleAdvance = -1;
+        gapStart = -1;
         invalidOffsetSeen = true;
         clearBuffer();
         if (offsetManaged) {
@@ -300,6 +311,7 @@ final class PartitionMachine {
         position = resolved;
         floor = resolved;
         idleAdvance = -1; // the position was placed anew: a pending advance over the old one is moot
+        gapStart = -1;
         counters.resets.incrementAndGet();
         emit(new SluiceEvent.Sought(instance, topicPartition, resolved));
         if (state == State.ENFORCING) {
@@ -850,6 +862,7 @@ final class PartitionMachine {
         clearBuffer();
         position = offset;
         idleAdvance = -1;
+        gapStart = -1;
         counters.seeks.incrementAndGet();
         out.add(new Command.Seek(offset));
     }
