@@ -190,10 +190,10 @@ public final class KafkaBrokerProcess implements AutoCloseable {
      */
     public synchronized void kill() {
         requireOpen();
-        if (process != null && process.isAlive()) {
-            long pid = process.pid();
-            destroy();
-            LOG.info("Kafka broker process {} on {} killed", pid, bootstrapServers);
+        boolean wasAlive = process != null && process.isAlive();
+        destroy();
+        if (wasAlive) {
+            LOG.info("Kafka broker process {} on {} killed", process.pid(), bootstrapServers);
         }
     }
 
@@ -208,9 +208,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
      */
     public synchronized void restart() {
         requireOpen();
-        if (process != null && process.isAlive()) {
-            destroy();
-        }
+        destroy();
         launch();
     }
 
