@@ -1,9 +1,12 @@
 package io.sluice.testing;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -11,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -21,6 +25,7 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -54,7 +59,9 @@ import org.slf4j.LoggerFactory;
  *   <li>internal topics (offsets, transactions, share-group state) have one partition and replication
  *       factor 1, so transactions and group commits work on a single node;</li>
  *   <li>its data lives in a fresh directory under {@code target/} of the working directory (the module
- *       directory under Maven), which {@link #close()} deletes.</li>
+ *       directory under Maven), which {@link #close()} deletes; or, started by
+ *       {@link #start(Path, int, int, Map)}, on the caller's log directory and ports, where a broker started
+ *       there before left it, and {@link #close()} keeps it.</li>
  * </ul>
  * Topics are auto-created as in a default broker, but tests should create them with
  * {@link #createTopic(String, int)}, which returns only once the topic can be produced to and fetched from.
@@ -79,15 +86,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final int START_ATTEMPTS = 3;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration POLL_PAUSE = Duration.ofMillis(50);
+    private static final String META_PROPERTIES = "meta.properties";
 
     private final KafkaRaftServer server;
     private final Path dataDir;
+    private final boolean ownsDataDir;
     private final String bootstrapServers;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedKafka(KafkaRaftServer server, Path dataDir, String bootstrapServers) {
+    private EmbeddedKafka(KafkaRaftServer server, Path dataDir, boolean ownsDataDir, String bootstrapServers) {
         this.server = server;
         this.dataDir = dataDir;
+        this.ownsDataDir = ownsDataDir;
         this.bootstrapServers = bootstrapServers;
     }
 
@@ -130,21 +140,64 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private static EmbeddedKafka startOnce(Map<String, String> overrides) {
-        long startedAt = System.nanoTime();
         Path dataDir = ScratchDirectories.create("embedded-kafka-");
         int[] ports = LoopbackPorts.free(2);
-        int brokerPort = ports[0];
-        int controllerPort = ports[1];
+        try {
+            return launch(dataDir, ports[0], ports[1], overrides, true);
+        } catch (RuntimeException | Error e) {
+            ScratchDirectories.delete(dataDir);
+            throw e;
+        }
+    }
+
+    /**
+     * Starts the broker on a log directory and ports of the caller's choosing, for a broker that must come back
+     * where it was (the same data, the same bootstrap address) after a stop or a crash, e.g. in another JVM
+     * ({@link KafkaBrokerProcess}). The directory is formatted only when it holds no {@code meta.properties} yet;
+     * a directory formatted before, by this method, is reused as it is, with its topics, records and committed
+     * offsets (after a crash the broker recovers its logs first). Returns once the broker serves clients, with the
+     * same guarantees as {@link #start()} except that {@link #close()} stops the broker and <em>keeps</em> the
+     * directory: it belongs to the caller.
+     *
+     * @param logDir the log directory, created if missing, never {@code null}
+     * @param brokerPort the client port on {@code 127.0.0.1}
+     * @param controllerPort the controller port on {@code 127.0.0.1}, different from {@code brokerPort}
+     * @param overrides broker settings, as for {@link #start(Map)}, never {@code null}
+     * @return the running broker, never {@code null}; the caller closes it
+     * @throws IllegalStateException if the broker did not start, e.g. because a port is taken (no other ports are
+     *     tried)
+     */
+    public static EmbeddedKafka start(Path logDir, int brokerPort, int controllerPort, Map<String, String> overrides) {
+        Objects.requireNonNull(logDir, "logDir");
+        Objects.requireNonNull(overrides, "overrides");
+        if (brokerPort == controllerPort) {
+            throw new IllegalArgumentException("the broker and controller ports must differ, both were " + brokerPort);
+        }
+        try {
+            Files.createDirectories(logDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not create the log directory " + logDir, e);
+        }
+        return launch(logDir.toAbsolutePath(), brokerPort, controllerPort, overrides, false);
+    }
+
+    private static EmbeddedKafka launch(Path dataDir, int brokerPort, int controllerPort,
+            Map<String, String> overrides, boolean ownsDataDir) {
+        long startedAt = System.nanoTime();
         String bootstrapServers = "127.0.0.1:" + brokerPort;
         Properties props = brokerProperties(dataDir, brokerPort, controllerPort);
         props.putAll(overrides);
         KafkaRaftServer server = null;
         try {
-            format(dataDir, props);
+            if (Files.exists(dataDir.resolve(META_PROPERTIES))) {
+                LOG.debug("{} is formatted already: reusing it", dataDir);
+            } else {
+                format(dataDir, props);
+            }
             server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
-            EmbeddedKafka kafka = new EmbeddedKafka(server, dataDir, bootstrapServers);
-            kafka.awaitReady();
+            EmbeddedKafka kafka = new EmbeddedKafka(server, dataDir, ownsDataDir, bootstrapServers);
+            awaitReady(bootstrapServers, () -> { });
             LOG.info("Embedded Kafka started on {} in {} ms (data in {})", bootstrapServers,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt), dataDir);
             return kafka;
@@ -152,7 +205,6 @@ public final class EmbeddedKafka implements AutoCloseable {
             if (server != null) {
                 shutdown(server);
             }
-            ScratchDirectories.delete(dataDir);
             throw e;
         }
     }
@@ -217,11 +269,26 @@ public final class EmbeddedKafka implements AutoCloseable {
         LOG.debug("Formatted {}: {}", dataDir, output.toString(StandardCharsets.UTF_8).strip());
     }
 
-    private void awaitReady() {
-        try (Admin admin = admin()) {
-            pollUntil("the embedded broker to serve metadata", () -> {
+    /**
+     * Waits until the broker at {@code bootstrapServers} answers metadata requests naming itself and every
+     * partition of every topic (internal ones too) has a leader, calling {@code check} between polls.
+     *
+     * @param check throws to give up early, e.g. when the broker's process died
+     * @throws IllegalStateException when the broker is not ready within a minute
+     */
+    static void awaitReady(String bootstrapServers, Runnable check) {
+        try (Admin admin = Admin.create(adminProperties(bootstrapServers))) {
+            pollUntil("the broker on " + bootstrapServers + " to serve metadata", () -> {
+                check.run();
                 try {
-                    return !admin.describeCluster().nodes().get(1, TimeUnit.SECONDS).isEmpty();
+                    if (admin.describeCluster().nodes().get(1, TimeUnit.SECONDS).isEmpty()) {
+                        return false;
+                    }
+                    Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+                            .get(1, TimeUnit.SECONDS);
+                    return topics.isEmpty() || admin.describeTopics(topics).allTopicNames().get(1, TimeUnit.SECONDS)
+                            .values().stream().flatMap(t -> t.partitions().stream())
+                            .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
                 } catch (ExecutionException | TimeoutException e) {
                     return false;
                 }
@@ -260,13 +327,19 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws IllegalStateException if the topic exists already or is not usable within a minute
      */
     public void createTopic(String name, int partitions, Map<String, String> configs) {
+        ensureOpen();
+        createTopic(adminProperties(), name, partitions, configs);
+    }
+
+    /** {@link #createTopic(String, int, Map)} on the broker an admin client with {@code adminProperties} reaches. */
+    static void createTopic(Map<String, Object> adminProperties, String name, int partitions,
+            Map<String, String> configs) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(configs, "configs");
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be at least 1, was " + partitions);
         }
-        ensureOpen();
-        try (Admin admin = admin()) {
+        try (Admin admin = Admin.create(adminProperties)) {
             NewTopic topic = new NewTopic(name, partitions, (short) 1).configs(configs);
             try {
                 admin.createTopics(List.of(topic)).all().get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -314,6 +387,10 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @return a new mutable map holding {@code bootstrap.servers}, never {@code null}
      */
     public Map<String, Object> adminProperties() {
+        return adminProperties(bootstrapServers);
+    }
+
+    static Map<String, Object> adminProperties(String bootstrapServers) {
         Map<String, Object> props = new HashMap<>();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         return props;
@@ -326,6 +403,10 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @return a new mutable map, never {@code null}
      */
     public Map<String, Object> producerProperties() {
+        return producerProperties(bootstrapServers);
+    }
+
+    static Map<String, Object> producerProperties(String bootstrapServers) {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -345,6 +426,10 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @return a new mutable map, never {@code null}
      */
     public Map<String, Object> consumerProperties(String groupId, GroupProtocol protocol) {
+        return consumerProperties(bootstrapServers, groupId, protocol);
+    }
+
+    static Map<String, Object> consumerProperties(String bootstrapServers, String groupId, GroupProtocol protocol) {
         Objects.requireNonNull(groupId, "groupId");
         Objects.requireNonNull(protocol, "protocol");
         Map<String, Object> props = new HashMap<>();
@@ -358,7 +443,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Stops the broker, waits for it to shut down and deletes its data directory. Idempotent.
+     * Stops the broker, waits for it to shut down and deletes its data directory, unless the caller chose the
+     * directory ({@link #start(Path, int, int, Map)}), which is kept. Idempotent.
      */
     @Override
     public void close() {
@@ -367,7 +453,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         long startedAt = System.nanoTime();
         shutdown(server);
-        ScratchDirectories.delete(dataDir);
+        if (ownsDataDir) {
+            ScratchDirectories.delete(dataDir);
+        }
         LOG.info("Embedded Kafka on {} stopped in {} ms", bootstrapServers,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
     }
@@ -401,7 +489,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         return false;
     }
 
-    private static void pollUntil(String what, Condition condition) {
+    static void pollUntil(String what, Condition condition) {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         try {
             while (!condition.holds()) {
@@ -416,8 +504,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** A condition polled until it holds. */
     @FunctionalInterface
-    private interface Condition {
+    interface Condition {
         boolean holds() throws InterruptedException;
     }
 }

@@ -3,7 +3,6 @@ package io.sluice.testing;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 import org.h2.tools.Server;
@@ -20,14 +19,19 @@ import org.slf4j.LoggerFactory;
  *       {@code 127.0.0.1} (see below) and never allows remote connections;</li>
  *   <li>{@link #jdbcUrl(String)} names a database that is created on first connection, with the default user
  *       {@code sa} and an empty password;</li>
- *   <li>databases live in a fresh directory under {@code target/} of the working directory, which
- *       {@link #close()} deletes after stopping the server.</li>
+ *   <li>databases are files in a fresh directory under {@code target/} of the working directory, which
+ *       {@link #close()} deletes after stopping the server;</li>
+ *   <li>{@link #stop()} stops the server, ending every open session (clients see their connections fail and
+ *       new ones refused), and keeps the database files; {@link #startAgain()} listens on the same port again,
+ *       so JDBC URLs handed out before (also to other JVMs) reach the same databases, with what they had
+ *       committed.</li>
  * </ul>
  * H2 reads its bind address once per JVM, from the system property {@code h2.bindAddress}: this class sets it
  * to {@code 127.0.0.1} unless it is already set, which works when no H2 class was loaded before. If H2 was
  * loaded first, the server listens on every interface but still refuses connections from other hosts.
  *
- * <p>Instances are thread-safe; {@link #close()} is idempotent.
+ * <p>Instances are thread-safe; {@link #stop()}, {@link #startAgain()} and {@link #close()} are idempotent, and
+ * {@link #close()} works whether the server runs or is stopped.
  */
 public final class H2Server implements AutoCloseable {
 
@@ -35,13 +39,17 @@ public final class H2Server implements AutoCloseable {
     private static final String BIND_ADDRESS_PROPERTY = "h2.bindAddress";
     private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
-    private final Server server;
     private final Path baseDir;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final int port;
+    private Server server;
+    private boolean running;
+    private boolean closed;
 
     private H2Server(Server server, Path baseDir) {
         this.server = server;
         this.baseDir = baseDir;
+        this.port = server.getPort();
+        this.running = true;
     }
 
     /**
@@ -57,8 +65,7 @@ public final class H2Server implements AutoCloseable {
         Path baseDir = ScratchDirectories.create("h2-");
         try {
             // port 0: H2 binds an ephemeral port and reports it, so there is no race for a free port
-            Server server = Server.createTcpServer(
-                    "-tcpPort", "0", "-tcpDaemon", "-ifNotExists", "-baseDir", baseDir.toString()).start();
+            Server server = tcpServer(0, baseDir).start();
             LOG.info("H2 server started on 127.0.0.1:{} (databases in {})", server.getPort(), baseDir);
             return new H2Server(server, baseDir);
         } catch (SQLException e) {
@@ -67,13 +74,73 @@ public final class H2Server implements AutoCloseable {
         }
     }
 
+    private static Server tcpServer(int port, Path baseDir) throws SQLException {
+        return Server.createTcpServer("-tcpPort", String.valueOf(port), "-tcpDaemon", "-ifNotExists",
+                "-baseDir", baseDir.toString());
+    }
+
     /**
-     * The port the server listens on.
+     * The port the server listens on; the same for the server's whole life, across {@link #stop()} and
+     * {@link #startAgain()}.
      *
      * @return a port number between 1 and 65535
      */
     public int port() {
-        return server.getPort();
+        return port;
+    }
+
+    /**
+     * Stops the server and returns once it no longer listens: every open session is ended (its client's next
+     * call fails), new connections are refused, and the databases, closed with their last session, stay on disk
+     * with what was committed. Idempotent.
+     *
+     * @throws IllegalStateException if the server is closed
+     */
+    public synchronized void stop() {
+        requireOpen();
+        if (!running) {
+            return;
+        }
+        server.stop();
+        running = false;
+        LOG.info("H2 server on 127.0.0.1:{} stopped, databases kept in {}", port, baseDir);
+    }
+
+    /**
+     * Starts the server again after {@link #stop()}, on the same port and the same database directory, and
+     * returns once it listens; every URL from {@link #jdbcUrl(String)} reaches its database again. Does nothing
+     * when it runs.
+     *
+     * @throws IllegalStateException if the server is closed, or could not listen on its port again (e.g. another
+     *     process took it meanwhile)
+     */
+    public synchronized void startAgain() {
+        requireOpen();
+        if (running) {
+            return;
+        }
+        try {
+            server = tcpServer(port, baseDir).start();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not start the H2 TCP server again on port " + port, e);
+        }
+        running = true;
+        LOG.info("H2 server started again on 127.0.0.1:{}", port);
+    }
+
+    /**
+     * Whether the server runs: started and not {@linkplain #stop() stopped} or {@linkplain #close() closed} since.
+     *
+     * @return {@code true} while it accepts connections
+     */
+    public synchronized boolean isRunning() {
+        return running;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
     }
 
     /**
@@ -91,25 +158,28 @@ public final class H2Server implements AutoCloseable {
             throw new IllegalArgumentException(
                     "Database name must match " + DATABASE_NAME.pattern() + ", was '" + dbName + "'");
         }
-        return "jdbc:h2:tcp://127.0.0.1:" + port() + "/" + dbName;
+        return "jdbc:h2:tcp://127.0.0.1:" + port + "/" + dbName;
     }
 
     /**
-     * Stops the server, closing every connection to it, and deletes its databases. Idempotent.
+     * Stops the server if it runs, closing every connection to it, and deletes its databases. Idempotent.
      */
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
+    public synchronized void close() {
+        if (closed) {
             return;
         }
-        int port = server.getPort();
-        server.stop();
+        closed = true;
+        if (running) {
+            server.stop();
+            running = false;
+        }
         ScratchDirectories.delete(baseDir);
-        LOG.info("H2 server on 127.0.0.1:{} stopped", port);
+        LOG.info("H2 server on 127.0.0.1:{} closed, {} deleted", port, baseDir);
     }
 
     @Override
-    public String toString() {
-        return "H2Server[127.0.0.1:" + server.getPort() + (closed.get() ? ", closed]" : "]");
+    public synchronized String toString() {
+        return "H2Server[127.0.0.1:" + port + (closed ? ", closed]" : running ? "]" : ", stopped]");
     }
 }

@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * stops it and deletes the directory; it is idempotent, and a JVM shutdown hook does it if nobody did. Nothing
  * outside the directory is touched.
  *
+ * <p>For outage tests, {@link #stop()} shuts the server down ({@code pg_ctl stop -m fast}) and keeps its data
+ * directory, port and socket directory, so that {@link #startAgain()} brings back the same databases, with what
+ * they had committed, at the same JDBC URLs; in between, connections are refused. {@link #close()} works in
+ * either state.
+ *
  * <p>Use {@link PostgresExtension} to share one server per test JVM.
  */
 public final class PostgresServer implements AutoCloseable {
@@ -52,6 +57,7 @@ public final class PostgresServer implements AutoCloseable {
     private final boolean asRoot;
     private final int port;
     private final Thread shutdownHook;
+    private boolean running;
     private boolean closed;
 
     private PostgresServer(Path binDir, Path baseDir, Path dataDir, Path socketDir, boolean asRoot, int port) {
@@ -151,11 +157,7 @@ public final class PostgresServer implements AutoCloseable {
                     server.run("initdb", "-D", dataDir.toString(), "-U", USER, "--auth=trust", "-E", "UTF8",
                             "--no-locale", "--no-sync");
                 }
-                server.run("pg_ctl", "-D", dataDir.toString(), "-l", baseDir.resolve("server.log").toString(),
-                        "-w", "-t", "60", "-o", "-p " + server.port + " -k '" + socketDir
-                                + "' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-                                + " -c full_page_writes=off",
-                        "start");
+                server.launch();
                 Runtime.getRuntime().addShutdownHook(server.shutdownHook);
                 LOG.info("PostgreSQL from {} listening on 127.0.0.1:{}, data in {}", binDir, server.port, dataDir);
                 return server;
@@ -172,7 +174,89 @@ public final class PostgresServer implements AutoCloseable {
         throw last;
     }
 
-    /** The TCP port on 127.0.0.1. */
+    /**
+     * Runs {@code pg_ctl start} on the data directory, port and socket directory and waits until it accepts
+     * connections.
+     */
+    private synchronized void launch() throws IOException {
+        run("pg_ctl", "-D", dataDir.toString(), "-l", baseDir.resolve("server.log").toString(),
+                "-w", "-t", "60", "-o", "-p " + port + " -k '" + socketDir
+                        + "' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+                        + " -c full_page_writes=off",
+                "start");
+        running = true;
+    }
+
+    /** Runs {@code pg_ctl stop -m fast} and waits until the server has exited, when it runs. */
+    private synchronized void shutDown() throws IOException {
+        if (!running) {
+            return;
+        }
+        run("pg_ctl", "-D", dataDir.toString(), "-m", "fast", "-w", "-t", "30", "stop");
+        running = false;
+    }
+
+    /**
+     * Stops the server with a fast shutdown ({@code pg_ctl stop -m fast}: open sessions are ended, open
+     * transactions rolled back, committed data written) and returns once it has exited. The data directory, the
+     * port and the socket directory are kept, so {@link #startAgain()} serves the same databases at the same
+     * JDBC URLs; until then, connections are refused. Idempotent.
+     *
+     * @throws IllegalStateException when the server is closed, or {@code pg_ctl stop} failed (the message holds
+     *                               its output)
+     */
+    public synchronized void stop() {
+        requireOpen();
+        if (!running) {
+            return;
+        }
+        try {
+            shutDown();
+        } catch (IOException e) {
+            throw new IllegalStateException("stopping PostgreSQL on port " + port + " failed", e);
+        }
+        LOG.info("PostgreSQL on port {} stopped, data kept in {}", port, dataDir);
+    }
+
+    /**
+     * Starts the server again after {@link #stop()}, on the same data directory, port and socket directory, and
+     * returns once it accepts connections (the same {@code pg_ctl start -w} wait as {@link #start()}); every
+     * database it had, with what was committed, is there again. Does nothing when it runs.
+     *
+     * @throws IllegalStateException when the server is closed, or it did not come up, e.g. because another
+     *                               process took the port meanwhile (the message holds the server log's tail)
+     */
+    public synchronized void startAgain() {
+        requireOpen();
+        if (running) {
+            return;
+        }
+        try {
+            launch();
+        } catch (IOException e) {
+            throw new IllegalStateException("starting PostgreSQL again on port " + port + " failed", e);
+        }
+        LOG.info("PostgreSQL on port {} started again", port);
+    }
+
+    /**
+     * Whether the server runs: started and not {@linkplain #stop() stopped} or {@linkplain #close() closed} since
+     * (as this fixture ran it; a server killed from outside is not noticed).
+     */
+    public synchronized boolean isRunning() {
+        return running;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+    }
+
+    /**
+     * The TCP port on 127.0.0.1; the same for the server's whole life, across {@link #stop()} and
+     * {@link #startAgain()}.
+     */
     public int port() {
         return port;
     }
@@ -227,7 +311,10 @@ public final class PostgresServer implements AutoCloseable {
         AdminSql.execute(dataSource(), port, sql);
     }
 
-    /** Stops the server (fast shutdown) and deletes its directory. Idempotent. */
+    /**
+     * Stops the server (fast shutdown) if it runs and deletes its directory. Idempotent; works after
+     * {@link #stop()} too.
+     */
     @Override
     public void close() {
         stopAndDelete();
@@ -240,7 +327,7 @@ public final class PostgresServer implements AutoCloseable {
         }
         closed = true;
         try {
-            run("pg_ctl", "-D", dataDir.toString(), "-m", "fast", "-w", "-t", "30", "stop");
+            shutDown();
         } catch (IOException e) {
             LOG.warn("stopping PostgreSQL on port {} failed: {}", port, e.getMessage());
         }

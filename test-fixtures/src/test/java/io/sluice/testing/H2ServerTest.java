@@ -56,6 +56,63 @@ class H2ServerTest {
     }
 
     @Test
+    void stopEndsSessionsAndKeepsTheDataThatStartAgainServesOnTheSamePort() throws Exception {
+        Path databaseFile;
+        try (H2Server server = H2Server.start()) {
+            String url = server.jdbcUrl("kept");
+            int port = server.port();
+            Connection open = DriverManager.getConnection(url, "sa", "");
+            try (Statement statement = open.createStatement()) {
+                statement.execute("create table offsets (next_offset bigint)");
+                statement.execute("insert into offsets values (42)");
+            }
+            databaseFile = h2Directories().map(dir -> dir.resolve("kept.mv.db")).filter(Files::exists)
+                    .findFirst().orElseThrow();
+
+            server.stop();
+            assertFalse(server.isRunning());
+            assertThrows(SQLException.class, () -> {
+                try (Statement statement = open.createStatement()) {
+                    statement.executeQuery("select next_offset from offsets").close();
+                }
+            }, "a session open at the stop fails");
+            open.close();
+            assertThrows(SQLException.class, () -> DriverManager.getConnection(url, "sa", "").close());
+            assertTrue(Files.exists(databaseFile));
+            server.stop(); // idempotent
+
+            server.startAgain();
+            assertTrue(server.isRunning());
+            server.startAgain(); // idempotent
+            assertEquals(port, server.port());
+            assertEquals(url, server.jdbcUrl("kept"));
+            try (Connection reader = DriverManager.getConnection(url, "sa", "");
+                 Statement read = reader.createStatement();
+                 ResultSet rows = read.executeQuery("select next_offset from offsets")) {
+                assertTrue(rows.next());
+                assertEquals(42, rows.getLong(1));
+            }
+        }
+        assertFalse(Files.exists(databaseFile), "close() deletes the databases");
+    }
+
+    @Test
+    void closeAfterStopDeletesTheDatabasesAndForbidsStartingAgain() throws Exception {
+        H2Server server = H2Server.start();
+        String url = server.jdbcUrl("stopped");
+        DriverManager.getConnection(url, "sa", "").close();
+        server.stop();
+
+        server.close();
+        server.close();
+
+        assertFalse(server.isRunning());
+        assertFalse(h2Directories().anyMatch(dir -> Files.exists(dir.resolve("stopped.mv.db"))));
+        assertThrows(IllegalStateException.class, server::startAgain);
+        assertThrows(IllegalStateException.class, server::stop);
+    }
+
+    @Test
     void rejectsDatabaseNamesThatCouldEscapeItsDirectory() {
         try (H2Server server = H2Server.start()) {
             assertThrows(IllegalArgumentException.class, () -> server.jdbcUrl("../elsewhere"));
