@@ -7,6 +7,7 @@ import io.sluice.dsl.InfrastructureFailure;
 import io.sluice.dsl.Message;
 import io.sluice.dsl.MessageFailedException;
 import io.sluice.dsl.OffsetOutOfRangePolicy;
+import io.sluice.dsl.OffsetRefusedException;
 import io.sluice.dsl.Sluice;
 import io.sluice.dsl.Topology;
 import io.sluice.dsl.Verdict;
@@ -65,6 +66,9 @@ final class ModelWorld implements AutoCloseable {
 
     /** A failure armed for the consumer's next call, whatever its batch. */
     enum Armed { NONE, NAMED, UNNAMED, INFRASTRUCTURE }
+
+    /** Whether a {@link ModelAction.Retention} ran: only it may place a partition above its row. */
+    private boolean retentionSeen;
 
     /** A verdict armed for the scripted filter's next non-empty batch. */
     record ArmedVerdict(boolean pause, long amount) {
@@ -188,6 +192,13 @@ final class ModelWorld implements AutoCloseable {
      */
     private void observe(Group group, SluiceEvent event) {
         group.events++;
+        if (event instanceof SluiceEvent.Failed f && !retentionSeen && fetchedAboveTheRow(f.error())) {
+            // only retention (the log start passing a row) may place a partition above its row; anything else that
+            // launches a batch from above the row has lost track of where it fetched from (found by the chaos
+            // matrix: a batch after a record-less poll)
+            group.violation = new ModelViolation("safety: a batch launched from above its row",
+                    group + " " + f.topicPartition() + ": " + f.error());
+        }
         if (event instanceof SluiceEvent.Assigned a && a.topicPartition().topic().equals(TOPIC)) {
             collectDeadLetters(group);
             group.part(a.topicPartition().partition()).epoch++;
@@ -323,7 +334,17 @@ final class ModelWorld implements AutoCloseable {
      * of the way from the start to the end; undecided messages it removes are expired for the groups that had not
      * decided them.
      */
+    private static boolean fetchedAboveTheRow(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof OffsetRefusedException && String.valueOf(t.getMessage()).contains("fetched from above")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void retention(int p, boolean toRow, double fraction) {
+        retentionSeen = true;
         TopicPartition tp = tp(p);
         TestDriver any = groups.get(0).driver;
         long start = any.log().logStartOffset(tp);

@@ -148,6 +148,8 @@ final class PartitionMachine {
 
     private long pauseDeadline;
     private long pauseCursor = -1;
+    /** Where the batch resumed at {@link #pauseCursor} is fetched from: below the cursor when only a gap lies between. */
+    private long pauseGapStart = -1;
     private long backoffDeadline;
     private Retry retry;
     private FailureKind retryKind;
@@ -181,6 +183,8 @@ final class PartitionMachine {
     private long gapStart = -1;
     private long idleAdvanceSince;
     private long inFlightFirst = -1;
+    /** The offset the batch in flight was fetched from. */
+    private long inFlightFetch = -1;
     private boolean invalidOffsetSeen;
     private boolean enforcedBefore;
     private final Set<Long> skipped = new TreeSet<>();
@@ -379,6 +383,8 @@ final class PartitionMachine {
             long cursor = pauseCursor;
             pauseCursor = -1;
             moveTo(cursor);
+            gapStart = pauseGapStart;
+            pauseGapStart = -1;
             emit(new SluiceEvent.Resumed(instance, topicPartition, cursor));
         } else if (state == State.BACKOFF && now.nanos() - backoffDeadline >= 0) {
             removeReason(PauseReason.BACKOFF);
@@ -560,11 +566,17 @@ final class PartitionMachine {
         counters.messagesConsumed.addAndGet(ok.consumed());
         if (ok.cursor().isPresent()) {
             long cursor = ok.cursor().getAsLong();
+            // a pause's cursor above the fetch offset with no record between (a throttle cutting at the batch's first
+            // message after a gap): the batch resumed there is fetched from the fetch offset, so that it covers the
+            // gap. Not for a SEEK: the offset manager seeks to the row and must see batches fetched from there.
+            long gap = ok.pauseDeadline().isPresent() && inFlightFetch >= 0 && inFlightFetch < cursor
+                    && cursor <= inFlightFirst ? inFlightFetch : -1;
             clearBuffer();
             if (ok.pauseDeadline().isPresent() && ok.pauseDeadline().getAsLong() - now.nanos() > 0) {
                 state = State.PAUSED;
                 pauseDeadline = ok.pauseDeadline().getAsLong();
                 pauseCursor = cursor;
+                pauseGapStart = gap;
                 reasons.add(PauseReason.FILTER);
                 counters.pauses.incrementAndGet();
                 emit(new SluiceEvent.Paused(instance, topicPartition, now.at(pauseDeadline), cursor, "filter"));
@@ -573,6 +585,7 @@ final class PartitionMachine {
             // a pause whose deadline already passed is a seek
             state = State.IDLE;
             seekTo(cursor);
+            gapStart = gap;
             return;
         }
         if (!buffer.isEmpty() && !reasons.contains(PauseReason.CLOSING)) {
@@ -811,6 +824,7 @@ final class PartitionMachine {
         state = State.IN_FLIGHT;
         reasons.add(PauseReason.WORK);
         inFlightFirst = first;
+        inFlightFetch = fetchOffset;
         int attempt = first == failingOffset ? failingAttempts + 1 : 1;
         OptionalLong end2 = latestLogEnd >= 0 ? OptionalLong.of(latestLogEnd) : logEnd;
         counters.jobsDispatched.incrementAndGet();
