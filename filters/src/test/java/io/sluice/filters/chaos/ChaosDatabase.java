@@ -1,17 +1,15 @@
 package io.sluice.filters.chaos;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.util.Locale;
-import javax.sql.ConnectionPoolDataSource;
-import org.h2.jdbcx.JdbcConnectionPool;
-import org.h2.jdbcx.JdbcDataSource;
 import org.jooq.SQLDialect;
-import org.mariadb.jdbc.MariaDbDataSource;
-import org.postgresql.ds.PGConnectionPoolDataSource;
 
 /**
- * The database every chaos member shares, named by its JDBC URL: an H2 TCP server, a PostgreSQL or a MariaDB server. Members
- * and the harness reach it through a small connection pool, as a real application would (a connection per
- * transaction would dominate the run).
+ * The database every chaos member shares, named by its JDBC URL: an H2 TCP server, a PostgreSQL or a MariaDB server.
+ * Members and the harness reach it through a small HikariCP pool, as a real application would (a connection per
+ * transaction would dominate the run): it validates connections and evicts those a server restart broke, so a
+ * database outage ends for the members when the server is back.
  */
 final class ChaosDatabase {
 
@@ -42,28 +40,21 @@ final class ChaosDatabase {
         throw new IllegalArgumentException("not an H2, PostgreSQL or MariaDB JDBC URL: " + jdbcUrl);
     }
 
-    /** A pool of at most {@code maxConnections} connections; the caller disposes of it. */
-    static JdbcConnectionPool pool(String jdbcUrl, int maxConnections) {
-        ConnectionPoolDataSource source;
-        if (dialect(jdbcUrl) == SQLDialect.MARIADB) {
-            try {
-                source = new MariaDbDataSource(jdbcUrl);
-            } catch (java.sql.SQLException e) {
-                throw new IllegalArgumentException("bad MariaDB JDBC URL " + jdbcUrl, e);
-            }
-        } else if (dialect(jdbcUrl) == SQLDialect.H2) {
-            JdbcDataSource h2 = new JdbcDataSource();
-            h2.setURL(jdbcUrl);
-            h2.setUser("sa");
-            h2.setPassword("");
-            source = h2;
-        } else {
-            PGConnectionPoolDataSource pg = new PGConnectionPoolDataSource();
-            pg.setURL(jdbcUrl);
-            source = pg;
+    /** A pool of at most {@code maxConnections} connections, opened lazily; the caller closes it. */
+    static HikariDataSource pool(String jdbcUrl, int maxConnections) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        if (dialect(jdbcUrl) == SQLDialect.H2) {
+            config.setUsername("sa");
+            config.setPassword("");
         }
-        JdbcConnectionPool pool = JdbcConnectionPool.create(source);
-        pool.setMaxConnections(maxConnections);
-        return pool;
+        config.setMaximumPoolSize(maxConnections);
+        config.setMinimumIdle(0);
+        config.setConnectionTimeout(5_000);
+        config.setValidationTimeout(1_000);
+        // a database may be down when the pool starts (a member joining during an outage)
+        config.setInitializationFailTimeout(-1);
+        config.setPoolName("chaos");
+        return new HikariDataSource(config);
     }
 }

@@ -1,44 +1,53 @@
 package io.sluice.filters.chaos;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.sluice.dsl.Batch;
+import io.sluice.dsl.Message;
 import io.sluice.dsl.Sluice;
 import io.sluice.dsl.Topology;
 import io.sluice.filters.OffsetManager;
 import io.sluice.filters.PartitionOffsets;
 import io.sluice.filters.TestHooks;
 import io.sluice.runtime.RuntimeSettings;
-import io.sluice.runtime.SluiceEvent;
 import io.sluice.runtime.SluiceRuntime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.h2.jdbcx.JdbcConnectionPool;
+import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One member of the chaos test, run as its own JVM by {@link ChaosIT}: the offset-managed topology of a real
- * application, whose consumer applies each batch with {@link PartitionOffsets#consume} and inserts one
- * {@link Effects} row per message in the same transaction.
+ * One member of the chaos matrix, run as its own JVM by {@link ChaosRun}: the offset-managed topology of a real
+ * application, whose consumer applies each batch with {@link PartitionOffsets#consume} and inserts, in the same
+ * transaction, one {@link Effects} row per message and one {@link Ranges} row for the stretch of offsets it moved the
+ * partition's row over. The topic has a dead-letter queue ({@code <topic>.dlq}, one retry, short backoff) that every
+ * row of the matrix asserts empty: a healthy message must never land there, whatever the fault.
  *
- * <p>Arguments, all required: {@code --bootstrap=host:port --jdbc=<url> --topic=<t> --group=<g> --member=<id>
- * --control=<dir>}. With {@code -Dsluice.filters.test-hooks=true} it installs the park hook: once the harness
- * arms it ({@link ControlDirectory#armPark}), the member's next job stops after it has its batch and before the
- * row lock, reports the batch, and waits to be released. {@code -Dsluice.filters.test-hooks.fencing=off} runs the
- * naive design. SIGTERM closes the runtime in order; SIGKILL is the crash. The member exits at once when its
- * standard input closes, so it never outlives the test JVM.
+ * <p>Arguments {@code --name=value}; required: {@code bootstrap, jdbc, topic, group, member, control}. Optional, set
+ * by the matrix's rows: {@code protocol} (classic | consumer), {@code isolation} (read_committed |
+ * read_uncommitted), {@code fetch-bytes} ({@code max.partition.fetch.bytes}), {@code lock-timeout-ms},
+ * {@code idle-tx-timeout-ms} (0 = the server's setting), {@code offset-manager} (on | off: the control that shows
+ * what the filter prevents), {@code errors-as-message} (true: the control that turns every failure of
+ * {@code consume} into a plain message failure, losing its kind).
+ *
+ * <p>With {@code -Dsluice.filters.test-hooks=true} two park points exist, each armed by the harness through the
+ * {@link ControlDirectory} and used at most once per process: {@code before-lock} (the zombie: the job stops after
+ * it has its batch and before the row lock) and {@code after-lock} (frozen in a transaction: the job stops inside
+ * the consume transaction, holding the row lock). {@code -Dsluice.filters.test-hooks.fencing=off} runs the naive
+ * design. SIGTERM closes the runtime in order; SIGKILL is the crash. The member exits at once when its standard
+ * input closes, so it never outlives the test JVM. Its {@link MemberCounters} go to the control directory.
  */
 public final class ChaosMember {
 
@@ -56,67 +65,105 @@ public final class ChaosMember {
         ControlDirectory control = new ControlDirectory(Path.of(options.get("control")));
         exitWhenStdinCloses(member);
 
-        JdbcConnectionPool pool = ChaosDatabase.pool(jdbc, 8);
-        PartitionOffsets offsets = PartitionOffsets.builder(pool, ChaosDatabase.dialect(jdbc)).build();
-        offsets.createTableIfMissing();
-        Park park = new Park(control, member);
-        if (TestHooks.enabled()) {
-            TestHooks.beforeRowLock(park);
+        HikariDataSource pool = ChaosDatabase.pool(jdbc, 8);
+        PartitionOffsets.Builder store = PartitionOffsets.builder(pool, ChaosDatabase.dialect(jdbc))
+                .lockTimeout(Duration.ofMillis(Long.parseLong(options.getOrDefault("lock-timeout-ms", "5000"))));
+        if (options.containsKey("idle-tx-timeout-ms")) {
+            store.idleInTransactionTimeout(Duration.ofMillis(Long.parseLong(options.get("idle-tx-timeout-ms"))));
         }
+        PartitionOffsets offsets = store.build();
+        try {
+            offsets.createTableIfMissing();
+        } catch (RuntimeException e) {
+            // a member may start while the database is down: the store creates its table at first use
+            LOG.warn("chaos member {}: the offset table could not be checked at start: {}", member, e.toString());
+        }
+        MemberCounters counters = new MemberCounters(control, member);
+        Park beforeLock = new Park(control, member, ControlDirectory.BEFORE_LOCK);
+        Park afterLock = new Park(control, member, ControlDirectory.AFTER_LOCK);
+        if (TestHooks.enabled()) {
+            TestHooks.beforeRowLock((tp, batch) -> beforeLock.reached(tp, batch));
+        }
+        boolean errorsAsMessage = Boolean.parseBoolean(options.getOrDefault("errors-as-message", "false"));
+        boolean offsetManager = !"off".equals(options.getOrDefault("offset-manager", "on"));
+        String group = options.get("group");
 
-        Topology topology = Sluice.topology()
+        var builder = Sluice.topology()
                 .topic(topic).deserializers(new StringDeserializer(), new StringDeserializer())
                 .consumer(() -> (batch, ctx) -> {
+                    counters.batch(batch);
                     int applied;
                     try {
-                        applied = offsets.consume(ctx, batch, (tx, messages) -> Effects.insert(tx, messages, member));
+                        applied = offsets.consume(ctx, batch, (tx, messages) -> {
+                            if (TestHooks.enabled()) {
+                                afterLock.reached(batch.topicPartition(), batch);
+                            }
+                            apply(tx, offsets, group, batch, messages, member);
+                        });
                     } catch (Exception e) {
-                        park.finished(batch, "failed " + e);
+                        counters.consumeFailed(e);
+                        beforeLock.finished(batch, "failed " + e);
+                        afterLock.finished(batch, "failed " + e);
+                        if (errorsAsMessage) {
+                            // the control: the failure's kind is lost, only its text survives
+                            throw new IllegalStateException("failed: " + e);
+                        }
                         throw e;
                     }
-                    park.finished(batch, "applied=" + applied);
+                    beforeLock.finished(batch, "applied=" + applied);
+                    afterLock.finished(batch, "applied=" + applied);
                 })
-                .filter(OffsetManager.using(offsets))
-                .build();
+                .deadLetterQueue(ChaosRun.deadLetterTopic(topic), 1)
+                .backoff(Duration.ofMillis(200), Duration.ofSeconds(1));
+        if (offsetManager) {
+            builder = builder.filter(counters.counting(OffsetManager.using(offsets)));
+        }
+        Topology topology = builder.build();
 
-        Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
         SluiceRuntime runtime = SluiceRuntime.create(topology, kafka(options), settings())
-                .listener(event -> {
-                    if (event instanceof SluiceEvent.Assigned a) {
-                        owned.add(a.topicPartition());
-                    } else if (event instanceof SluiceEvent.Revoked r) {
-                        owned.remove(r.topicPartition());
-                    } else if (event instanceof SluiceEvent.Lost l) {
-                        owned.remove(l.topicPartition());
-                    } else {
-                        return;
-                    }
-                    control.assignment(member, owned);
-                })
+                .listener(counters)
                 .start();
+        counters.startWriting();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("chaos member {} closing", member);
             runtime.close();
-            pool.dispose();
+            counters.write();
+            pool.close();
             LOG.info("chaos member {} closed", member);
         }, "chaos-member-shutdown"));
-        LOG.info("chaos member {} started (pid {}, fencing {}) on {} with {}", member, ProcessHandle.current().pid(),
-                System.getProperty(TestHooks.FENCING_PROPERTY, "on"), topic, offsets);
+        LOG.info("chaos member {} started (pid {}, fencing {}, options {}) on {} with {}", member,
+                ProcessHandle.current().pid(), System.getProperty(TestHooks.FENCING_PROPERTY, "on"), options, topic,
+                offsets);
         new CountDownLatch(1).await(); // runs until killed, stopped by SIGTERM, or orphaned
+    }
+
+    /** The user's work: the effects, and the stretch of offsets this transaction moves the row over. */
+    private static void apply(DSLContext tx, PartitionOffsets offsets, String group, Batch<?, ?> batch,
+                              List<? extends Message<?, ?>> messages, String member) {
+        Effects.insert(tx, messages, member);
+        long from = Ranges.storedNextOffset(tx, offsets.tableName(), group, batch.topicPartition());
+        Ranges.insert(tx, batch.topicPartition(), from, Math.max(from, batch.nextOffset()), member);
     }
 
     private static Properties kafka(Map<String, String> options) {
         Properties p = new Properties();
         p.put("bootstrap.servers", options.get("bootstrap"));
         p.put("group.id", options.get("group"));
-        p.put("group.protocol", "classic");
-        p.put("session.timeout.ms", "6000");
-        p.put("heartbeat.interval.ms", "500");
+        String protocol = options.getOrDefault("protocol", "classic");
+        p.put("group.protocol", protocol);
+        if (protocol.equals("classic")) {
+            p.put("session.timeout.ms", "6000");
+            p.put("heartbeat.interval.ms", "500");
+        }
         // bounds a rebalance that waits for a member, and the revocation grace (10 s) stays below its half
         p.put("max.poll.interval.ms", "30000");
         // short batches: a crash or a park lands on a small transaction, and a catch-up still moves quickly
         p.put("max.poll.records", "250");
         p.put("auto.offset.reset", "earliest");
+        p.put("isolation.level", options.getOrDefault("isolation", "read_committed"));
+        if (options.containsKey("fetch-bytes")) {
+            p.put("max.partition.fetch.bytes", options.get("fetch-bytes"));
+        }
         return p;
     }
 
@@ -162,29 +209,30 @@ public final class ChaosMember {
     }
 
     /**
-     * The park hook: once armed, the next job stops before its row lock, writes its batch to the control
-     * directory and waits for the release file. Parks at most once per member process.
+     * A park point: once armed, the next job that reaches it writes its batch to the control directory and waits
+     * for the release file. Parks at most once per member process.
      */
-    private static final class Park implements TestHooks.BeforeRowLock {
+    private static final class Park {
         private final ControlDirectory control;
         private final String member;
+        private final String point;
         private final AtomicBoolean used = new AtomicBoolean();
         private volatile Batch<?, ?> parked;
 
-        Park(ControlDirectory control, String member) {
+        Park(ControlDirectory control, String member, String point) {
             this.control = control;
             this.member = member;
+            this.point = point;
         }
 
-        @Override
-        public void reached(TopicPartition topicPartition, Batch<?, ?> batch) {
-            if (used.get() || !control.parkArmed(member) || !used.compareAndSet(false, true)) {
+        void reached(TopicPartition topicPartition, Batch<?, ?> batch) {
+            if (used.get() || !control.parkArmed(member, point) || !used.compareAndSet(false, true)) {
                 return;
             }
             parked = batch;
             ControlDirectory.ParkedBatch info = new ControlDirectory.ParkedBatch(topicPartition.topic(),
                     topicPartition.partition(), batch.fetchOffset(), batch.nextOffset(), batch.size());
-            LOG.warn("chaos member {}: PARKED the job of {} before its row lock", member, info);
+            LOG.warn("chaos member {}: PARKED the job of {} at {}", member, info, point);
             control.parked(member, info);
             long deadline = System.nanoTime() + PARK_LIMIT.toNanos();
             boolean interrupted = false;

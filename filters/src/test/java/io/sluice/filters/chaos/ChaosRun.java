@@ -1,18 +1,24 @@
 package io.sluice.filters.chaos;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.sluice.filters.PartitionOffsets;
 import io.sluice.filters.TestHooks;
 import io.sluice.testing.EmbeddedKafka;
+import io.sluice.testing.KafkaBrokerProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -20,64 +26,225 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One run of the chaos harness (see docs/architecture.md, "Testing") against one shared database: three
- * {@link ChaosMember} processes consume a topic while a {@link PacedProducer} fills it, and a {@link Plan}'s steps,
- * each due when the members have consumed a given share of the messages, SIGKILL and restart members, add and
- * remove members, and make a zombie. At the end the members are stopped in order and the {@link Effects} rows are
- * counted.
+ * One run of the chaos matrix (see docs/architecture.md, "Testing") against one shared database: {@link ChaosMember}
+ * processes consume a topic while (or after) a {@link PacedProducer} fills it, and a {@link Plan}'s steps, each due
+ * when the members have consumed a given share of the messages, inflict the row's fault: SIGKILLs and restarts,
+ * added and removed members, a zombie, a database outage, a held lock, a member frozen in its transaction, a
+ * broker crash, moved group offsets.
+ *
+ * <p>A run ends when every partition's row equals its log end — not when the effects reach a count — and the members
+ * are stopped in order. Then the {@link Audit} counts, against the run's expected set (not the log end, which counts
+ * markers and aborted records): duplicates, lost messages, effects of messages never acknowledged or aborted; it
+ * checks that the consume transactions' ranges tile every partition, that the dead-letter topic is empty, and sums
+ * the members' {@link MemberCounters} for the row's bite check.
  *
  * <p>Every wait polls (the database, the control files) against a deadline; {@link #close()} kills every member
  * process the run started, whatever happened.
  */
 final class ChaosRun implements AutoCloseable {
 
+    /** The broker a run uses: the shared in-process one, or one of the row's own. */
+    interface Broker {
+        String bootstrapServers();
+
+        Admin admin();
+
+        Map<String, Object> producerProperties();
+
+        void createTopic(String name, int partitions, Map<String, String> configs);
+
+        static Broker of(EmbeddedKafka kafka) {
+            return new Broker() {
+                @Override
+                public String bootstrapServers() {
+                    return kafka.bootstrapServers();
+                }
+
+                @Override
+                public Admin admin() {
+                    return kafka.admin();
+                }
+
+                @Override
+                public Map<String, Object> producerProperties() {
+                    return kafka.producerProperties();
+                }
+
+                @Override
+                public void createTopic(String name, int partitions, Map<String, String> configs) {
+                    kafka.createTopic(name, partitions, configs);
+                }
+            };
+        }
+
+        static Broker of(KafkaBrokerProcess kafka) {
+            return new Broker() {
+                @Override
+                public String bootstrapServers() {
+                    return kafka.bootstrapServers();
+                }
+
+                @Override
+                public Admin admin() {
+                    return kafka.admin();
+                }
+
+                @Override
+                public Map<String, Object> producerProperties() {
+                    return kafka.producerProperties();
+                }
+
+                @Override
+                public void createTopic(String name, int partitions, Map<String, String> configs) {
+                    kafka.createTopic(name, partitions, configs);
+                }
+            };
+        }
+    }
+
+    /** The shared database, and what a row may do to it. */
+    interface Database {
+        String jdbcUrl();
+
+        /** Stops the server, keeping its data, port and socket. */
+        default void stop() {
+            throw new UnsupportedOperationException("this database cannot be stopped by the harness");
+        }
+
+        /** Starts it again where {@link #stop()} left it. */
+        default void startAgain() {
+            throw new UnsupportedOperationException("this database cannot be restarted by the harness");
+        }
+    }
+
     /** What the harness does when a step is due. */
-    enum Action {
-        /** SIGKILL a random member and start a new one in its place. */
-        KILL,
-        /** Start one more member. */
-        ADD,
-        /** SIGTERM a random member: it closes its runtime in order and leaves the group. */
-        REMOVE,
-        /**
-         * Park a member's next job before its row lock, SIGSTOP the member past the session timeout until the new
-         * owner of the partition has moved the row past the parked batch, then release the job and SIGCONT.
-         */
-        ZOMBIE
+    @FunctionalInterface
+    interface Action {
+        void run(ChaosRun run) throws Exception;
     }
 
     /** {@code action} is due once {@code at} (0..1) of the messages are consumed. */
-    record Step(double at, Action action) {
+    record Step(double at, String name, Action action) {
+
+        static Step kill(double at) {
+            return new Step(at, "KILL", ChaosRun::kill);
+        }
+
+        static Step add(double at) {
+            return new Step(at, "ADD", ChaosRun::add);
+        }
+
+        static Step remove(double at) {
+            return new Step(at, "REMOVE", ChaosRun::remove);
+        }
+
+        static Step zombie(double at) {
+            return new Step(at, "ZOMBIE", ChaosRun::zombie);
+        }
     }
 
     /**
-     * @param label       names the run's directory, topic and group
-     * @param messages    how many messages the producer sends (nudges add a few)
-     * @param produceOver how long the producer takes to send them
-     * @param fencing     false for the control run: members run the naive design
-     * @param steps       the chaos, in order
-     * @param deadline    the whole run's limit
+     * @param label          names the run's directory, topic and group
+     * @param fault          the matrix row, as the summary line names it
+     * @param messages       how many messages the producer sends (nudges add a few)
+     * @param produceOver    how long the producer takes to send them
+     * @param fencing        false for the fencing-off control: members run the naive design
+     * @param steps          the chaos, in order
+     * @param deadline       the whole run's limit
+     * @param mode           what the producer sends, and so what the run expects
+     * @param produceFirst   produce everything before the members start
+     * @param memberOptions  {@link ChaosMember}'s optional arguments
+     * @param topicConfigs   the topic's settings
+     * @param beforeMembers  what happens after an up-front production and before the members start
+     * @param afterwards     what happens once every row is at its log end, before the members stop
      */
-    record Plan(String label, long messages, Duration produceOver, boolean fencing, List<Step> steps,
-                Duration deadline) {
+    record Plan(String label, String fault, long messages, Duration produceOver, boolean fencing, List<Step> steps,
+                Duration deadline, PacedProducer.Mode mode, boolean produceFirst, Map<String, String> memberOptions,
+                Map<String, String> topicConfigs, Action beforeMembers, Action afterwards) {
+
+        static Plan of(String label, String fault, long messages, Duration produceOver, List<Step> steps,
+                       Duration deadline) {
+            return new Plan(label, fault, messages, produceOver, true, steps, deadline, PacedProducer.Mode.PLAIN,
+                    false, Map.of(), Map.of(), run -> { }, run -> { });
+        }
+
+        Plan withoutFencing() {
+            return new Plan(label, fault, messages, produceOver, false, steps, deadline, mode, produceFirst,
+                    memberOptions, topicConfigs, beforeMembers, afterwards);
+        }
+
+        Plan withMode(PacedProducer.Mode newMode) {
+            return new Plan(label, fault, messages, produceOver, fencing, steps, deadline, newMode, produceFirst,
+                    memberOptions, topicConfigs, beforeMembers, afterwards);
+        }
+
+        /** Produces everything before the members start, then runs {@code then}. */
+        Plan producingFirst(Action then) {
+            return new Plan(label, fault, messages, produceOver, fencing, steps, deadline, mode, true,
+                    memberOptions, topicConfigs, then, afterwards);
+        }
+
+        Plan withMemberOption(String name, String value) {
+            Map<String, String> options = new LinkedHashMap<>(memberOptions);
+            options.put(name, value);
+            return new Plan(label, fault, messages, produceOver, fencing, steps, deadline, mode, produceFirst,
+                    Map.copyOf(options), topicConfigs, beforeMembers, afterwards);
+        }
+
+        Plan withTopicConfigs(Map<String, String> configs) {
+            return new Plan(label, fault, messages, produceOver, fencing, steps, deadline, mode, produceFirst,
+                    memberOptions, Map.copyOf(configs), beforeMembers, afterwards);
+        }
+
+        /** Runs {@code check} once every row has reached its log end, before the members stop. */
+        Plan afterwards(Action check) {
+            return new Plan(label, fault, messages, produceOver, fencing, steps, deadline, mode, produceFirst,
+                    memberOptions, topicConfigs, beforeMembers, check);
+        }
     }
 
     /** What a run did and found. */
-    record Outcome(String db, boolean fencing, long messages, int kills, int stops, int rebalances, long rows,
-                   long duplicates, long lost, List<String> zombies, Duration took) {
+    record Outcome(String db, String fault, boolean fencing, long messages, int kills, int stops, int rebalances,
+                   Audit.Effects effects, Audit.Tiling tiling, long deadLetters, Map<String, Long> counters,
+                   Map<String, Map<String, Long>> countersByMember, List<String> zombies,
+                   Map<String, Object> notes, Duration took) {
 
-        /** The summary line: {@code chaos: db=.. messages=.. kills=.. stops=.. rebalances=.. duplicates=.. lost=..}. */
+        long duplicates() {
+            return effects.duplicates();
+        }
+
+        long lost() {
+            return effects.lost();
+        }
+
+        long counter(String name) {
+            return counters.getOrDefault(name, 0L);
+        }
+
+        /**
+         * The summary line: {@code chaos: db=.. fault=.. messages=.. kills=.. stops=.. rebalances=.. duplicates=..
+         * lost=..}, then the dead letters and whether the ranges tiled.
+         */
         String summary() {
-            return "chaos: db=" + db + (fencing ? "" : " fencing=off") + " messages=" + messages + " kills=" + kills
-                    + " stops=" + stops + " rebalances=" + rebalances + " duplicates=" + duplicates + " lost=" + lost;
+            return "chaos: db=" + db + " fault=" + fault + (fencing ? "" : " fencing=off") + " messages=" + messages
+                    + " kills=" + kills + " stops=" + stops + " rebalances=" + rebalances + " duplicates="
+                    + duplicates() + " lost=" + lost() + " unexpected=" + effects.unexpected() + " dlq="
+                    + deadLetters + " tiled=" + (tiling.tiled() ? "yes" : "no") + " holes=" + tiling.holes();
+        }
+
+        /** Everything, for a failure message. */
+        String details() {
+            return summary() + "\n  lost: " + effects.firstLost() + "\n  unexpected: " + effects.firstUnexpected()
+                    + "\n  tiling: " + tiling.firstProblems() + "\n  counters: " + counters + "\n  notes: " + notes
+                    + "\n  zombies: " + zombies;
         }
     }
 
@@ -90,20 +257,21 @@ final class ChaosRun implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration ORDERLY_STOP = Duration.ofSeconds(30);
 
-    private final EmbeddedKafka kafka;
-    private final String jdbcUrl;
+    private final Broker kafka;
+    private final Database database;
     private final Plan plan;
     private final Path dir;
     private final ControlDirectory control;
     private final String topic;
     private final String group;
-    private final JdbcConnectionPool pool;
+    private final HikariDataSource pool;
     private final DSLContext db;
     private final PartitionOffsets offsets;
     private final Random random;
     private final List<MemberProcess> started = new ArrayList<>();
     private final List<MemberProcess> live = new ArrayList<>();
     private final List<String> zombies = new ArrayList<>();
+    private final Map<String, Object> notes = new TreeMap<>();
     private final Thread killOnExit = new Thread(this::killAll, "chaos-kill-members");
     private PacedProducer producer;
     private long deadline;
@@ -111,9 +279,9 @@ final class ChaosRun implements AutoCloseable {
     private int stops;
     private int rebalances;
 
-    ChaosRun(EmbeddedKafka kafka, String jdbcUrl, Plan plan) {
+    ChaosRun(Broker kafka, Database database, Plan plan) {
         this.kafka = kafka;
-        this.jdbcUrl = jdbcUrl;
+        this.database = database;
         this.plan = plan;
         String name = plan.label() + "-" + System.currentTimeMillis();
         this.dir = Path.of("target", "chaos", name).toAbsolutePath();
@@ -125,9 +293,9 @@ final class ChaosRun implements AutoCloseable {
         this.control = new ControlDirectory(dir.resolve("control"));
         this.topic = "chaos-" + name;
         this.group = "chaos-" + name + "-group";
-        this.pool = ChaosDatabase.pool(jdbcUrl, 4);
-        this.db = DSL.using(pool, ChaosDatabase.dialect(jdbcUrl));
-        this.offsets = PartitionOffsets.builder(pool, ChaosDatabase.dialect(jdbcUrl)).build();
+        this.pool = ChaosDatabase.pool(database.jdbcUrl(), 4);
+        this.db = DSL.using(pool, ChaosDatabase.dialect(database.jdbcUrl()));
+        this.offsets = PartitionOffsets.builder(pool, ChaosDatabase.dialect(database.jdbcUrl())).build();
         long seed = Long.getLong("sluice.chaos.seed", System.nanoTime());
         this.random = new Random(seed);
         LOG.info("chaos {}: seed {} (-Dsluice.chaos.seed to repeat the choices), members log to {}", plan.label(),
@@ -135,60 +303,56 @@ final class ChaosRun implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
+    static String deadLetterTopic(String topic) {
+        return topic + ".dlq";
+    }
+
     Outcome run() throws Exception {
         long startedAt = System.nanoTime();
         deadline = startedAt + plan.deadline().toNanos();
-        kafka.createTopic(topic, PARTITIONS);
+        kafka.createTopic(topic, PARTITIONS, plan.topicConfigs());
+        kafka.createTopic(deadLetterTopic(topic), 1, Map.of());
         Effects.createTable(db);
+        Ranges.createTable(db);
         offsets.createTableIfMissing();
-        for (int i = 0; i < INITIAL_MEMBERS; i++) {
-            startMember();
-        }
-        // produce while running: the stream starts once the group has formed, so the chaos lands mid-stream
-        await("the first members to own partitions", Duration.ofSeconds(90),
-                () -> live.stream().allMatch(this::ownsPartitions) ? Optional.of(true) : Optional.empty());
-        producer = new PacedProducer(kafka.producerProperties(), topic, PARTITIONS, plan.messages(),
+        producer = new PacedProducer(kafka.producerProperties(), plan.mode(), topic, PARTITIONS, plan.messages(),
                 plan.produceOver());
-        producer.start();
+        if (plan.produceFirst()) {
+            producer.start();
+            awaitProduced();
+            plan.beforeMembers().run(this);
+        }
+        startMembers(INITIAL_MEMBERS);
+        if (!plan.produceFirst()) {
+            // produce while running: the stream starts once the group has formed, so the chaos lands mid-stream
+            producer.start();
+        }
 
         long previousStep = System.nanoTime();
         for (Step step : plan.steps()) {
             long due = (long) (step.at() * plan.messages());
             long notBefore = previousStep + STEP_GAP.toNanos(); // let the previous step's rebalance get going
-            await(step.action() + " at " + Math.round(step.at() * 100) + "% (" + due + " consumed)", STEP_LIMIT,
+            await(step.name() + " at " + Math.round(step.at() * 100) + "% (" + due + " consumed)", STEP_LIMIT,
                     () -> System.nanoTime() - notBefore >= 0 && consumed() >= due
                             ? Optional.of(true) : Optional.empty());
-            LOG.info("chaos {}: {} at {} consumed, members {}", plan.label(), step.action(), consumed(), live);
-            switch (step.action()) {
-                case KILL -> kill();
-                case ADD -> add();
-                case REMOVE -> remove();
-                case ZOMBIE -> zombie();
-                default -> throw new IllegalStateException("unknown action " + step.action());
-            }
+            LOG.info("chaos {}: {} at {} consumed, members {}", plan.label(), step.name(), consumed(), live);
+            step.action().run(this);
             previousStep = System.nanoTime();
         }
 
-        if (!producer.awaitDone(remaining(Duration.ofMinutes(5)))) {
-            throw new AssertionError("the producer did not finish: " + producer.sent() + " sent");
-        }
-        if (producer.failure() != null) {
-            throw new AssertionError("a send failed, the message count is unreliable", producer.failure());
-        }
-        long produced = logEnd();
-        if (produced != producer.acknowledged()) {
-            throw new AssertionError("the log holds " + produced + " messages but " + producer.acknowledged()
-                    + " were acknowledged");
-        }
-        LOG.info("chaos {}: {} messages produced; waiting for the members to consume them all", plan.label(),
-                produced);
-        awaitConsumed(produced, "every message consumed");
+        awaitProduced();
+        Map<Integer, Long> logEnds = logEnds(topic);
+        LOG.info("chaos {}: {} acknowledged, log ends {}; waiting for every row to reach its log end", plan.label(),
+                producer.acknowledged().size(), logEnds);
+        await("every partition's row at its log end " + logEnds, STEP_LIMIT, () -> rowsAtLogEnd(logEnds)
+                ? Optional.of(true) : Optional.empty());
+        plan.afterwards().run(this);
         stopAllInOrder();
+        note("transactions-aborted", producer.transactionsAborted());
 
-        long rows = Effects.rows(db, topic);
-        long distinct = Effects.distinctMessages(db, topic);
-        long duplicates = rows - distinct;
-        if (duplicates > 0) {
+        Set<Long> expected = plan.mode() == PacedProducer.Mode.KEYED ? finalLog(logEnds) : producer.committed();
+        Audit.Effects effects = Audit.effects(db, topic, expected, producer.acknowledged(), producer.forbidden());
+        if (effects.duplicates() > 0) {
             LOG.warn("chaos {}: duplicated messages (partition@offset x rows), first ones: {}", plan.label(),
                     Effects.duplicated(db, topic, 10).stream().map(r -> r.value1() + "@" + r.value2() + "x"
                             + r.value3()).collect(Collectors.joining(", ")));
@@ -196,13 +360,102 @@ final class ChaosRun implements AutoCloseable {
                     Effects.duplicatedBy(db, topic).stream().map(r -> r.value1() + " " + r.value2() + " ["
                             + r.value3() + ".." + r.value4() + "] " + r.value5()).collect(Collectors.joining("; ")));
         }
-        return new Outcome(ChaosDatabase.kind(jdbcUrl), plan.fencing(), produced, kills, stops, rebalances, rows,
-                duplicates, produced - distinct, List.copyOf(zombies), Duration.ofNanos(System.nanoTime() - startedAt));
+        Audit.Tiling tiling = Audit.tiling(db, topic, logEnds, expected);
+        long deadLetters = logEnds(deadLetterTopic(topic)).values().stream().mapToLong(Long::longValue).sum();
+        Map<String, Map<String, Long>> byMember = control.counters();
+        Map<String, Long> totals = new TreeMap<>();
+        byMember.values().forEach(c -> c.forEach((k, v) -> {
+            if (!k.startsWith("first-")) {
+                totals.merge(k, v, Long::sum);
+            }
+        }));
+        return new Outcome(ChaosDatabase.kind(database.jdbcUrl()), plan.fault(), plan.fencing(), expected.size(),
+                kills, stops, rebalances, effects, tiling, deadLetters, totals, byMember, List.copyOf(zombies),
+                Map.copyOf(notes), Duration.ofNanos(System.nanoTime() - startedAt));
     }
 
-    // ---------------------------------------------------------------- actions
+    private void awaitProduced() throws InterruptedException {
+        if (!producer.awaitDone(Duration.ofNanos(remaining(Duration.ofMinutes(5))))) {
+            throw new AssertionError("the producer did not finish: " + producer.sent() + " sent");
+        }
+        if (producer.failure() != null) {
+            throw new AssertionError("a send failed, the message count is unreliable", producer.failure());
+        }
+    }
 
-    private void kill() {
+    // ---------------------------------------------------------------- what steps use
+
+    String topic() {
+        return topic;
+    }
+
+    String group() {
+        return group;
+    }
+
+    Broker broker() {
+        return kafka;
+    }
+
+    Database database() {
+        return database;
+    }
+
+    DSLContext db() {
+        return db;
+    }
+
+    PartitionOffsets offsets() {
+        return offsets;
+    }
+
+    ControlDirectory control() {
+        return control;
+    }
+
+    PacedProducer producer() {
+        return producer;
+    }
+
+    Plan plan() {
+        return plan;
+    }
+
+    /** Records a fact for the row's checks: the outcome's {@code notes}. */
+    void note(String name, Object value) {
+        notes.put(name, value);
+    }
+
+    List<MemberProcess> live() {
+        return List.copyOf(live);
+    }
+
+    /** Messages consumed: the sum of the rows' next offsets (every partition starts at 0). */
+    long consumed() {
+        long sum = 0;
+        for (int p = 0; p < PARTITIONS; p++) {
+            sum += row(p);
+        }
+        return sum;
+    }
+
+    /** Partition {@code p}'s row, 0 when it has none yet. */
+    long row(int p) {
+        return offsets.nextOffset(group, new TopicPartition(topic, p)).orElse(0);
+    }
+
+    /** Starts {@code count} members and waits until every live member owns partitions; returns their ids. */
+    List<String> startMembers(int count) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ids.add(startMember().id());
+        }
+        await("the members to own partitions", Duration.ofSeconds(90),
+                () -> live.stream().allMatch(this::ownsPartitions) ? Optional.of(true) : Optional.empty());
+        return ids;
+    }
+
+    void kill() {
         MemberProcess victim = randomLive();
         LOG.info("chaos {}: SIGKILL {}", plan.label(), victim);
         victim.kill();
@@ -213,12 +466,19 @@ final class ChaosRun implements AutoCloseable {
         rebalances++;
     }
 
-    private void add() {
-        startMember();
+    /** Starts one more member; returns it. */
+    MemberProcess add() {
+        MemberProcess member = startMember();
         rebalances++;
+        return member;
     }
 
-    private void remove() {
+    /** Whether {@code member} says it owns partitions. */
+    boolean owns(MemberProcess member) {
+        return ownsPartitions(member);
+    }
+
+    void remove() {
         MemberProcess victim = randomLive();
         LOG.info("chaos {}: SIGTERM {} (orderly removal)", plan.label(), victim);
         victim.terminate(ORDERLY_STOP);
@@ -226,44 +486,84 @@ final class ChaosRun implements AutoCloseable {
         rebalances++;
     }
 
-    private void zombie() {
-        MemberProcess zombie = await("a member that owns partitions", Duration.ofSeconds(60), () -> {
+    /** Counts membership changes a row forced itself (each makes the group rebalance). */
+    void rebalanced(int times) {
+        rebalances += times;
+    }
+
+    /** Stops every live member in order (SIGTERM; they close their runtimes and leave the group). */
+    void stopAllInOrder() {
+        live.forEach(MemberProcess::requestStop);
+        live.forEach(m -> m.awaitStop(ORDERLY_STOP));
+        live.clear();
+    }
+
+    /**
+     * Parks a member's next job at {@code point} ({@link ControlDirectory#BEFORE_LOCK} or
+     * {@link ControlDirectory#AFTER_LOCK}), nudging its partitions until a job arrives, then SIGSTOPs it.
+     *
+     * @return the frozen member and the batch its job holds
+     */
+    Frozen freeze(String point) {
+        MemberProcess member = await("a member that owns partitions", Duration.ofSeconds(60), () -> {
             List<MemberProcess> owners = live.stream().filter(this::ownsPartitions).toList();
             return owners.isEmpty() ? Optional.empty() : Optional.of(owners.get(random.nextInt(owners.size())));
         });
-        control.armPark(zombie.id());
-        long armedAt = System.nanoTime();
-        long[] nudgedAt = {armedAt};
-        ControlDirectory.ParkedBatch parked = await(zombie.id() + " to park a job", Duration.ofSeconds(60), () -> {
-            Optional<ControlDirectory.ParkedBatch> p = control.parked(zombie.id());
-            if (p.isEmpty() && System.nanoTime() - nudgedAt[0] > TimeUnit.SECONDS.toNanos(2)) {
-                // an idle member has no job to park: give its partitions something to consume
-                producer.nudge(control.assignment(zombie.id()).stream()
-                        .map(s -> Integer.parseInt(s.substring(s.lastIndexOf('-') + 1))).toList());
-                nudgedAt[0] = System.nanoTime();
-            }
-            return p;
-        });
-        zombie.suspend();
-        stops++;
-        long stoppedAt = System.nanoTime();
-        LOG.info("chaos {}: SIGSTOP {}, its job of {} parked before the row lock", plan.label(), zombie, parked);
-        TopicPartition tp = parked.topicPartition();
-        long row = await("the new owner of " + tp + " to move its row past " + parked.nextOffset(),
-                Duration.ofSeconds(90), () -> {
-                    long next = offsets.nextOffset(group, tp).orElse(-1);
-                    return next >= parked.nextOffset() ? Optional.of(next) : Optional.empty();
+        control.armPark(member.id(), point);
+        long[] nudgedAt = {System.nanoTime()};
+        ControlDirectory.ParkedBatch parked = await(member.id() + " to park a job at " + point,
+                Duration.ofSeconds(60), () -> {
+                    Optional<ControlDirectory.ParkedBatch> p = control.parked(member.id());
+                    if (p.isEmpty() && System.nanoTime() - nudgedAt[0] > TimeUnit.SECONDS.toNanos(2)) {
+                        // an idle member has no job to park: give its partitions something to consume
+                        producer.nudge(control.assignment(member.id()).stream()
+                                .map(s -> Integer.parseInt(s.substring(s.lastIndexOf('-') + 1))).toList());
+                        nudgedAt[0] = System.nanoTime();
+                    }
+                    return p;
                 });
-        LOG.info("chaos {}: {} ms after the SIGSTOP the row of {} is at {}, past the parked batch; releasing the"
-                + " parked job and SIGCONT {}", plan.label(), millisSince(stoppedAt), tp, row, zombie);
-        control.release(zombie.id());
-        zombie.resume();
-        rebalances += 2; // the zombie was dropped from the group, and rejoins
-        String result = await("the zombie's parked batch to finish", Duration.ofSeconds(60),
-                () -> control.zombieResult(zombie.id()));
-        String how = howTheZombieEnded(zombie, parked);
-        LOG.info("chaos {}: zombie {} with {}: {} ({})", plan.label(), zombie, parked, result, how);
+        member.suspend();
+        stops++;
+        LOG.info("chaos {}: SIGSTOP {}, its job of {} parked at {}", plan.label(), member, parked, point);
+        return new Frozen(member, parked, System.nanoTime(), System.currentTimeMillis());
+    }
+
+    /** A member frozen with a parked job. */
+    record Frozen(MemberProcess member, ControlDirectory.ParkedBatch batch, long stoppedAtNanos,
+                  long stoppedAtMillis) {
+    }
+
+    /** Waits until {@code frozen}'s partition's row has moved past its parked batch; returns the row. */
+    long awaitRowPast(Frozen frozen, Duration limit) {
+        TopicPartition tp = frozen.batch().topicPartition();
+        return await("the new owner of " + tp + " to move its row past " + frozen.batch().nextOffset(), limit,
+                () -> {
+                    long next = offsets.nextOffset(group, tp).orElse(-1);
+                    return next >= frozen.batch().nextOffset() ? Optional.of(next) : Optional.empty();
+                });
+    }
+
+    /** Releases the parked job, SIGCONTs the member, and waits for what its job did with the batch. */
+    String thaw(Frozen frozen) {
+        control.release(frozen.member().id());
+        frozen.member().resume();
+        rebalances += 2; // the frozen member was dropped from the group, and rejoins
+        String result = await("the frozen member's parked batch to finish", Duration.ofSeconds(60),
+                () -> control.zombieResult(frozen.member().id()));
         zombies.add(result);
+        return result;
+    }
+
+    void zombie() {
+        Frozen frozen = freeze(ControlDirectory.BEFORE_LOCK);
+        long row = awaitRowPast(frozen, Duration.ofSeconds(90));
+        LOG.info("chaos {}: {} ms after the SIGSTOP the row of {} is at {}, past the parked batch; releasing the"
+                        + " parked job and SIGCONT {}", plan.label(), millisSince(frozen.stoppedAtNanos()),
+                frozen.batch().topicPartition(), row, frozen.member());
+        String result = thaw(frozen);
+        LOG.info("chaos {}: zombie {} with {}: {} ({})", plan.label(), frozen.member(), frozen.batch(), result,
+                howTheZombieEnded(frozen.member(), frozen.batch()));
+        note("zombie", frozen.member().id());
     }
 
     /**
@@ -299,9 +599,11 @@ final class ChaosRun implements AutoCloseable {
         if (!plan.fencing()) {
             flags.add("-D" + TestHooks.FENCING_PROPERTY + "=off");
         }
-        MemberProcess member = MemberProcess.start(id, dir.resolve(id + ".log"), flags, List.of(
-                "--bootstrap=" + kafka.bootstrapServers(), "--jdbc=" + jdbcUrl, "--topic=" + topic,
+        List<String> arguments = new ArrayList<>(List.of(
+                "--bootstrap=" + kafka.bootstrapServers(), "--jdbc=" + database.jdbcUrl(), "--topic=" + topic,
                 "--group=" + group, "--member=" + id, "--control=" + control.path()));
+        plan.memberOptions().forEach((k, v) -> arguments.add("--" + k + "=" + v));
+        MemberProcess member = MemberProcess.start(id, dir.resolve(id + ".log"), flags, arguments);
         started.add(member);
         live.add(member);
         LOG.info("chaos {}: started {}", plan.label(), member);
@@ -319,12 +621,6 @@ final class ChaosRun implements AutoCloseable {
         return !control.assignment(member.id()).isEmpty();
     }
 
-    private void stopAllInOrder() {
-        live.forEach(MemberProcess::requestStop);
-        live.forEach(m -> m.awaitStop(ORDERLY_STOP));
-        live.clear();
-    }
-
     private void killAll() {
         for (MemberProcess m : started) {
             if (m.isAlive()) {
@@ -333,41 +629,58 @@ final class ChaosRun implements AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- progress
+    // ---------------------------------------------------------------- the log
 
-    /** Messages consumed: the sum of the rows' next offsets (every partition starts at 0). */
-    private long consumed() {
-        long sum = 0;
-        for (int p = 0; p < PARTITIONS; p++) {
-            sum += offsets.nextOffset(group, new TopicPartition(topic, p)).orElse(0);
-        }
-        return sum;
+    private boolean rowsAtLogEnd(Map<Integer, Long> logEnds) {
+        return logEnds.entrySet().stream().allMatch(e -> row(e.getKey()) >= e.getValue());
     }
 
-    private void awaitConsumed(long target, String what) {
-        await(what + " (" + target + " consumed)", STEP_LIMIT,
-                () -> consumed() >= target ? Optional.of(true) : Optional.empty());
-    }
-
-    private long logEnd() throws Exception {
+    /** The log end of every partition of {@code name}. */
+    Map<Integer, Long> logEnds(String name) throws Exception {
         try (Admin admin = kafka.admin()) {
-            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
-            for (int p = 0; p < PARTITIONS; p++) {
-                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            int partitions = admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(name).partitions().size();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new TopicPartition(name, p), OffsetSpec.latest());
             }
-            return admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).values().stream()
-                    .mapToLong(info -> info.offset()).sum();
+            Map<Integer, Long> ends = new TreeMap<>();
+            admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS)
+                    .forEach((tp, info) -> ends.put(tp.partition(), info.offset()));
+            return ends;
         }
     }
+
+    /** Every record of the topic's final log, read with {@code isolation}. */
+    List<Audit.Scanned> scan(String isolation) throws Exception {
+        Map<String, Object> base = new HashMap<>();
+        base.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        return Audit.scan(base, topic, logEnds(topic), isolation);
+    }
+
+    private Set<Long> finalLog(Map<Integer, Long> logEnds) throws Exception {
+        return scan("read_committed").stream().map(r -> PacedProducer.id(r.partition(), r.offset()))
+                .collect(Collectors.toSet());
+    }
+
+    // ---------------------------------------------------------------- waiting
 
     /**
      * Polls {@code probe} until it gives a value, for at most {@code limit} (and never past the run's deadline).
      * Fails fast when a member that should be running has died.
      */
-    private <T> T await(String what, Duration limit, Supplier<Optional<T>> probe) {
-        long until = System.nanoTime() + remaining(limit).toNanos();
+    <T> T await(String what, Duration limit, Supplier<Optional<T>> probe) {
+        long until = System.nanoTime() + remaining(limit);
+        RuntimeException lastError = null;
         while (true) {
-            Optional<T> value = probe.get();
+            Optional<T> value;
+            try {
+                value = probe.get();
+            } catch (RuntimeException e) {
+                // the database or the broker may be coming back from a row's fault: poll again
+                lastError = e;
+                value = Optional.empty();
+            }
             if (value.isPresent()) {
                 return value.get();
             }
@@ -379,7 +692,8 @@ final class ChaosRun implements AutoCloseable {
             }
             if (System.nanoTime() - until > 0) {
                 throw new AssertionError("chaos " + plan.label() + ": timed out after " + limit + " waiting for "
-                        + what + "; consumed " + consumed() + ", members " + live + "\n" + logTails());
+                        + what + "; consumed " + consumedOrUnknown() + ", members " + live + "\n" + logTails(),
+                        lastError);
             }
             LockSupport.parkNanos(POLL.toNanos()); // a pause between polls
             if (Thread.interrupted()) {
@@ -388,13 +702,28 @@ final class ChaosRun implements AutoCloseable {
         }
     }
 
-    private Duration remaining(Duration limit) {
+    /** Lets {@code time} pass while checking that no member died. */
+    void hold(Duration time) {
+        long until = System.nanoTime() + time.toNanos();
+        await("a hold of " + time, time.plusSeconds(5),
+                () -> System.nanoTime() - until >= 0 ? Optional.of(true) : Optional.empty());
+    }
+
+    private String consumedOrUnknown() {
+        try {
+            return String.valueOf(consumed());
+        } catch (RuntimeException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
+    private long remaining(Duration limit) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
             throw new AssertionError("chaos " + plan.label() + ": the run's deadline of " + plan.deadline()
-                    + " has passed; consumed " + consumed() + ", members " + live + "\n" + logTails());
+                    + " has passed; consumed " + consumedOrUnknown() + ", members " + live + "\n" + logTails());
         }
-        return Duration.ofNanos(Math.min(left, limit.toNanos()));
+        return Math.min(left, limit.toNanos());
     }
 
     private String logTails() {
@@ -405,7 +734,7 @@ final class ChaosRun implements AutoCloseable {
         return text.toString();
     }
 
-    private static long millisSince(long nanos) {
+    static long millisSince(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
     }
 
@@ -420,7 +749,7 @@ final class ChaosRun implements AutoCloseable {
                     producer.close();
                 }
             } finally {
-                pool.dispose();
+                pool.close();
                 try {
                     Runtime.getRuntime().removeShutdownHook(killOnExit);
                 } catch (IllegalStateException e) {

@@ -10,6 +10,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 
@@ -20,11 +23,13 @@ import org.apache.kafka.common.TopicPartition;
  * <table>
  *   <caption>files</caption>
  *   <tr><th>file</th><th>written by</th><th>means</th></tr>
- *   <tr><td>{@code park-<member>}</td><td>harness</td><td>park the member's next job before its row lock</td></tr>
+ *   <tr><td>{@code park-<point>-<member>}</td><td>harness</td><td>park the member's next job at {@link #BEFORE_LOCK}
+ *       or {@link #AFTER_LOCK}</td></tr>
  *   <tr><td>{@code parked-<member>}</td><td>member</td><td>a job is parked; holds its {@link ParkedBatch}</td></tr>
  *   <tr><td>{@code release-<member>}</td><td>harness</td><td>let the parked job go on</td></tr>
  *   <tr><td>{@code zombie-<member>}</td><td>member</td><td>what {@code consume} did with the parked batch</td></tr>
  *   <tr><td>{@code assigned-<member>}</td><td>member</td><td>the partitions it owns, one per line</td></tr>
+ *   <tr><td>{@code counters-<member>}</td><td>member</td><td>its {@link MemberCounters}</td></tr>
  * </table>
  */
 final class ControlDirectory {
@@ -39,12 +44,17 @@ final class ControlDirectory {
         return dir;
     }
 
-    void armPark(String member) {
-        write("park-" + member, "park\n");
+    /** The park point after the member's batch is in hand and before {@code consume} takes the row lock. */
+    static final String BEFORE_LOCK = "before-lock";
+    /** The park point inside {@code consume}'s transaction, holding the row lock. */
+    static final String AFTER_LOCK = "after-lock";
+
+    void armPark(String member, String point) {
+        write("park-" + point + "-" + member, "park\n");
     }
 
-    boolean parkArmed(String member) {
-        return Files.exists(dir.resolve("park-" + member));
+    boolean parkArmed(String member, String point) {
+        return Files.exists(dir.resolve("park-" + point + "-" + member));
     }
 
     void parked(String member, ParkedBatch batch) {
@@ -69,6 +79,32 @@ final class ControlDirectory {
 
     Optional<String> zombieResult(String member) {
         return read("zombie-" + member).map(String::strip);
+    }
+
+    /** The member's {@link MemberCounters}, one {@code name=value} per line. */
+    void counters(String member, Map<String, Long> counters) {
+        StringBuilder text = new StringBuilder();
+        counters.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        write("counters-" + member, text.toString());
+    }
+
+    /** Every member's last written counters, by member. */
+    Map<String, Map<String, Long>> counters() {
+        Map<String, Map<String, Long>> all = new TreeMap<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("counters-")).toList()) {
+                String member = file.getFileName().toString().substring("counters-".length());
+                Map<String, Long> values = new TreeMap<>();
+                read(file.getFileName().toString()).ifPresent(text -> Arrays.stream(text.split("\n"))
+                        .filter(line -> line.contains("="))
+                        .forEach(line -> values.put(line.substring(0, line.indexOf('=')),
+                                Long.parseLong(line.substring(line.indexOf('=') + 1)))));
+                all.put(member, values);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+        return all;
     }
 
     void assignment(String member, Collection<TopicPartition> partitions) {

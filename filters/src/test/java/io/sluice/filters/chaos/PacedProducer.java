@@ -2,40 +2,78 @@ package io.sluice.filters.chaos;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Produces the chaos test's messages while the members consume: {@code count} messages round-robin over the
- * topic's partitions, spread evenly over {@code over}, so the chaos happens mid-stream. Idempotent producer with
- * {@code acks=all}: every acknowledged message is in the log exactly once. {@link #nudge} adds messages on
- * demand (a parked job needs a batch to park).
+ * Produces the chaos matrix's messages while (or before) the members consume: {@code count} messages round-robin
+ * over the topic's partitions, spread evenly over {@code over}, so the chaos happens mid-stream. Idempotent producer
+ * with {@code acks=all}: every acknowledged message is in the log exactly once. It keeps the offset of every
+ * acknowledged message ({@link #acknowledged()}), which is what the run expects to see applied, unless a
+ * {@link Mode} says otherwise:
+ * <ul>
+ *   <li>{@link Mode#PLAIN}: every acknowledged message is expected;</li>
+ *   <li>{@link Mode#TRANSACTIONAL}: messages go in transactions of {@value #CHUNK}, one in five of them aborted
+ *       (their payloads start with {@value #ABORT_FLAG}); once in the run a large transaction of padded messages,
+ *       bigger than any member's fetch size, goes to one partition and is aborted. Only messages of committed
+ *       transactions are expected; those of aborted ones are {@link #forbidden()};</li>
+ *   <li>{@link Mode#KEYED}: keys repeat ({@value #KEYS} keys, each always on the same partition), so a compacted
+ *       topic has overwritten records to remove; the run expects what a read-back of the final log shows.</li>
+ * </ul>
+ * {@link #nudge} adds messages on demand (a parked job needs a batch to park).
  */
 final class PacedProducer implements AutoCloseable {
 
-    private static final int CHUNK = 100;
+    /** What the producer sends, and what of it a run expects. */
+    enum Mode {
+        PLAIN, TRANSACTIONAL, KEYED
+    }
+
+    static final String ABORT_FLAG = "abort-";
+    static final int CHUNK = 60;
+    static final int KEYS = 600;
+    private static final int LARGE_ABORT_RECORDS = 120;
+    private static final int LARGE_ABORT_PADDING = 400;
 
     private final KafkaProducer<String, String> producer;
+    private final Mode mode;
     private final String topic;
     private final int partitions;
     private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong acked = new AtomicLong();
+    private final Set<Long> acked = ConcurrentHashMap.newKeySet();
+    private final Set<Long> committed = ConcurrentHashMap.newKeySet();
+    private final Set<Long> aborted = ConcurrentHashMap.newKeySet();
+    private final AtomicLong transactionsAborted = new AtomicLong();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private final Thread thread;
     private volatile boolean stop;
 
-    PacedProducer(Map<String, Object> producerProperties, String topic, int partitions, long count, Duration over) {
-        this.producer = new KafkaProducer<>(producerProperties, new StringSerializer(), new StringSerializer());
+    PacedProducer(Map<String, Object> producerProperties, Mode mode, String topic, int partitions, long count,
+                  Duration over) {
+        Map<String, Object> props = new HashMap<>(producerProperties);
+        if (mode == Mode.TRANSACTIONAL) {
+            props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "chaos-producer-" + topic);
+        }
+        this.producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+        this.mode = mode;
         this.topic = topic;
         this.partitions = partitions;
         this.thread = new Thread(() -> produce(count, over), "chaos-producer");
         this.thread.setDaemon(true);
+        if (mode == Mode.TRANSACTIONAL) {
+            producer.initTransactions();
+        }
     }
 
     void start() {
@@ -44,35 +82,114 @@ final class PacedProducer implements AutoCloseable {
 
     private void produce(long count, Duration over) {
         long started = System.nanoTime();
-        for (long i = 0; i < count && !stop; i++) {
-            send((int) (i % partitions));
-            if (i % CHUNK == CHUNK - 1) {
-                // pacing, not synchronisation: the i-th message is due at i/count of the way
-                long due = started + over.toNanos() / count * (i + 1);
+        try {
+            for (long i = 0; i < count && !stop; i += CHUNK) {
+                long end = Math.min(count, i + CHUNK);
+                if (mode == Mode.TRANSACTIONAL) {
+                    transaction(i, end, (i / CHUNK) % 5 == 3);
+                    if (i / CHUNK == 7) {
+                        largeAbortedTransaction();
+                    }
+                } else {
+                    for (long n = i; n < end; n++) {
+                        send((int) (n % partitions), "", committed);
+                    }
+                }
+                // pacing, not synchronisation: the end-th message is due at end/count of the way
+                long due = started + over.toNanos() / count * end;
                 long wait = due - System.nanoTime();
                 if (wait > 0) {
                     LockSupport.parkNanos(wait);
                 }
             }
+            producer.flush();
+        } catch (RuntimeException e) {
+            failure.compareAndSet(null, e);
         }
-        producer.flush();
+    }
+
+    private synchronized void transaction(long from, long to, boolean abort) {
+        Set<Long> offsets = ConcurrentHashMap.newKeySet();
+        producer.beginTransaction();
+        for (long n = from; n < to; n++) {
+            send((int) (n % partitions), abort ? ABORT_FLAG : "", offsets);
+        }
+        finish(abort, offsets);
+    }
+
+    /** One transaction larger than a member's fetch size, to one partition, aborted. */
+    private synchronized void largeAbortedTransaction() {
+        Set<Long> offsets = ConcurrentHashMap.newKeySet();
+        producer.beginTransaction();
+        String padding = "x".repeat(LARGE_ABORT_PADDING);
+        for (int n = 0; n < LARGE_ABORT_RECORDS; n++) {
+            send(0, ABORT_FLAG + padding, offsets);
+        }
+        finish(true, offsets);
+    }
+
+    private void finish(boolean abort, Set<Long> offsets) {
+        if (abort) {
+            producer.flush(); // every record in the log, then the abort marker after them
+            producer.abortTransaction();
+            aborted.addAll(offsets);
+            transactionsAborted.incrementAndGet();
+        } else {
+            producer.commitTransaction();
+            committed.addAll(offsets);
+        }
     }
 
     /** Sends one more message to each of {@code partitionNumbers}. */
     void nudge(Collection<Integer> partitionNumbers) {
-        partitionNumbers.forEach(this::send);
-        producer.flush();
+        if (mode == Mode.TRANSACTIONAL) {
+            Set<Long> offsets = ConcurrentHashMap.newKeySet();
+            synchronized (this) {
+                producer.beginTransaction();
+                partitionNumbers.forEach(p -> send(p, "", offsets));
+                finish(false, offsets);
+            }
+        } else {
+            partitionNumbers.forEach(p -> send(p, "", committed));
+            producer.flush();
+        }
     }
 
-    private void send(int partition) {
+    private void send(int partition, String prefix, Set<Long> into) {
         long n = sent.getAndIncrement();
-        producer.send(new ProducerRecord<>(topic, partition, "k" + n, "m-" + n), (metadata, e) -> {
+        String key = mode == Mode.KEYED ? "k" + keyOn(partition, n) : "k" + n;
+        producer.send(new ProducerRecord<>(topic, partition, key, prefix + "m-" + n), (metadata, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             } else {
-                acked.incrementAndGet();
+                long id = id(metadata);
+                acked.add(id);
+                into.add(id);
             }
         });
+    }
+
+    /** A key that lives on {@code partition}: key numbers modulo the partition count name the partition. */
+    private long keyOn(int partition, long n) {
+        long perPartition = KEYS / partitions;
+        return ((n / partitions) % perPartition) * partitions + partition;
+    }
+
+    /** A message's identity in the expected sets: partition and offset in one long. */
+    static long id(int partition, long offset) {
+        return ((long) partition << 40) | offset;
+    }
+
+    private static long id(RecordMetadata metadata) {
+        return id(metadata.partition(), metadata.offset());
+    }
+
+    static int partitionOf(long id) {
+        return (int) (id >>> 40);
+    }
+
+    static long offsetOf(long id) {
+        return id & ((1L << 40) - 1);
     }
 
     /** Waits until the paced messages are all sent and acknowledged; false on timeout. */
@@ -85,9 +202,23 @@ final class PacedProducer implements AutoCloseable {
         return true;
     }
 
-    /** Messages acknowledged so far; after {@link #awaitDone}, every message in the topic. */
-    long acknowledged() {
-        return acked.get();
+    /** Every acknowledged message (in aborted transactions too), by {@link #id(int, long)}. */
+    Set<Long> acknowledged() {
+        return acked;
+    }
+
+    /** The acknowledged messages of committed transactions (every acknowledged one unless transactional). */
+    Set<Long> committed() {
+        return committed;
+    }
+
+    /** The acknowledged messages of aborted transactions: none may ever have an effect. */
+    Set<Long> forbidden() {
+        return aborted;
+    }
+
+    long transactionsAborted() {
+        return transactionsAborted.get();
     }
 
     long sent() {
