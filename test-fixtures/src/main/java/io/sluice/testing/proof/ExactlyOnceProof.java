@@ -47,9 +47,10 @@ import org.junit.jupiter.api.Assumptions;
  *       protocol, a 6 s session timeout and {@code auto.offset.reset=earliest}), starts producing, and waits
  *       until each member owns partitions;</li>
  *   <li>the i-th of k {@link #faults(Fault...) faults} is applied once the effects cover
- *       i/(k+1) of the messages; the producer never runs more than half such a share ahead of a fault not yet
- *       begun, and goes on at its pace while the fault lasts, so every fault lands while messages still arrive,
- *       however long the faults before it took;</li>
+ *       i/(k+1) of the messages: the producer never runs more than half such a share ahead of a fault not yet
+ *       due, and once it is due, goes on at its pace, and the fault waits until a quarter share more took effect,
+ *       so that every fault lands while the members are busy with messages still arriving, however long the
+ *       faults before it took;</li>
  *   <li>waits until every message has an effect, or the {@link #deadline(Duration) deadline} passes, then stops
  *       every member in order (SIGTERM) and counts the effects.</li>
  * </ol>

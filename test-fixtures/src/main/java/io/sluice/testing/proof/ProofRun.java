@@ -130,12 +130,16 @@ final class ProofRun implements AutoCloseable {
         for (int i = 0; i < faults.size(); i++) {
             Fault fault = faults.get(i);
             long due = due(i);
-            await(fault.label() + " once " + due + " messages took effect", STEP_LIMIT,
+            long reached = await(fault.label() + " once " + due + " messages took effect", STEP_LIMIT,
                     () -> covered().filter(covered -> covered >= due));
+            // the producer may go on, at its pace, during the fault; the fault waits until the members are busy
+            // with messages produced since, so that it hits work in flight however long the faults before took
+            producer.allowUpTo(gate(i + 1));
+            long flowing = Math.min(proof.messages, reached + Math.max(1, share() / 4));
+            await(fault.label() + " once " + flowing + " messages took effect (the stream flows)", STEP_LIMIT,
+                    () -> covered().filter(covered -> covered >= flowing));
             LOG.info("{}: {} at {} messages with effect, {} acknowledged; members {}", name, fault.label(),
                     covered().orElse(-1L), producer.acknowledged(), live);
-            // released as the fault begins: messages keep arriving, at the producer's pace, while it lasts
-            producer.allowUpTo(gate(i + 1));
             apply(fault);
             LOG.info("{}: {} done; {} acknowledged", name, fault.label(), producer.acknowledged());
         }
@@ -174,16 +178,20 @@ final class ProofRun implements AutoCloseable {
     }
 
     /**
-     * How far the producer may go until the fault of index {@code i} has been applied: half a share of the stream
-     * past the point it is due, so that every fault lands while messages still arrive however long the previous
-     * faults took; all of them once every fault is applied.
+     * How far the producer may go until the fault of index {@code i} is due: half a share of the stream past the
+     * point it is due, so that messages still arrive when it lands, however long the previous faults took; all of
+     * them after the last fault.
      */
     private long gate(int i) {
         if (i >= proof.faults.size()) {
             return proof.messages;
         }
-        long share = proof.messages / (proof.faults.size() + 1);
-        return Math.min(proof.messages, due(i) + Math.max(1, share / 2));
+        return Math.min(proof.messages, due(i) + Math.max(1, share() / 2));
+    }
+
+    /** The messages between two faults. */
+    private long share() {
+        return proof.messages / (proof.faults.size() + 1);
     }
 
     // ---------------------------------------------------------------- the database
