@@ -8,9 +8,11 @@ import io.sluice.testing.EmbeddedKafka;
 import io.sluice.testing.EmbeddedKafkaExtension;
 import io.sluice.testing.proof.ExactlyOnceProof;
 import io.sluice.testing.proof.Fault;
+import io.sluice.testing.proof.ProofDatabase;
 import io.sluice.testing.proof.ProofResult;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -37,6 +39,27 @@ class ProofKitIT {
         assertEquals("chaos: db=h2 fault=kill+freeze+db-outage messages=5000 kills=1 stops=1 rebalances=4"
                 + " duplicates=0 lost=0", result.summary());
         assertEquals(5_000, result.effects());
+    }
+
+    /**
+     * The same proof on PostgreSQL (skipped where it is not installed). Off by default to keep this class near two
+     * minutes; {@code -Dsluice.proof.postgresql=true} runs it.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "sluice.proof.postgresql", matches = "true")
+    void theReadmeOrdersConsumerOnPostgreSqlUnderKillAndDatabaseOutage(EmbeddedKafka kafka) {
+        ProofResult result = ExactlyOnceProof.forTopology(OrdersProofTopology.class)
+                .database(ProofDatabase.POSTGRESQL)
+                .tables("CREATE TABLE orders (id BIGINT NOT NULL, amount DECIMAL(10, 2) NOT NULL)")
+                .payloads(id -> id + "," + (id % 100) + ".99")
+                .effects("SELECT id FROM orders")
+                .faults(Fault.KILL, Fault.DB_OUTAGE)
+                .messages(3_000)
+                .kafka(kafka)
+                .prove();
+        System.out.println(result.summary());
+        assertEquals("chaos: db=postgresql fault=kill+db-outage messages=3000 kills=1 stops=0 rebalances=2"
+                + " duplicates=0 lost=0", result.summary());
     }
 
     @Test

@@ -49,8 +49,7 @@ import org.junit.jupiter.api.Assumptions;
  *   <li>the i-th of k {@link #faults(Fault...) faults} is applied once the effects cover
  *       i/(k+1) of the messages: the producer never runs more than half such a share ahead of a fault not yet
  *       due, and once it is due, goes on at its pace, and the fault waits until a quarter share more took effect,
- *       so that every fault lands while the members are busy with messages still arriving, however long the
- *       faults before it took;</li>
+ *       so that every fault lands on members busy applying messages, however long the faults before it took;</li>
  *   <li>waits until every message has an effect, or the {@link #deadline(Duration) deadline} passes, then stops
  *       every member in order (SIGTERM) and counts the effects.</li>
  * </ol>
