@@ -30,6 +30,19 @@ class ReadmeSnippetsTest {
                 + " region (without its indentation) into README.md");
     }
 
+    @Test
+    void theProofKitLinesInTheReadmeAreTheTestedOnes() throws IOException {
+        for (String[] snippet : new String[][] {
+                {"filters/src/test/java/io/sluice/filters/OrdersProofTopology.java", "proof-topology"},
+                {"filters/src/test/java/io/sluice/filters/ProofKitIT.java", "proof-kit"}}) {
+            String region = region(ROOT.resolve(snippet[0]), snippet[1]);
+            String block = readmeBlock("<!-- included from " + snippet[0] + ", region " + snippet[1] + " -->");
+            assertTrue(region.contains("Proof"), "the region was not found");
+            assertEquals(region, block, "README.md's block differs from " + snippet[0] + "'s region " + snippet[1]
+                    + ": copy the region (without its indentation) into README.md");
+        }
+    }
+
     /** The lines between the markers, without their common indentation. */
     static String region(Path file, String name) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);

@@ -1,8 +1,7 @@
 package io.sluice.testing;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -11,8 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The main class of the broker JVM that {@link KafkaBrokerProcess} starts: runs an {@link EmbeddedKafka} on a
- * given log directory and ports until its standard input ends.
+ * The main class of the broker JVM that {@link KafkaBrokerProcess} starts (a {@link ChildJvm}): runs an
+ * {@link EmbeddedKafka} on a given log directory and ports until its standard input ends
+ * ({@link ChildJvm#exitWhenParentGone}).
  *
  * <p>Arguments: {@code <log directory> <broker port> <controller port> [<setting>=<value> ...]}, the settings
  * being broker overrides. The parent holds the other end of standard input and never writes to it; when it
@@ -46,18 +46,12 @@ final class KafkaBrokerMain {
         Path logDir = Path.of(args[0]);
         AtomicReference<EmbeddedKafka> running = new AtomicReference<>();
         // watching from the start: a parent that dies while the broker starts must not leave it behind
-        Thread watcher = new Thread(() -> {
-            awaitEndOfInput();
-            LOG.info("standard input closed: the parent is gone or done; stopping the broker");
-            armHalter();
+        Thread watcher = ChildJvm.exitWhenParentGone(() -> {
             EmbeddedKafka kafka = running.get();
             if (kafka != null) {
                 kafka.close();
             }
-            Runtime.getRuntime().halt(0);
-        }, "kafka-broker-parent-watch");
-        watcher.setDaemon(true);
-        watcher.start();
+        }, Duration.ofSeconds(SHUTDOWN_GRACE_SECONDS));
         try {
             EmbeddedKafka kafka =
                     EmbeddedKafka.start(logDir, Integer.parseInt(args[1]), Integer.parseInt(args[2]), overrides);
@@ -72,30 +66,6 @@ final class KafkaBrokerMain {
             watcher.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Halts this JVM if the orderly stop is not over within the grace period. */
-    private static void armHalter() {
-        Thread halter = new Thread(() -> {
-            try {
-                Thread.sleep(SHUTDOWN_GRACE_SECONDS * 1000L); // a grace period, not a synchronisation
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            Runtime.getRuntime().halt(3);
-        }, "kafka-broker-halter");
-        halter.setDaemon(true);
-        halter.start();
-    }
-
-    private static void awaitEndOfInput() {
-        try (InputStream in = System.in) {
-            while (in.read() >= 0) {
-                // the parent sends nothing; only the end of the stream counts
-            }
-        } catch (IOException e) {
-            // a broken pipe ends the input just the same
         }
     }
 }

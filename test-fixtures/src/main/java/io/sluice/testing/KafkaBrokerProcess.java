@@ -1,8 +1,6 @@
 package io.sluice.testing;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -16,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -56,9 +53,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBrokerProcess.class);
     private static final int START_ATTEMPTS = 3;
-    private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(30);
-    private static final List<String> JVM_FLAGS = List.of(
-            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m", "-Xss512k", "-XX:-UsePerfData");
+    private static final List<String> JVM_FLAGS = List.of("-Xmx512m");
 
     /**
      * A restarted broker waits for the session of its previous life to expire before it is unfenced: a short
@@ -76,8 +71,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     private final Map<String, String> overrides;
     private final String bootstrapServers;
     private final Thread shutdownHook;
-    private Process process;
-    private OutputStream parentPipe;
+    private ChildJvm child;
     private boolean closed;
 
     private KafkaBrokerProcess(Path logDir, Path log, int brokerPort, int controllerPort,
@@ -135,26 +129,14 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     /** Starts the child and waits until it serves clients; on failure the child is gone again. */
     private void launch() {
         long startedAt = System.nanoTime();
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JVM_FLAGS);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), KafkaBrokerMain.class.getName(),
+        List<String> arguments = new ArrayList<>(List.of(
                 logDir.toString(), String.valueOf(brokerPort), String.valueOf(controllerPort)));
-        overrides.forEach((key, value) -> command.add(key + "=" + value));
-        try {
-            process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not start a broker JVM", e);
-        }
-        // held open, never written: the child exits when it closes
-        parentPipe = process.getOutputStream();
-        Process child = process;
+        overrides.forEach((key, value) -> arguments.add(key + "=" + value));
+        ChildJvm started = ChildJvm.start(KafkaBrokerMain.class.getName(), JVM_FLAGS, arguments, log);
+        child = started;
         Runnable alive = () -> {
-            if (!child.isAlive()) {
-                throw new IllegalStateException("the broker JVM exited with status " + child.exitValue()
+            if (!started.isAlive()) {
+                throw new IllegalStateException("the broker JVM exited with status " + started.exitValue().orElse(-1)
                         + " before it served clients; see " + log + "\n" + ServerProcesses.logTail(log));
             }
         };
@@ -169,7 +151,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             destroy();
             throw new IllegalStateException("the broker on " + bootstrapServers + " did not start; see " + log, e);
         }
-        LOG.info("Kafka broker process {} serving {} in {} ms (data in {}, output in {})", child.pid(),
+        LOG.info("Kafka broker process {} serving {} in {} ms (data in {}, output in {})", started.pid(),
                 bootstrapServers, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt), logDir, log);
     }
 
@@ -190,10 +172,10 @@ public final class KafkaBrokerProcess implements AutoCloseable {
      */
     public synchronized void kill() {
         requireOpen();
-        boolean wasAlive = process != null && process.isAlive();
+        boolean wasAlive = child != null && child.isAlive();
         destroy();
         if (wasAlive) {
-            LOG.info("Kafka broker process {} on {} killed", process.pid(), bootstrapServers);
+            LOG.info("Kafka broker process {} on {} killed", child.pid(), bootstrapServers);
         }
     }
 
@@ -218,7 +200,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
      * @return {@code false} after {@link #kill()} or {@link #close()}, or when it died on its own
      */
     public synchronized boolean isAlive() {
-        return process != null && process.isAlive();
+        return child != null && child.isAlive();
     }
 
     /**
@@ -332,24 +314,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
     /** SIGKILLs the child, if any, waits for it to exit and closes our end of its standard input. */
     private void destroy() {
-        Process child = process;
-        if (child == null) {
-            return;
-        }
-        child.destroyForcibly();
-        try {
-            if (!child.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException("the broker JVM " + child.pid() + " did not exit within "
-                        + EXIT_TIMEOUT + " of SIGKILL");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the broker JVM to exit", e);
-        }
-        try {
-            parentPipe.close();
-        } catch (IOException e) {
-            // the child is gone: nothing reads the pipe any more
+        if (child != null) {
+            child.kill();
         }
     }
 
@@ -357,9 +323,9 @@ public final class KafkaBrokerProcess implements AutoCloseable {
      * For tests of the orphan watch: closes this side of the child's standard input, as the death of this JVM
      * does, and returns the child.
      */
-    synchronized Process closeStandardInput() throws IOException {
-        parentPipe.close();
-        return process;
+    synchronized ChildJvm closeStandardInput() {
+        child.closeStandardInput();
+        return child;
     }
 
     /** {@link #requireOpen()} for callers that do not hold the lock (and should not, for long calls). */

@@ -45,7 +45,7 @@ class KafkaBrokerProcessIT {
     @Test
     void aKilledBrokerRestartsOnItsDirectoryAndPortWithItsRecordsAndGroupOffsets() throws Exception {
         Path logDir;
-        Process orphan;
+        ChildJvm orphan;
         try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(Map.of("log.retention.check.interval.ms", "5000"))) {
             logDir = broker.logDirectory();
             String bootstrap = broker.bootstrapServers();
@@ -102,9 +102,8 @@ class KafkaBrokerProcessIT {
 
             // the orphan watch: without its parent's end of stdin, the broker JVM stops on its own
             orphan = broker.closeStandardInput();
-            assertTrue(orphan.waitFor(DEADLINE.toMillis(), TimeUnit.MILLISECONDS),
-                    "the broker JVM exits when its standard input closes");
-            assertEquals(0, orphan.exitValue(), "an orderly stop");
+            assertTrue(orphan.awaitExit(DEADLINE), "the broker JVM exits when its standard input closes");
+            assertEquals(0, orphan.exitValue().orElseThrow(), "an orderly stop");
             assertFalse(broker.isAlive());
         }
         assertFalse(Files.exists(logDir), "close() deletes the log directory");
