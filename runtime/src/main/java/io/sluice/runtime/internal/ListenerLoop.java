@@ -955,7 +955,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         Job<K, V> job(Command.Launch l, Clock clock, LongSupplier nanos, String group,
                       java.util.function.Consumer<Report> sink, String instance, Events events) {
             PartitionContext context = new PartitionContext(topicPartition, group, machine.generation(),
-                    topic.settings(), clock, nanos, l.logStart(), l.logEnd(), revoked, l.markedAtStart());
+                    topic.settings(), clock, nanos, l.logStart(), l.logEnd(), revoked, l.markedAtStart(),
+                    l.attempt());
             return new Job<>(instance, events, topic, chain, consumer, context, l.records(), l.fetchOffset(),
                     l.nextOffset(), nanos, sink);
         }
