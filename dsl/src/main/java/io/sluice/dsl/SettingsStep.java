@@ -27,6 +27,13 @@ public interface SettingsStep<S extends SettingsStep<S>> {
     S deadLetterQueue(String topic, int maxRetries);
 
     /**
+     * Where a failing message goes once its retries are spent, with every option: a topic
+     * ({@link DeadLetterQueue#to}) or nowhere ({@link DeadLetterQueue#discard}), with or without error details,
+     * marked after dispatch or not.
+     */
+    S deadLetterQueue(DeadLetterQueue queue);
+
+    /**
      * Exceptions (and their subclasses, or as a cause) that send a message straight to the dead-letter queue;
      * {@code build()} requires a dead-letter queue with them.
      */

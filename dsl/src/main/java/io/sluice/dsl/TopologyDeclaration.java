@@ -116,6 +116,21 @@ final class TopologyDeclaration implements TopologyBuilder {
         }
 
         @Override
+        public Defaults deadLetterQueue(DeadLetterQueue queue) {
+            if (queue == null) {
+                problems.add("deadLetterQueue is null");
+                return this;
+            }
+            Optional<String> nameProblem = queue.destination().flatMap(TopicNames::problem);
+            if (nameProblem.isPresent()) {
+                problems.add("dead-letter topic '" + queue.topic() + "' is illegal: " + nameProblem.get());
+            } else {
+                changes.add(s -> s.withDeadLetterQueue(Optional.of(queue)));
+            }
+            return this;
+        }
+
+        @Override
         public Defaults nonRetryable(List<Class<? extends Throwable>> types) {
             // List.of(...).contains(null) throws, so look for null elements by hand
             if (types == null || types.stream().anyMatch(Objects::isNull)) {
@@ -226,8 +241,13 @@ final class TopologyDeclaration implements TopologyBuilder {
                 problems.add(label + ": non-retryable exceptions need a dead-letter queue to go to; declare "
                         + ".deadLetterQueue(topic, maxRetries) or drop .nonRetryable(...)");
             }
-            if (dlq.isPresent() && dlq.get().topic().equals(name)) {
+            if (dlq.isPresent() && dlq.get().destination().filter(name::equals).isPresent()) {
                 problems.add(label + ": the dead-letter topic is the topic itself; name another topic");
+            }
+            if (authority.isPresent() && dlq.isPresent() && dlq.get().markAfterDispatch().equals(Optional.of(false))) {
+                problems.add(label + ": markAfterDispatch(false) on an offset-managed topic: its stored offset moves"
+                        + " past every dead letter (through the offset authority), so Kafka's mark must follow it;"
+                        + " drop markAfterDispatch(false)");
             }
             if (problems.size() > before) {
                 return Optional.empty();
@@ -336,6 +356,12 @@ final class TopologyDeclaration implements TopologyBuilder {
             @Override
             public TopicBuilder<BK, BV> deadLetterQueue(String topic, int maxRetries) {
                 settings.deadLetterQueue(topic, maxRetries);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> deadLetterQueue(DeadLetterQueue queue) {
+                settings.deadLetterQueue(queue);
                 return this;
             }
 

@@ -52,6 +52,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private final List<SluiceEventListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ExecutorService workers;
     private KafkaDeadLetterPublisher deadLetters;
+    private final Properties deadLetterProducer = new Properties();
     private boolean started;
     private boolean stopped;
     private boolean halted;
@@ -110,6 +111,39 @@ public final class SluiceRuntime implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Gives the dead-letter producer its own Kafka properties, read now from {@code file} (a {@code .properties}
+     * file): another cluster, other credentials. Without {@code bootstrap.servers} in the file, the file overrides
+     * the consumer's settings; with it, nothing is taken from the consumer's properties (its credentials never go
+     * to another cluster). {@code acks=all}, idempotence and the serializers are always Sluice's. The properties
+     * are never logged, and a failure to read the file names the file, not its content. Call before
+     * {@link #start()}. Returns this.
+     *
+     * @throws IllegalArgumentException when the file cannot be read
+     */
+    public synchronized SluiceRuntime deadLetterProducerProperties(java.nio.file.Path file) {
+        if (started) {
+            throw new IllegalStateException("set the dead-letter producer's properties before starting " + name);
+        }
+        Properties read = new Properties();
+        try (java.io.Reader in = java.nio.file.Files.newBufferedReader(Objects.requireNonNull(file, "file"),
+                java.nio.charset.StandardCharsets.UTF_8)) {
+            read.load(in);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            // the exception's own message could quote the content: name the file and the kind of error only
+            throw new IllegalArgumentException("cannot read the dead-letter producer's properties from " + file
+                    + " (" + e.getClass().getSimpleName() + ")");
+        }
+        deadLetterProducer.clear();
+        deadLetterProducer.putAll(read);
+        return this;
+    }
+
+    /** The dead-letter producer's effective properties (for tests; never logged). */
+    synchronized Properties deadLetterProducerConfig() {
+        return KafkaDeadLetterPublisher.producerProperties(properties, deadLetterProducer);
+    }
+
     /** The runtime's name, unique in this JVM (prefix of its threads and client ids). */
     public String name() {
         return name;
@@ -127,7 +161,8 @@ public final class SluiceRuntime implements AutoCloseable {
         }
         started = true;
         workers = Executors.newFixedThreadPool(settings.workerThreads(), threads(name + "-worker"));
-        deadLetters = new KafkaDeadLetterPublisher(properties, settings.commitTimeout().multipliedBy(6));
+        deadLetters = new KafkaDeadLetterPublisher(properties, deadLetterProducer,
+                settings.commitTimeout().multipliedBy(6));
         Duration maxPollInterval = Duration.ofMillis(Long.parseLong(properties.getProperty(
                 ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "300000").trim()));
         LoopSettings loopSettings = new LoopSettings(settings.pollTimeout(), settings.commitInterval(),

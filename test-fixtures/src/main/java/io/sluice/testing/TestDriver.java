@@ -145,7 +145,8 @@ public final class TestDriver implements AutoCloseable {
         this.topology = Objects.requireNonNull(topology, "topology");
         for (TopicDefinition<?, ?> t : topology.topics()) {
             ensureTopic(t.name());
-            t.settings().deadLetterQueue().ifPresent(dlq -> ensureTopic(dlq.topic()));
+            t.settings().deadLetterQueue().flatMap(io.sluice.dsl.DeadLetterQueue::destination)
+                    .ifPresent(this::ensureTopic);
         }
         consumer = new InMemoryConsumer(log, config);
         loop = new ListenerLoop(INSTANCE, topology, consumer, clock, this::nanos, executor, reports, settings,

@@ -1,5 +1,6 @@
 package io.sluice.runtime.internal;
 
+import io.sluice.dsl.DeadLetterQueue;
 import io.sluice.dsl.Filter;
 import io.sluice.dsl.FilterFactory;
 import io.sluice.dsl.InfrastructureFailure;
@@ -365,8 +366,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             } else if (c instanceof Command.Launch l) {
                 launch(a, a.job(l, clock, nanos, group, this::offerReport, name, events), Report.Origin.CHAIN);
             } else if (c instanceof Command.LaunchDeadLetter d) {
+                boolean details = a.topic.settings().deadLetterQueue().map(DeadLetterQueue::errorDetails).orElse(true);
                 launch(a, new DeadLetterJob(a.revoked, tp, group, a.machine.generation(), d.topic(), d.record(),
-                        d.error(), d.attempts(), deadLetters, a.topic.offsetAuthority(), this::offerReport),
+                        d.error(), d.attempts(), details, deadLetters, a.topic.offsetAuthority(), this::offerReport),
                         Report.Origin.DEAD_LETTER_PUBLISH);
             } else if (c instanceof Command.LaunchAdvance adv) {
                 long generation = a.machine.generation();
@@ -977,6 +979,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         final AtomicLong assignments = new AtomicLong();
         final AtomicLong staleReports = new AtomicLong();
         final AtomicLong deadLettered = new AtomicLong();
+        final AtomicLong discarded = new AtomicLong();
         final AtomicLong pollFailures = new AtomicLong();
         final AtomicLong resets = new AtomicLong();
         final AtomicLong retries = new AtomicLong();
@@ -1000,6 +1003,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             m.put("assignments", assignments.get());
             m.put("staleReports", staleReports.get());
             m.put("deadLettered", deadLettered.get());
+            m.put("discarded", discarded.get());
             m.put("pollFailures", pollFailures.get());
             m.put("resets", resets.get());
             m.put("retries", retries.get());
