@@ -43,6 +43,13 @@ public interface SettingsStep<S extends SettingsStep<S>> {
     S onOffsetOutOfRange(OffsetOutOfRangePolicy policy);
 
     /**
+     * Where a partition of the topic starts when it has no valid offset (nothing committed, or out of range): a
+     * per-topic {@code auto.offset.reset}, applied by Sluice itself. By default the consumer's
+     * {@code auto.offset.reset} applies. On an offset-managed topic only when nothing is stored either.
+     */
+    S initialOffset(InitialOffset where);
+
+    /**
      * After {@code limit} retries in a row of an {@link InfrastructureFailure} thrown by the user's work, count it as
      * a message failure (so it can be dead-lettered); by default such failures retry forever.
      */

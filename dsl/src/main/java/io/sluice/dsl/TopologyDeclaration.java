@@ -153,6 +153,16 @@ final class TopologyDeclaration implements TopologyBuilder {
         }
 
         @Override
+        public Defaults initialOffset(InitialOffset where) {
+            if (where == null) {
+                problems.add("initialOffset is null");
+            } else {
+                changes.add(s -> s.withInitialOffset(Optional.of(where)));
+            }
+            return this;
+        }
+
+        @Override
         public Defaults onOffsetOutOfRange(OffsetOutOfRangePolicy policy) {
             if (policy == null) {
                 problems.add("onOffsetOutOfRange policy is null");
@@ -374,6 +384,12 @@ final class TopologyDeclaration implements TopologyBuilder {
             @Override
             public TopicBuilder<BK, BV> infrastructureRetryLimit(int limit) {
                 settings.infrastructureRetryLimit(limit);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> initialOffset(InitialOffset where) {
+                settings.initialOffset(where);
                 return this;
             }
 

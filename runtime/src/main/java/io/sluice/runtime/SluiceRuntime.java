@@ -170,7 +170,7 @@ public final class SluiceRuntime implements AutoCloseable {
                 settings.blockedAlertAfter(), ConsumerConfigs.userAutoOffsetReset(properties));
         for (int i = 0; i < settings.consumerInstances(); i++) {
             String instanceName = name + "-consumer-" + i;
-            Consumer<byte[], byte[]> consumer = consumers.apply(ConsumerConfigs.forInstance(properties, instanceName));
+            Consumer<byte[], byte[]> consumer = consumers.apply(ConsumerConfigs.forInstance(properties, instanceName, i));
             ListenerLoop loop = new ListenerLoop(instanceName, topology, consumer, settings.clock(), System::nanoTime,
                     workers,
                     new BlockingReportQueue(), loopSettings, this::emit, deadLetters);

@@ -52,6 +52,22 @@ class SluiceRuntimeTest {
     }
 
     @Test
+    void everyConsumerInstanceGetsItsOwnStaticMemberId() {
+        Topology topology = Sluice.topology().topic("t").consumer(() -> (b, c) -> { }).build();
+        Properties props = props();
+        props.put("group.instance.id", "billing-pod-3");
+        List<Properties> made = new CopyOnWriteArrayList<>();
+        SluiceRuntime runtime = SluiceRuntime.create(topology, props,
+                RuntimeSettings.defaults().withConsumerInstances(2), p -> {
+                    made.add(p);
+                    return new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name());
+                }).start();
+        runtime.close();
+        assertEquals(List.of("billing-pod-3-0", "billing-pod-3-1"),
+                made.stream().map(p -> p.getProperty("group.instance.id")).sorted().toList());
+    }
+
+    @Test
     void aHaltedRuntimeSaysSoAndAClosedOneDoesNot() {
         Topology topology = Sluice.topology().topic("t").consumer(() -> (b, c) -> { }).build();
         SluiceRuntime halted = SluiceRuntime.create(topology, props(), RuntimeSettings.defaults(),

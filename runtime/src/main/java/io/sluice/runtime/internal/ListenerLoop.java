@@ -505,11 +505,14 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 });
             }
             List<TopicPartition> rest = asked.keySet().stream().filter(tp -> !found.containsKey(tp)).toList();
-            String reset = settings.autoOffsetReset();
-            if (!rest.isEmpty() && !reset.equals("none")) {
-                found.putAll(retryOnWakeup(() -> reset.equals("earliest")
-                        ? consumer.beginningOffsets(rest, settings.commitTimeout())
-                        : consumer.endOffsets(rest, settings.commitTimeout())));
+            // a topic's own initial offset wins over the consumer's auto.offset.reset
+            List<TopicPartition> earliest = rest.stream().filter(tp -> resetOf(tp).equals("earliest")).toList();
+            List<TopicPartition> latest = rest.stream().filter(tp -> resetOf(tp).equals("latest")).toList();
+            if (!earliest.isEmpty()) {
+                found.putAll(retryOnWakeup(() -> consumer.beginningOffsets(earliest, settings.commitTimeout())));
+            }
+            if (!latest.isEmpty()) {
+                found.putAll(retryOnWakeup(() -> consumer.endOffsets(latest, settings.commitTimeout())));
             }
         } catch (RuntimeException e) {
             failure = e;
@@ -523,19 +526,29 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             if (position != null) {
                 consumer.seek(tp, position);
                 LOG.info("[{}] {} had no valid offset: {} put it at {}{}", name, tp,
-                        asked.get(tp) ? "the group's committed offset or auto.offset.reset="
-                                + settings.autoOffsetReset() : "auto.offset.reset=" + settings.autoOffsetReset(),
+                        asked.get(tp) ? "the group's committed offset or " + describeReset(tp) : describeReset(tp),
                         position, a.offsetManaged() ? " (nothing stored: the offset manager starts its row there)"
                                 : "");
                 execute(a, a.machine.reset(position, now()));
                 continue;
             }
             RuntimeException why = failure != null ? failure : new NoOffsetForPartitionException(tp);
-            LOG.error("[{}] {} has no valid offset and auto.offset.reset={} cannot place it; it stays paused and is"
-                    + " tried again: {}", name, tp, settings.autoOffsetReset(), why.toString());
+            LOG.error("[{}] {} has no valid offset and {} cannot place it; it stays paused and is tried again: {}",
+                    name, tp, describeReset(tp), why.toString());
             park(tp);
             execute(a, a.machine.resetFailed(why, now()));
         }
+    }
+
+    /** The reset for {@code tp}: its topic's initial offset, else the consumer's {@code auto.offset.reset}. */
+    private String resetOf(TopicPartition tp) {
+        return topology.topic(tp.topic()).flatMap(t -> t.settings().initialOffset())
+                .map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).orElse(settings.autoOffsetReset());
+    }
+
+    private String describeReset(TopicPartition tp) {
+        boolean own = topology.topic(tp.topic()).flatMap(t -> t.settings().initialOffset()).isPresent();
+        return (own ? "the topic's initialOffset=" : "auto.offset.reset=") + resetOf(tp);
     }
 
     /** Gives a paused partition without a position a placeholder one, so Kafka does not fail every poll for it. */
