@@ -10,10 +10,24 @@ public interface TopologyBuilder {
     TopologyBuilder defaults(java.util.function.Consumer<Defaults> defaults);
 
     /**
-     * Declares a topic. The step returned offers deserializers and the consumer, nothing else, so a topic
+     * Declares a topic (after a topic declared in a group block: in that block's group). The step returned offers deserializers and the consumer, nothing else, so a topic
      * without a consumer cannot be written. Keys and values are byte arrays until deserializers are given.
      */
     TopicStep<byte[], byte[]> topic(String name);
+
+    /**
+     * Declares topics consumed in their own consumer group {@code groupId} (its own {@code group.id}, offsets and
+     * consumer instances), inside {@code topics}. One runtime starts and stops every group. A topic may be declared
+     * in several groups (each consumes all of it), once per group. Groups do not nest.
+     */
+    TopologyBuilder group(String groupId, java.util.function.Consumer<GroupBuilder> topics);
+
+    /**
+     * Declares a subscription group in the runtime's own consumer group; see
+     * {@link GroupBuilder#subscriptionGroup}.
+     */
+    TopologyBuilder subscriptionGroup(String name, java.util.Map<String, String> kafka,
+                                      java.util.function.Consumer<GroupBuilder> topics);
 
     /**
      * Validates the declaration and returns the immutable topology.

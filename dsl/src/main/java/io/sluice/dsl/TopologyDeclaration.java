@@ -23,6 +23,21 @@ final class TopologyDeclaration implements TopologyBuilder {
     private final List<UnaryOperator<TopicSettings>> defaults = new ArrayList<>();
     private final List<String> defaultsProblems = new ArrayList<>();
     private final List<TopicDeclaration<?, ?>> topics = new ArrayList<>();
+    private final List<String> structureProblems = new ArrayList<>();
+    /** Where topics declared now go: the consumer group and subscription group of the block being run. */
+    private Scope current = Scope.DEFAULT;
+    private boolean inGroup;
+    private boolean inSubscription;
+
+    /** A consumer group (empty: the runtime's) and a subscription group with its Kafka properties. */
+    private record Scope(Optional<String> group, String subscription, Map<String, String> kafka) {
+        static final Scope DEFAULT = new Scope(Optional.empty(), Subscription.DEFAULT, Map.of());
+
+        String describe() {
+            return group.map(g -> "group '" + g + "'").orElse("the runtime's group")
+                    + (subscription.equals(Subscription.DEFAULT) ? "" : ", subscription group '" + subscription + "'");
+        }
+    }
 
     @Override
     public TopologyBuilder defaults(java.util.function.Consumer<Defaults> block) {
@@ -37,14 +52,95 @@ final class TopologyDeclaration implements TopologyBuilder {
     @Override
     public TopicStep<byte[], byte[]> topic(String name) {
         TopicDeclaration<byte[], byte[]> topic =
-                new TopicDeclaration<>(name, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                new TopicDeclaration<>(name, current, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         topics.add(topic);
         return topic.step();
     }
 
     @Override
+    public TopologyBuilder group(String groupId, java.util.function.Consumer<GroupBuilder> block) {
+        Objects.requireNonNull(block, "group block");
+        if (groupId == null || groupId.isBlank()) {
+            structureProblems.add("a group needs a group.id, got " + (groupId == null ? "null" : "'" + groupId + "'"));
+            return this;
+        }
+        if (inGroup || inSubscription) {
+            structureProblems.add("group '" + groupId + "' is declared inside " + current.describe()
+                    + "; groups do not nest");
+            return this;
+        }
+        run(new Scope(Optional.of(groupId), Subscription.DEFAULT, Map.of()), true, false, block);
+        return this;
+    }
+
+    @Override
+    public TopologyBuilder subscriptionGroup(String name, Map<String, String> kafka,
+                                             java.util.function.Consumer<GroupBuilder> block) {
+        subscription(name, kafka, block);
+        return this;
+    }
+
+    private void subscription(String name, Map<String, String> kafka,
+                              java.util.function.Consumer<GroupBuilder> block) {
+        Objects.requireNonNull(block, "subscription group block");
+        if (name == null || !name.matches("[a-zA-Z0-9._-]+")) {
+            structureProblems.add("subscription group name " + (name == null ? "null" : "'" + name + "'")
+                    + " is illegal: use ASCII letters, digits, '.', '_' and '-'");
+            return;
+        }
+        if (inSubscription) {
+            structureProblems.add("subscription group '" + name + "' is declared inside " + current.describe()
+                    + "; subscription groups do not nest");
+            return;
+        }
+        if (kafka == null || kafka.entrySet().stream().anyMatch(e -> e.getKey() == null || e.getValue() == null)) {
+            structureProblems.add("subscription group '" + name + "' needs Kafka properties without nulls");
+            return;
+        }
+        if (kafka.containsKey("group.id")) {
+            structureProblems.add("subscription group '" + name + "' sets group.id; declare a consumer group with"
+                    + " .group(groupId, g -> ...) instead");
+            return;
+        }
+        run(new Scope(current.group(), name, Map.copyOf(kafka)), inGroup, true, block);
+    }
+
+    /** Runs a block with {@code scope} as the place new topics go, then restores the outer one. */
+    private void run(Scope scope, boolean group, boolean subscription,
+                     java.util.function.Consumer<GroupBuilder> block) {
+        Scope outer = current;
+        boolean outerGroup = inGroup;
+        boolean outerSubscription = inSubscription;
+        current = scope;
+        inGroup = group;
+        inSubscription = subscription;
+        try {
+            block.accept(new GroupBuilder() {
+                @Override
+                public TopicStep<byte[], byte[]> topic(String name) {
+                    return TopologyDeclaration.this.topic(name);
+                }
+
+                @Override
+                public GroupBuilder subscriptionGroup(String name, Map<String, String> kafka,
+                                                      java.util.function.Consumer<GroupBuilder> topics) {
+                    subscription(name, kafka, topics);
+                    return this;
+                }
+            });
+        } finally {
+            current = outer;
+            inGroup = outerGroup;
+            inSubscription = outerSubscription;
+        }
+    }
+
+    @Override
     public Topology build() {
-        List<String> problems = new ArrayList<>();
+        List<String> problems = new ArrayList<>(structureProblems);
+        if (inGroup || inSubscription) {
+            problems.add("build() was called inside a group or subscription group block; call it after the block");
+        }
         if (topics.isEmpty()) {
             problems.add("no topics are declared; declare at least one with .topic(name).consumer(...)");
         }
@@ -56,18 +152,34 @@ final class TopologyDeclaration implements TopologyBuilder {
             base = change.apply(base);
         }
         Map<String, Integer> seen = new LinkedHashMap<>();
-        List<TopicDefinition<?, ?>> definitions = new ArrayList<>();
+        Map<List<Object>, Map<String, String>> kafkaOf = new LinkedHashMap<>();
+        Map<Subscription, List<TopicDefinition<?, ?>>> subscriptions = new LinkedHashMap<>();
+        Map<List<Object>, List<TopicDefinition<?, ?>>> definitions = new LinkedHashMap<>();
+        Map<List<Object>, List<String>> names = new LinkedHashMap<>();
+        Map<List<Object>, Scope> scopes = new LinkedHashMap<>();
         for (TopicDeclaration<?, ?> topic : topics) {
             String label = topic.label();
-            if (seen.merge(String.valueOf(topic.name), 1, Integer::sum) == 2) {
+            // a topic is declared once per consumer group; two groups may each consume all of it
+            if (seen.merge(topic.scope.group().orElse("") + "\u0000" + topic.name, 1, Integer::sum) == 2) {
                 problems.add(label + ": declared more than once; declare each topic once with all its filters");
             }
-            topic.validate(base, problems).ifPresent(definitions::add);
+            List<Object> key = List.of(topic.scope.group(), topic.scope.subscription());
+            Map<String, String> kafka = kafkaOf.putIfAbsent(key, topic.scope.kafka());
+            if (kafka != null && !kafka.equals(topic.scope.kafka())) {
+                problems.add(label + ": " + topic.scope.describe() + " is declared again with other Kafka"
+                        + " properties; declare each subscription group's properties once");
+            }
+            scopes.putIfAbsent(key, topic.scope);
+            names.computeIfAbsent(key, k -> new ArrayList<>()).add(String.valueOf(topic.name));
+            List<TopicDefinition<?, ?>> scoped = definitions.computeIfAbsent(key, k -> new ArrayList<>());
+            topic.validate(base, problems).ifPresent(scoped::add);
         }
+        scopes.forEach((key, scope) -> subscriptions.put(new Subscription(scope.group(), scope.subscription(),
+                scope.kafka(), names.get(key)), definitions.get(key)));
         if (!problems.isEmpty()) {
             throw new TopologyException(problems);
         }
-        return new Topology(definitions);
+        return new Topology(subscriptions);
     }
 
     /** Records settings changes as functions, so topic changes apply on top of defaults declared later. */
@@ -176,6 +288,7 @@ final class TopologyDeclaration implements TopologyBuilder {
     /** One topic being declared. Its steps share this state; the type parameters move with deserializers. */
     private final class TopicDeclaration<K, V> {
         final String name;
+        final Scope scope;
         Deserializer<?> keyDeserializer;
         Deserializer<?> valueDeserializer;
         Supplier<?> consumerFactory;
@@ -183,14 +296,15 @@ final class TopologyDeclaration implements TopologyBuilder {
         final List<FilterFactory<?, ?>> filters = new ArrayList<>();
         final SettingsRecorder settings = new SettingsRecorder();
 
-        TopicDeclaration(String name, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
+        TopicDeclaration(String name, Scope scope, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
             this.name = name;
+            this.scope = scope;
             this.keyDeserializer = keyDeserializer;
             this.valueDeserializer = valueDeserializer;
         }
 
         String label() {
-            return "topic '" + name + "'";
+            return "topic '" + name + "'" + (scope.equals(Scope.DEFAULT) ? "" : " (" + scope.describe() + ")");
         }
 
         TopicStep<K, V> step() {
@@ -407,6 +521,17 @@ final class TopologyDeclaration implements TopologyBuilder {
             @Override
             public TopicStep<byte[], byte[]> topic(String next) {
                 return TopologyDeclaration.this.topic(next);
+            }
+
+            @Override
+            public TopologyBuilder group(String groupId, java.util.function.Consumer<GroupBuilder> block) {
+                return TopologyDeclaration.this.group(groupId, block);
+            }
+
+            @Override
+            public TopologyBuilder subscriptionGroup(String name, Map<String, String> kafka,
+                                                     java.util.function.Consumer<GroupBuilder> block) {
+                return TopologyDeclaration.this.subscriptionGroup(name, kafka, block);
             }
 
             @Override

@@ -1,5 +1,6 @@
 package io.sluice.runtime;
 
+import io.sluice.dsl.Subscription;
 import io.sluice.dsl.Topology;
 import io.sluice.runtime.internal.BlockingReportQueue;
 import io.sluice.runtime.internal.KafkaDeadLetterPublisher;
@@ -67,6 +68,9 @@ public final class SluiceRuntime implements AutoCloseable {
         ConsumerConfigs.forInstance(Objects.requireNonNull(properties, "properties"), name);
         this.properties = new Properties();
         this.properties.putAll(properties);
+        for (Subscription s : topology.subscriptions()) {
+            ConsumerConfigs.forInstance(propertiesOf(s), name);
+        }
     }
 
     /**
@@ -139,6 +143,15 @@ public final class SluiceRuntime implements AutoCloseable {
         return this;
     }
 
+    /** The consumer properties of {@code s}: the runtime's, its consumer group and its Kafka properties. */
+    private Properties propertiesOf(Subscription s) {
+        Properties p = new Properties();
+        p.putAll(properties);
+        s.group().ifPresent(g -> p.put(ConsumerConfig.GROUP_ID_CONFIG, g));
+        p.putAll(s.kafka());
+        return p;
+    }
+
     /** The dead-letter producer's effective properties (for tests; never logged). */
     synchronized Properties deadLetterProducerConfig() {
         return KafkaDeadLetterPublisher.producerProperties(properties, deadLetterProducer);
@@ -163,23 +176,30 @@ public final class SluiceRuntime implements AutoCloseable {
         workers = Executors.newFixedThreadPool(settings.workerThreads(), threads(name + "-worker"));
         deadLetters = new KafkaDeadLetterPublisher(properties, deadLetterProducer,
                 settings.commitTimeout().multipliedBy(6));
-        Duration maxPollInterval = Duration.ofMillis(Long.parseLong(properties.getProperty(
-                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "300000").trim()));
-        LoopSettings loopSettings = new LoopSettings(settings.pollTimeout(), settings.commitInterval(),
-                settings.effectiveRevocationGrace(maxPollInterval), settings.commitTimeout(),
-                settings.blockedAlertAfter(), ConsumerConfigs.userAutoOffsetReset(properties));
-        for (int i = 0; i < settings.consumerInstances(); i++) {
-            String instanceName = name + "-consumer-" + i;
-            Consumer<byte[], byte[]> consumer = consumers.apply(ConsumerConfigs.forInstance(properties, instanceName, i));
-            ListenerLoop loop = new ListenerLoop(instanceName, topology, consumer, settings.clock(), System::nanoTime,
-                    workers,
-                    new BlockingReportQueue(), loopSettings, this::emit, deadLetters);
-            Instance instance = new Instance(instanceName, loop, consumer);
-            instances.add(instance);
-            instance.thread.start();
+        // one set of consumer instances per subscription (consumer group and subscription group)
+        for (Subscription s : topology.subscriptions()) {
+            Properties subscriptionProperties = propertiesOf(s);
+            Duration maxPollInterval = Duration.ofMillis(Long.parseLong(subscriptionProperties.getProperty(
+                    ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "300000").trim()));
+            LoopSettings subscriptionLoop = new LoopSettings(settings.pollTimeout(), settings.commitInterval(),
+                    settings.effectiveRevocationGrace(maxPollInterval), settings.commitTimeout(),
+                    settings.blockedAlertAfter(), ConsumerConfigs.userAutoOffsetReset(subscriptionProperties));
+            for (int i = 0; i < settings.consumerInstances(); i++) {
+                String instanceName = name + (s.isDefault() ? "" : "-" + s.group().map(g -> g + "-").orElse("")
+                        + s.name()) + "-consumer-" + i;
+                String memberSuffix = (s.name().equals(Subscription.DEFAULT) ? "" : s.name() + "-") + i;
+                Consumer<byte[], byte[]> consumer = consumers.apply(
+                        ConsumerConfigs.forInstance(subscriptionProperties, instanceName, memberSuffix));
+                ListenerLoop loop = new ListenerLoop(instanceName, topology.select(s), consumer, settings.clock(),
+                        System::nanoTime, workers, new BlockingReportQueue(), subscriptionLoop, this::emit,
+                        deadLetters);
+                Instance instance = new Instance(instanceName, loop, consumer);
+                instances.add(instance);
+                instance.thread.start();
+            }
         }
-        LOG.info("{} started: {} consumer instance(s), {} worker(s), topics {}", name, settings.consumerInstances(),
-                settings.workerThreads(), topology.topicNames());
+        LOG.info("{} started: {} consumer instance(s), {} worker(s), {}", name, instances.size(),
+                settings.workerThreads(), topology);
         return this;
     }
 

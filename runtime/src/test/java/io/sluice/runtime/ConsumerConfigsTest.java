@@ -34,12 +34,12 @@ class ConsumerConfigsTest {
     void aStaticGroupInstanceIdGetsTheInstancesIndexAsSuffix() {
         Properties user = base();
         user.put("group.instance.id", "orders-host-a");
-        assertEquals("orders-host-a-0", ConsumerConfigs.forInstance(user, "sluice-1-consumer-0", 0)
+        assertEquals("orders-host-a-0", ConsumerConfigs.forInstance(user, "sluice-1-consumer-0", "0")
                 .get("group.instance.id"));
-        assertEquals("orders-host-a-1", ConsumerConfigs.forInstance(user, "sluice-7-consumer-1", 1)
+        assertEquals("orders-host-a-1", ConsumerConfigs.forInstance(user, "sluice-7-consumer-1", "1")
                 .get("group.instance.id"), "stable whatever the runtime's name in this JVM");
         assertEquals("orders-host-a", user.get("group.instance.id"), "the user's properties are not changed");
-        assertFalse(ConsumerConfigs.forInstance(base(), "c", 1).containsKey("group.instance.id"),
+        assertFalse(ConsumerConfigs.forInstance(base(), "c", "1").containsKey("group.instance.id"),
                 "dynamic membership unless asked for");
     }
 

@@ -11,6 +11,7 @@ import io.sluice.testing.EmbeddedKafka;
 import io.sluice.testing.EmbeddedKafkaExtension;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,21 +23,24 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Static membership on a real broker: a runtime with several consumer instances and one {@code group.instance.id}
- * runs (each instance gets its own suffixed id, so none is fenced), and a restart within the session timeout gets
- * its partitions back while the other member keeps its own, untouched.
+ * Routing on a real broker. Consumer groups and subscription groups: one runtime consumes a topic in two groups,
+ * each completely, and a subscription group's consumer properties apply to its topics only. Static membership: a
+ * runtime with several consumer instances and one {@code group.instance.id} runs (each instance gets its own
+ * suffixed id, so none is fenced), and a restart within the session timeout gets its partitions back while the
+ * other member keeps its own, untouched.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
-class StaticMembershipIT {
+class RoutingIT {
 
     private final EmbeddedKafka kafka;
 
-    StaticMembershipIT(EmbeddedKafka kafka) {
+    RoutingIT(EmbeddedKafka kafka) {
         this.kafka = kafka;
     }
 
@@ -93,6 +97,63 @@ class StaticMembershipIT {
         }
     }
 
+    @Test
+    void oneRuntimeConsumesATopicInTwoGroupsAndASubscriptionGroupKeepsItsOwnConsumerProperties() throws Exception {
+        String orders = unique("orders");
+        String ledger = unique("ledger");
+        kafka.createTopic(orders, 3);
+        kafka.createTopic(ledger, 1);
+        Map<String, Set<String>> seen = new ConcurrentHashMap<>();
+        List<Integer> ledgerBatches = new CopyOnWriteArrayList<>();
+        List<Integer> ordersBatchesInBilling = new CopyOnWriteArrayList<>();
+        String shop = unique("shop");
+        String billing = unique("billing");
+        Topology topology = Sluice.topology()
+                .topic(orders).deserializers(new StringDeserializer(), new StringDeserializer())
+                .consumer(() -> (batch, ctx) -> batch.forEach(m -> record(seen, ctx.consumerGroup(), m.value())))
+                .group(billing, g -> g
+                        .topic(orders).deserializers(new StringDeserializer(), new StringDeserializer())
+                        .consumer(() -> (batch, ctx) -> {
+                            ordersBatchesInBilling.add(batch.size());
+                            batch.forEach(m -> record(seen, ctx.consumerGroup(), m.value()));
+                        })
+                        .subscriptionGroup("single", Map.of("max.poll.records", "1"), s -> s
+                                .topic(ledger).deserializers(new StringDeserializer(), new StringDeserializer())
+                                .consumer(() -> (batch, ctx) -> {
+                                    ledgerBatches.add(batch.size());
+                                    batch.forEach(m -> record(seen, "ledger", m.value()));
+                                })))
+                .build();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(kafka.producerProperties(),
+                new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < 300; i++) {
+                producer.send(new ProducerRecord<>(orders, i % 3, "k", "o-" + i));
+            }
+            for (int i = 0; i < 50; i++) {
+                producer.send(new ProducerRecord<>(ledger, 0, "k", "l-" + i));
+            }
+            producer.flush();
+        }
+        Properties props = props(shop, null, GroupProtocol.CLASSIC);
+        try (SluiceRuntime runtime = SluiceRuntime.start(topology, props, RuntimeIT.fast())) {
+            awaitTrue("both groups consumed every order and the ledger is consumed", Duration.ofSeconds(60),
+                    () -> seen.getOrDefault(shop, Set.of()).size() == 300
+                            && seen.getOrDefault(billing, Set.of()).size() == 300
+                            && seen.getOrDefault("ledger", Set.of()).size() == 50);
+            assertEquals(3, runtime.partitions().size(), "one consumer instance per subscription");
+            assertTrue(runtime.failures().isEmpty(), "failures: " + runtime.failures());
+        }
+        assertTrue(ledgerBatches.stream().allMatch(n -> n == 1), "max.poll.records=1: " + ledgerBatches);
+        assertTrue(ordersBatchesInBilling.stream().anyMatch(n -> n > 1),
+                "the group's other topic keeps the default max.poll.records: " + ordersBatchesInBilling);
+    }
+
+    private static void record(Map<String, Set<String>> seen, String key, String value) {
+        if (!seen.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(value)) {
+            throw new AssertionError(key + " consumed " + value + " twice");
+        }
+    }
+
     private static Set<TopicPartition> held(SluiceRuntime runtime) {
         return runtime.partitions().values().stream().flatMap(List::stream).map(PartitionState::topicPartition)
                 .collect(Collectors.toSet());
@@ -106,7 +167,9 @@ class StaticMembershipIT {
         Properties p = new Properties();
         p.put("bootstrap.servers", kafka.bootstrapServers());
         p.put("group.id", group);
-        p.put("group.instance.id", instanceId);
+        if (instanceId != null) {
+            p.put("group.instance.id", instanceId);
+        }
         p.put("auto.offset.reset", "earliest");
         if (protocol == GroupProtocol.CONSUMER) {
             p.put("group.protocol", "consumer");
