@@ -12,6 +12,9 @@ public interface GroupBuilder {
     /** Declares a topic in this block; see {@link TopologyBuilder#topic(String)}. */
     TopicStep<byte[], byte[]> topic(String name);
 
+    /** Declares topics by pattern in this block; see {@link TopologyBuilder#topics(java.util.regex.Pattern)}. */
+    TopicStep<byte[], byte[]> topics(java.util.regex.Pattern pattern);
+
     /**
      * Declares a subscription group inside this consumer group: its topics run on consumer instances of their own,
      * with {@code kafka} laid over the runtime's consumer properties (not {@code group.id}). Subscription groups do

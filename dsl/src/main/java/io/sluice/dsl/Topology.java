@@ -24,7 +24,8 @@ public final class Topology {
      */
     Topology(List<TopicDefinition<?, ?>> topics) {
         this(Map.of(new Subscription(Optional.empty(), Subscription.DEFAULT, Map.of(),
-                topics.stream().map(TopicDefinition::name).toList()), topics));
+                topics.stream().filter(t -> t.pattern().isEmpty()).map(TopicDefinition::name).toList(),
+                topics.stream().filter(t -> t.pattern().isPresent()).map(TopicDefinition::name).toList()), topics));
     }
 
     /** Used by the builder: each subscription with its topics' definitions, in declaration order. */
@@ -41,16 +42,31 @@ public final class Topology {
         return List.copyOf(all);
     }
 
-    /** The topic names in declaration order, each once. */
+    /** The topic names declared by name, in declaration order, each once (patterns are not among them). */
     public Set<String> topicNames() {
         Set<String> names = new LinkedHashSet<>();
-        subscriptions.values().forEach(ts -> ts.forEach(t -> names.add(t.name())));
+        subscriptions.values().forEach(ts -> ts.stream().filter(t -> t.pattern().isEmpty())
+                .forEach(t -> names.add(t.name())));
         return Collections.unmodifiableSet(names);
     }
 
-    /** The definition of {@code name}, if declared (the first one, when several consumer groups declare it). */
+    /**
+     * The definition that consumes {@code name}: a declaration by that name first, else the first pattern that
+     * matches it, in declaration order (when several consumer groups declare it, the first group's).
+     */
     public Optional<TopicDefinition<?, ?>> topic(String name) {
-        return subscriptions.values().stream().flatMap(List::stream).filter(t -> t.name().equals(name)).findFirst();
+        Optional<TopicDefinition<?, ?>> explicit = subscriptions.values().stream().flatMap(List::stream)
+                .filter(t -> t.pattern().isEmpty() && t.name().equals(name)).findFirst();
+        if (explicit.isPresent()) {
+            return explicit;
+        }
+        return subscriptions.values().stream().flatMap(List::stream)
+                .filter(t -> t.pattern().isPresent() && t.covers(name)).findFirst();
+    }
+
+    /** Every definition that covers {@code name} (by name or pattern), in declaration order. */
+    public List<TopicDefinition<?, ?>> covering(String name) {
+        return subscriptions.values().stream().flatMap(List::stream).filter(t -> t.covers(name)).toList();
     }
 
     /** The subscriptions, each run by consumer instances of its own; one (the default) unless groups are declared. */

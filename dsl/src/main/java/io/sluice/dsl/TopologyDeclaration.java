@@ -58,6 +58,14 @@ final class TopologyDeclaration implements TopologyBuilder {
     }
 
     @Override
+    public TopicStep<byte[], byte[]> topics(java.util.regex.Pattern pattern) {
+        TopicDeclaration<byte[], byte[]> topic = new TopicDeclaration<>(pattern, current, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        topics.add(topic);
+        return topic.step();
+    }
+
+    @Override
     public TopologyBuilder group(String groupId, java.util.function.Consumer<GroupBuilder> block) {
         Objects.requireNonNull(block, "group block");
         if (groupId == null || groupId.isBlank()) {
@@ -122,6 +130,11 @@ final class TopologyDeclaration implements TopologyBuilder {
                 }
 
                 @Override
+                public TopicStep<byte[], byte[]> topics(java.util.regex.Pattern pattern) {
+                    return TopologyDeclaration.this.topics(pattern);
+                }
+
+                @Override
                 public GroupBuilder subscriptionGroup(String name, Map<String, String> kafka,
                                                       java.util.function.Consumer<GroupBuilder> topics) {
                     subscription(name, kafka, topics);
@@ -156,6 +169,7 @@ final class TopologyDeclaration implements TopologyBuilder {
         Map<Subscription, List<TopicDefinition<?, ?>>> subscriptions = new LinkedHashMap<>();
         Map<List<Object>, List<TopicDefinition<?, ?>>> definitions = new LinkedHashMap<>();
         Map<List<Object>, List<String>> names = new LinkedHashMap<>();
+        Map<List<Object>, List<String>> patterns = new LinkedHashMap<>();
         Map<List<Object>, Scope> scopes = new LinkedHashMap<>();
         for (TopicDeclaration<?, ?> topic : topics) {
             String label = topic.label();
@@ -170,12 +184,31 @@ final class TopologyDeclaration implements TopologyBuilder {
                         + " properties; declare each subscription group's properties once");
             }
             scopes.putIfAbsent(key, topic.scope);
-            names.computeIfAbsent(key, k -> new ArrayList<>()).add(String.valueOf(topic.name));
+            if (topic.pattern == null) {
+                names.computeIfAbsent(key, k -> new ArrayList<>()).add(String.valueOf(topic.name));
+            } else {
+                patterns.computeIfAbsent(key, k -> new ArrayList<>()).add(topic.name);
+            }
             List<TopicDefinition<?, ?>> scoped = definitions.computeIfAbsent(key, k -> new ArrayList<>());
             topic.validate(base, problems).ifPresent(scoped::add);
         }
         scopes.forEach((key, scope) -> subscriptions.put(new Subscription(scope.group(), scope.subscription(),
-                scope.kafka(), names.get(key)), definitions.get(key)));
+                scope.kafka(), names.getOrDefault(key, List.of()), patterns.getOrDefault(key, List.of())),
+                definitions.get(key)));
+        // a pattern must not read the topology's own output: its dead-letter topics
+        List<String> deadLetterTopics = definitions.values().stream().flatMap(List::stream)
+                .flatMap(t -> t.settings().deadLetterQueue().flatMap(DeadLetterQueue::destination).stream())
+                .distinct().toList();
+        for (TopicDeclaration<?, ?> topic : topics) {
+            if (topic.pattern != null) {
+                for (String dlq : deadLetterTopics) {
+                    if (topic.pattern.matcher(dlq).matches()) {
+                        problems.add(topic.label() + ": the pattern matches the dead-letter topic '" + dlq
+                                + "', so dead letters would be consumed again; narrow the pattern");
+                    }
+                }
+            }
+        }
         if (!problems.isEmpty()) {
             throw new TopologyException(problems);
         }
@@ -288,6 +321,7 @@ final class TopologyDeclaration implements TopologyBuilder {
     /** One topic being declared. Its steps share this state; the type parameters move with deserializers. */
     private final class TopicDeclaration<K, V> {
         final String name;
+        final java.util.regex.Pattern pattern;
         final Scope scope;
         Deserializer<?> keyDeserializer;
         Deserializer<?> valueDeserializer;
@@ -297,14 +331,25 @@ final class TopologyDeclaration implements TopologyBuilder {
         final SettingsRecorder settings = new SettingsRecorder();
 
         TopicDeclaration(String name, Scope scope, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
+            this(name, null, scope, keyDeserializer, valueDeserializer);
+        }
+
+        TopicDeclaration(java.util.regex.Pattern pattern, Scope scope, Deserializer<K> keyDeserializer,
+                         Deserializer<V> valueDeserializer) {
+            this(pattern == null ? null : pattern.pattern(), pattern, scope, keyDeserializer, valueDeserializer);
+        }
+
+        private TopicDeclaration(String name, java.util.regex.Pattern pattern, Scope scope,
+                                 Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
             this.name = name;
+            this.pattern = pattern;
             this.scope = scope;
             this.keyDeserializer = keyDeserializer;
             this.valueDeserializer = valueDeserializer;
         }
 
         String label() {
-            return "topic '" + name + "'" + (scope.equals(Scope.DEFAULT) ? "" : " (" + scope.describe() + ")");
+            return (pattern == null ? "topic '" : "topics matching '") + name + "'" + (scope.equals(Scope.DEFAULT) ? "" : " (" + scope.describe() + ")");
         }
 
         TopicStep<K, V> step() {
@@ -317,7 +362,11 @@ final class TopologyDeclaration implements TopologyBuilder {
             int before = problems.size();
             String label = label();
             // checked here, after 'before', so a topic with an illegal (or null) name never gets a definition
-            TopicNames.problem(name).ifPresent(p -> problems.add(label + ": illegal topic name: " + p));
+            if (pattern == null) {
+                TopicNames.problem(name).ifPresent(p -> problems.add(label + ": illegal topic name: " + p));
+            } else {
+                TopicPatterns.problems(pattern).forEach(p -> problems.add(label + ": " + p));
+            }
             if (!consumerDeclared) {
                 problems.add(label + ": has no consumer; declare one with .consumer(...)");
             } else if (consumerFactory == null) {
@@ -377,7 +426,7 @@ final class TopologyDeclaration implements TopologyBuilder {
                 return Optional.empty();
             }
             return Optional.of(new TopicDefinition(name, keyDeserializer, valueDeserializer, consumerFactory,
-                    filters, effective, authority));
+                    filters, effective, authority, Optional.ofNullable(pattern)));
         }
 
         /** One step of the grammar; each step is used once, so a stale reference cannot retype the topic. */
@@ -521,6 +570,11 @@ final class TopologyDeclaration implements TopologyBuilder {
             @Override
             public TopicStep<byte[], byte[]> topic(String next) {
                 return TopologyDeclaration.this.topic(next);
+            }
+
+            @Override
+            public TopicStep<byte[], byte[]> topics(java.util.regex.Pattern next) {
+                return TopologyDeclaration.this.topics(next);
             }
 
             @Override

@@ -193,6 +193,7 @@ public final class SluiceRuntime implements AutoCloseable {
                 ListenerLoop loop = new ListenerLoop(instanceName, topology.select(s), consumer, settings.clock(),
                         System::nanoTime, workers, new BlockingReportQueue(), subscriptionLoop, this::emit,
                         deadLetters);
+                loop.brokerSidePatterns(ConsumerConfigs.isConsumerProtocol(subscriptionProperties));
                 Instance instance = new Instance(instanceName, loop, consumer);
                 instances.add(instance);
                 instance.thread.start();

@@ -163,7 +163,9 @@ public final class TestDriver implements AutoCloseable {
             config = config.withMaxPollRecords(Integer.parseInt(maxPoll.trim()));
         }
         for (TopicDefinition<?, ?> t : topology.topics()) {
-            ensureTopic(t.name());
+            if (t.pattern().isEmpty()) {
+                ensureTopic(t.name()); // a pattern's topics are created by the test (createTopic), before or after
+            }
             t.settings().deadLetterQueue().flatMap(io.sluice.dsl.DeadLetterQueue::destination)
                     .ifPresent(this::ensureTopic);
         }

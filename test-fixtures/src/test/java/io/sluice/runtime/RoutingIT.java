@@ -148,6 +148,40 @@ class RoutingIT {
                 "the group's other topic keeps the default max.poll.records: " + ordersBatchesInBilling);
     }
 
+    @ParameterizedTest
+    @EnumSource(GroupProtocol.class)
+    void aPatternPicksUpATopicCreatedAfterTheStart(GroupProtocol protocol) throws Exception {
+        String prefix = unique("pat").replace('-', '_');
+        String early = prefix + ".early";
+        String late = prefix + ".late";
+        kafka.createTopic(early, 1);
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        Topology topology = Sluice.topology()
+                .topics(java.util.regex.Pattern.compile(prefix + "\\..*"))
+                .deserializers(new StringDeserializer(), new StringDeserializer())
+                .consumer(() -> (batch, ctx) -> batch.forEach(m -> seen.add(m.topic() + ":" + m.value())))
+                .build();
+        Properties props = props(unique("group"), null, protocol);
+        if (protocol == GroupProtocol.CLASSIC) {
+            props.put("metadata.max.age.ms", "500"); // how soon the client sees a new topic
+        }
+        try (SluiceRuntime runtime = SluiceRuntime.start(topology, props, RuntimeIT.fast());
+             KafkaProducer<String, String> producer = new KafkaProducer<>(kafka.producerProperties(),
+                     new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(early, 0, "k", "one")).get();
+            awaitTrue("the existing topic is consumed", Duration.ofSeconds(60),
+                    () -> seen.contains(early + ":one"));
+            kafka.createTopic(late, 1);
+            producer.send(new ProducerRecord<>(late, 0, "k", "two")).get();
+            long created = System.nanoTime();
+            awaitTrue("the topic created later is consumed", Duration.ofSeconds(60),
+                    () -> seen.contains(late + ":two"));
+            org.slf4j.LoggerFactory.getLogger(RoutingIT.class).info("Under {} the new topic was consumed {} ms after"
+                    + " it was created", protocol, (System.nanoTime() - created) / 1_000_000);
+            assertTrue(runtime.failures().isEmpty(), "failures: " + runtime.failures());
+        }
+    }
+
     private static void record(Map<String, Set<String>> seen, String key, String value) {
         if (!seen.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(value)) {
             throw new AssertionError(key + " consumed " + value + " twice");

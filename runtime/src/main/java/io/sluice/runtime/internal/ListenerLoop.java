@@ -103,6 +103,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private boolean wokenUp;
     private boolean polled;
     private int consecutivePollFailures;
+    private boolean brokerSidePatterns;
+    private final Set<String> overlapsLogged = new java.util.HashSet<>();
 
     /**
      * @param name        a name for logs (the consumer instance)
@@ -135,9 +137,36 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         this.nextCommit = clock.instant().plus(settings.commitInterval());
     }
 
-    /** Subscribes to the topology's topics with this loop as the rebalance listener. */
+    /**
+     * Subscribes to the topology's topics with this loop as the rebalance listener: by name, or, when the topology
+     * declares patterns, with one pattern (the names escaped, every pattern an alternative) — a consumer cannot mix
+     * the two. Under {@code group.protocol=consumer} ({@link #brokerSidePatterns}) the broker matches the pattern
+     * (RE2/J); under {@code classic} the client does, on every metadata refresh ({@code metadata.max.age.ms}).
+     */
     public void subscribe() {
-        consumer.subscribe(topology.topicNames(), this);
+        List<io.sluice.dsl.Subscription> subscriptions = topology.subscriptions();
+        Optional<String> pattern = subscriptions.size() == 1 ? subscriptions.get(0).subscriptionPattern()
+                : Optional.empty();
+        if (subscriptions.size() > 1 && subscriptions.stream().anyMatch(s -> !s.patterns().isEmpty())) {
+            throw new IllegalArgumentException("a listener runs one subscription; select one from " + topology);
+        }
+        if (pattern.isEmpty()) {
+            consumer.subscribe(topology.topicNames(), this);
+        } else if (brokerSidePatterns) {
+            LOG.info("[{}] subscribing to the pattern {} (matched by the broker)", name, pattern.get());
+            consumer.subscribe(new org.apache.kafka.clients.consumer.SubscriptionPattern(pattern.get()), this);
+        } else {
+            LOG.info("[{}] subscribing to the pattern {}", name, pattern.get());
+            consumer.subscribe(java.util.regex.Pattern.compile(pattern.get()), this);
+        }
+    }
+
+    /**
+     * Whether patterns are matched by the broker ({@code group.protocol=consumer}, RE2/J) rather than by the client;
+     * call before {@link #subscribe()}.
+     */
+    public void brokerSidePatterns(boolean value) {
+        this.brokerSidePatterns = value;
     }
 
     /** One iteration: apply reports, let time pass, commit when due, poll, and hand what came to the machines. */
@@ -811,6 +840,12 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
         for (TopicPartition tp : fresh) {
             Optional<TopicDefinition<?, ?>> topic = topology.topic(tp.topic());
+            List<TopicDefinition<?, ?>> covering = topology.covering(tp.topic());
+            if (covering.size() > 1 && overlapsLogged.add(tp.topic())) {
+                LOG.warn("[{}] topic {} is matched by {} declarations ({}); it is consumed by the first: {}", name,
+                        tp.topic(), covering.size(), covering.stream().map(TopicDefinition::name).toList(),
+                        topic.map(TopicDefinition::name).orElse("?"));
+            }
             if (topic.isEmpty()) {
                 LOG.warn("[{}] assigned {} which the topology does not declare; ignoring it", name, tp);
                 continue;
