@@ -56,6 +56,27 @@ class TopologyPatternsTest {
         assertEquals(Optional.empty(), names.subscriptions().get(0).subscriptionPattern());
     }
 
+    private static String re2Error(String source) {
+        try {
+            com.google.re2j.Pattern.compile(source);
+            throw new AssertionError("RE2/J accepts " + source);
+        } catch (com.google.re2j.PatternSyntaxException e) {
+            return e.getMessage();
+        }
+    }
+
+    @Test
+    void withoutRe2jTheJavaOnlyConstructsAreRejectedByList() {
+        for (String source : List.of("pay(?!ments).*", "pay(?=x).*", "pay(?<=x).*", "pay(?>x)", "pay.*+",
+                "pay(a)\\1")) {
+            assertEquals(List.of("the pattern uses syntax RE2 does not support (lookaround, atomic groups,"
+                    + " possessive quantifiers or backreferences); under group.protocol=consumer the broker matches"
+                    + " it with RE2/J"), TopicPatterns.problems(Pattern.compile(source), false), source);
+        }
+        assertEquals(List.of(), TopicPatterns.problems(Pattern.compile("pay(ments|outs)\\.[a-z]{2,3}"), false));
+        assertEquals(List.of(), TopicPatterns.problems(Pattern.compile("pay(ments|outs)\\.[a-z]{2,3}"), true));
+    }
+
     @Test
     void rejectsPatternsThatReadTooMuchOrCannotRunOnTheBroker() {
         TopologyException e = assertThrows(TopologyException.class, () -> Sluice.topology()
@@ -73,9 +94,8 @@ class TopologyPatternsTest {
                         + " prefix",
                 "topics matching '^_?orders': the pattern must start with a literal prefix (such as 'orders\\..*'):"
                         + " without one it reads every topic the principal can see",
-                "topics matching 'pay(?!ments).*': the pattern uses syntax RE2 does not support (lookaround, atomic"
-                        + " groups, possessive quantifiers or backreferences); under group.protocol=consumer the"
-                        + " broker matches it with RE2/J",
+                "topics matching 'pay(?!ments).*': the pattern is not valid RE2 syntax, which the broker matches it"
+                        + " with under group.protocol=consumer: " + re2Error("pay(?!ments).*"),
                 "topics matching '.*': the pattern matches the dead-letter topic 'orders.dlq', so dead letters would"
                         + " be consumed again; narrow the pattern",
                 "topics matching 'orders\\..*': the pattern matches the dead-letter topic 'orders.dlq', so dead"
