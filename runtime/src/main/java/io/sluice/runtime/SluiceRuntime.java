@@ -248,12 +248,14 @@ public final class SluiceRuntime implements AutoCloseable {
     /**
      * The Kafka consumer configuration the runtime's instances run with: the user's properties with the ones the
      * runtime owns applied ({@code auto.offset.reset=none}, {@code isolation.level} when unset, deserializers,
-     * {@code enable.auto.commit}, the assignor), as instance 0 gets it (later instances differ only in
-     * {@code client.id}). Values of keys that hold secrets ({@code password}, {@code sasl.jaas.config}) are
-     * masked. Unmodifiable.
+     * {@code enable.auto.commit}, the assignor), as instance 0 of the topology's first subscription gets it (later
+     * instances differ only in {@code client.id} and {@code group.instance.id}; other subscriptions also in their
+     * {@code group.id} and their subscription group's properties). Values of keys that hold secrets
+     * ({@code password}, {@code sasl.jaas.config}) are masked. Unmodifiable.
      */
     public Map<String, String> consumerConfig() {
-        Properties effective = ConsumerConfigs.forInstance(properties, name + "-consumer-0");
+        Properties effective = ConsumerConfigs.forInstance(propertiesOf(topology.subscriptions().get(0)),
+                name + "-consumer-0");
         Map<String, String> config = new java.util.TreeMap<>();
         for (String key : effective.stringPropertyNames()) {
             String lower = key.toLowerCase(java.util.Locale.ROOT);
