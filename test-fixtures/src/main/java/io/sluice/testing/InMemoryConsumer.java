@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Consumer states</h2>
  * <pre>
- *   UNSUBSCRIBED --subscribe(topics)--> SUBSCRIBED --unsubscribe()--> UNSUBSCRIBED
+ *   UNSUBSCRIBED --subscribe(topics or Pattern)--> SUBSCRIBED --unsubscribe()--> UNSUBSCRIBED
  *   UNSUBSCRIBED --assign(partitions)--> MANUALLY_ASSIGNED --unsubscribe()/assign(empty)--> UNSUBSCRIBED
  *   any state --close()--> CLOSED   (close is idempotent)
  * </pre>
