@@ -12,13 +12,35 @@ public interface ConsumerContext extends FilterContext {
     long generation();
 
     /**
-     * Marks {@code message} as consumed: the next offset {@code message.offset() + 1} is committed later. Marks
-     * never move backwards; a lower mark is ignored.
+     * Which attempt this call is: 1 plus the failed attempts of the first message handed to it, counted the way
+     * {@code maxRetries} counts them. A first try is 1; after the failing message is known (named with
+     * {@link MessageFailedException} or found by narrowing, where it is handed out alone), its retries are 2, 3, ...
+     * A failure of a batch whose failing message is not yet known counts for no message, so the one-message
+     * batches that narrowing hands out first are attempt 1 until one of them fails. The count lives in the
+     * partition's assignment: a new assignment (after a rebalance) starts again at 1, as does a message after the
+     * one before it succeeded.
      */
-    void markAsConsumed(Message<?, ?> message);
+    int attempt();
 
-    /** Marks everything below {@code nextOffset} as consumed (a next offset, as Kafka commits it). */
-    void markAsConsumed(long nextOffset);
+    /**
+     * Marks {@code message} as consumed: the next offset {@code message.offset() + 1} is committed later. Marks
+     * never move backwards; a lower mark is ignored (and still answers {@code true}).
+     *
+     * @return whether the mark was taken: {@code false} once the partition is {@linkplain #revoked() revoked}, in
+     *         which case nothing is recorded and the partition's new owner decides those messages again; a
+     *         {@code true} mark is committed with the next commit of this assignment (a revocation commits marks
+     *         taken before it)
+     * @throws IllegalArgumentException when {@code message} is of another partition
+     */
+    boolean markAsConsumed(Message<?, ?> message);
+
+    /**
+     * Marks everything below {@code nextOffset} as consumed (a next offset, as Kafka commits it).
+     *
+     * @return whether the mark was taken: {@code false} once the partition is {@linkplain #revoked() revoked}
+     * @throws IllegalArgumentException when {@code nextOffset} is negative
+     */
+    boolean markAsConsumed(long nextOffset);
 
     /** The highest next offset marked so far in this assignment, or -1 when nothing was marked yet. */
     long markedOffset();

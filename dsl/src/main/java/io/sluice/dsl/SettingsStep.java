@@ -27,6 +27,13 @@ public interface SettingsStep<S extends SettingsStep<S>> {
     S deadLetterQueue(String topic, int maxRetries);
 
     /**
+     * Where a failing message goes once its retries are spent, with every option: a topic
+     * ({@link DeadLetterQueue#to}) or nowhere ({@link DeadLetterQueue#discard}), with or without error details,
+     * marked after dispatch or not.
+     */
+    S deadLetterQueue(DeadLetterQueue queue);
+
+    /**
      * Exceptions (and their subclasses, or as a cause) that send a message straight to the dead-letter queue;
      * {@code build()} requires a dead-letter queue with them.
      */
@@ -34,6 +41,13 @@ public interface SettingsStep<S extends SettingsStep<S>> {
 
     /** What an offset manager does with a stored offset outside the log; default {@link OffsetOutOfRangePolicy#FAIL}. */
     S onOffsetOutOfRange(OffsetOutOfRangePolicy policy);
+
+    /**
+     * Where a partition of the topic starts when it has no valid offset (nothing committed, or out of range): a
+     * per-topic {@code auto.offset.reset}, applied by Sluice itself. By default the consumer's
+     * {@code auto.offset.reset} applies. On an offset-managed topic only when nothing is stored either.
+     */
+    S initialOffset(InitialOffset where);
 
     /**
      * After {@code limit} retries in a row of an {@link InfrastructureFailure} thrown by the user's work, count it as

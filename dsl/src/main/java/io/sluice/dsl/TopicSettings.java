@@ -18,14 +18,17 @@ import java.util.OptionalInt;
  *                           is retried before it counts as a message failure; empty (the default): forever.
  *                           Failures the runtime classifies itself (the offset store, transient SQL errors)
  *                           always retry forever.
+ * @param initialOffset      where a partition without a valid offset starts; empty (the default): the consumer's
+ *                           {@code auto.offset.reset}
  */
 public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadLetterQueue> deadLetterQueue,
                             List<Class<? extends Throwable>> nonRetryable,
-                            OffsetOutOfRangePolicy onOffsetOutOfRange, OptionalInt infrastructureRetryLimit) {
+                            OffsetOutOfRangePolicy onOffsetOutOfRange, OptionalInt infrastructureRetryLimit,
+                            Optional<InitialOffset> initialOffset) {
 
-    /** Automatic marking, the default backoff, no dead-letter queue, policy FAIL. */
+    /** Automatic marking, the default backoff, no dead-letter queue, policy FAIL, the consumer's reset. */
     public static final TopicSettings DEFAULTS = new TopicSettings(MarkingMode.AUTOMATIC, Backoff.DEFAULT,
-            Optional.empty(), List.of(), OffsetOutOfRangePolicy.FAIL, OptionalInt.empty());
+            Optional.empty(), List.of(), OffsetOutOfRangePolicy.FAIL, OptionalInt.empty(), Optional.empty());
 
     /** Rejects nulls and freezes the list. */
     public TopicSettings {
@@ -35,10 +38,19 @@ public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadL
         nonRetryable = List.copyOf(nonRetryable);
         Objects.requireNonNull(onOffsetOutOfRange, "onOffsetOutOfRange");
         Objects.requireNonNull(infrastructureRetryLimit, "infrastructureRetryLimit");
+        Objects.requireNonNull(initialOffset, "initialOffset");
         if (infrastructureRetryLimit.isPresent() && infrastructureRetryLimit.getAsInt() < 0) {
             throw new IllegalArgumentException("infrastructureRetryLimit must be >= 0, was "
                     + infrastructureRetryLimit.getAsInt());
         }
+    }
+
+    /** The settings of earlier versions, with the consumer's reset. */
+    public TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadLetterQueue> deadLetterQueue,
+                         List<Class<? extends Throwable>> nonRetryable, OffsetOutOfRangePolicy onOffsetOutOfRange,
+                         OptionalInt infrastructureRetryLimit) {
+        this(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
+                Optional.empty());
     }
 
     /** The settings of earlier versions, with no infrastructure retry limit. */
@@ -61,31 +73,43 @@ public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadL
 
     /** A copy with another marking mode. */
     public TopicSettings withMarking(MarkingMode value) {
-        return new TopicSettings(value, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit);
+        return new TopicSettings(value, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
+                initialOffset);
     }
 
     /** A copy with another backoff. */
     public TopicSettings withBackoff(Backoff value) {
-        return new TopicSettings(marking, value, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit);
+        return new TopicSettings(marking, value, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
+                initialOffset);
     }
 
     /** A copy with another dead-letter queue. */
     public TopicSettings withDeadLetterQueue(Optional<DeadLetterQueue> value) {
-        return new TopicSettings(marking, backoff, value, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit);
+        return new TopicSettings(marking, backoff, value, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
+                initialOffset);
     }
 
     /** A copy with another list of non-retryable exceptions. */
     public TopicSettings withNonRetryable(List<Class<? extends Throwable>> value) {
-        return new TopicSettings(marking, backoff, deadLetterQueue, value, onOffsetOutOfRange, infrastructureRetryLimit);
+        return new TopicSettings(marking, backoff, deadLetterQueue, value, onOffsetOutOfRange, infrastructureRetryLimit,
+                initialOffset);
     }
 
     /** A copy with another infrastructure retry limit. */
     public TopicSettings withInfrastructureRetryLimit(OptionalInt value) {
-        return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, value);
+        return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, value,
+                initialOffset);
+    }
+
+    /** A copy with another initial offset. */
+    public TopicSettings withInitialOffset(Optional<InitialOffset> value) {
+        return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange,
+                infrastructureRetryLimit, value);
     }
 
     /** A copy with another out-of-range policy. */
     public TopicSettings withOnOffsetOutOfRange(OffsetOutOfRangePolicy value) {
-        return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, value, infrastructureRetryLimit);
+        return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, value, infrastructureRetryLimit,
+                initialOffset);
     }
 }

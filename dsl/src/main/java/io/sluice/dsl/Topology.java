@@ -1,47 +1,104 @@
 package io.sluice.dsl;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * A validated, immutable declaration of the topics to consume and how. Made only by
- * {@link TopologyBuilder#build()}; safe to share between threads and runtimes.
+ * A validated, immutable declaration of the topics to consume and how, in one or more {@link Subscription}s
+ * (consumer groups and their subscription groups). Made only by {@link TopologyBuilder#build()}; safe to share
+ * between threads and runtimes.
  */
 public final class Topology {
 
-    private final Map<String, TopicDefinition<?, ?>> topics;
+    private final Map<Subscription, List<TopicDefinition<?, ?>>> subscriptions;
 
     /**
-     * Used by the builder after validation; users get topologies from {@link Sluice#topology()}.
+     * Used by the builder after validation; users get topologies from {@link Sluice#topology()}. Every topic is in
+     * the default subscription.
      */
     Topology(List<TopicDefinition<?, ?>> topics) {
-        Map<String, TopicDefinition<?, ?>> map = new LinkedHashMap<>();
-        for (TopicDefinition<?, ?> t : topics) {
-            map.put(t.name(), t);
-        }
-        this.topics = java.util.Collections.unmodifiableMap(map);
+        this(Map.of(new Subscription(Optional.empty(), Subscription.DEFAULT, Map.of(),
+                topics.stream().filter(t -> t.pattern().isEmpty()).map(TopicDefinition::name).toList(),
+                topics.stream().filter(t -> t.pattern().isPresent()).map(TopicDefinition::name).toList()), topics));
     }
 
-    /** The topics in declaration order. */
+    /** Used by the builder: each subscription with its topics' definitions, in declaration order. */
+    Topology(Map<Subscription, List<TopicDefinition<?, ?>>> subscriptions) {
+        Map<Subscription, List<TopicDefinition<?, ?>>> copy = new LinkedHashMap<>();
+        subscriptions.forEach((s, t) -> copy.put(s, List.copyOf(t)));
+        this.subscriptions = Collections.unmodifiableMap(copy);
+    }
+
+    /** Every topic definition, in declaration order (a topic declared in two consumer groups appears twice). */
     public List<TopicDefinition<?, ?>> topics() {
-        return List.copyOf(topics.values());
+        List<TopicDefinition<?, ?>> all = new ArrayList<>();
+        subscriptions.values().forEach(all::addAll);
+        return List.copyOf(all);
     }
 
-    /** The topic names in declaration order. */
+    /** The topic names declared by name, in declaration order, each once (patterns are not among them). */
     public Set<String> topicNames() {
-        return topics.keySet();
+        Set<String> names = new LinkedHashSet<>();
+        subscriptions.values().forEach(ts -> ts.stream().filter(t -> t.pattern().isEmpty())
+                .forEach(t -> names.add(t.name())));
+        return Collections.unmodifiableSet(names);
     }
 
-    /** The definition of {@code name}, if declared. */
+    /**
+     * The definition that consumes {@code name}: a declaration by that name first, else the first pattern that
+     * matches it, in declaration order (when several consumer groups declare it, the first group's).
+     */
     public Optional<TopicDefinition<?, ?>> topic(String name) {
-        return Optional.ofNullable(topics.get(name));
+        Optional<TopicDefinition<?, ?>> explicit = subscriptions.values().stream().flatMap(List::stream)
+                .filter(t -> t.pattern().isEmpty() && t.name().equals(name)).findFirst();
+        if (explicit.isPresent()) {
+            return explicit;
+        }
+        return subscriptions.values().stream().flatMap(List::stream)
+                .filter(t -> t.pattern().isPresent() && t.covers(name)).findFirst();
+    }
+
+    /** Every definition that covers {@code name} (by name or pattern), in declaration order. */
+    public List<TopicDefinition<?, ?>> covering(String name) {
+        return subscriptions.values().stream().flatMap(List::stream).filter(t -> t.covers(name)).toList();
+    }
+
+    /** The subscriptions, each run by consumer instances of its own; one (the default) unless groups are declared. */
+    public List<Subscription> subscriptions() {
+        return List.copyOf(subscriptions.keySet());
+    }
+
+    /**
+     * The topology of one subscription alone: what one set of consumer instances runs.
+     *
+     * @throws IllegalArgumentException when {@code subscription} is not one of {@link #subscriptions()}
+     */
+    public Topology select(Subscription subscription) {
+        List<TopicDefinition<?, ?>> topics = subscriptions.get(subscription);
+        if (topics == null) {
+            throw new IllegalArgumentException(subscription + " is not a subscription of " + this);
+        }
+        return new Topology(Map.of(subscription, topics));
     }
 
     @Override
     public String toString() {
-        return "Topology" + topics.keySet();
+        if (subscriptions.size() == 1 && subscriptions.keySet().iterator().next().isDefault()) {
+            return "Topology" + topicNames();
+        }
+        StringBuilder s = new StringBuilder("Topology{");
+        String sep = "";
+        for (Subscription sub : subscriptions.keySet()) {
+            s.append(sep).append(sub.group().orElse("(runtime's group)")).append('/').append(sub.name())
+                    .append(sub.topics());
+            sep = ", ";
+        }
+        return s.append('}').toString();
     }
 }

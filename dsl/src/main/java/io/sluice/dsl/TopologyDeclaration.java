@@ -23,6 +23,21 @@ final class TopologyDeclaration implements TopologyBuilder {
     private final List<UnaryOperator<TopicSettings>> defaults = new ArrayList<>();
     private final List<String> defaultsProblems = new ArrayList<>();
     private final List<TopicDeclaration<?, ?>> topics = new ArrayList<>();
+    private final List<String> structureProblems = new ArrayList<>();
+    /** Where topics declared now go: the consumer group and subscription group of the block being run. */
+    private Scope current = Scope.DEFAULT;
+    private boolean inGroup;
+    private boolean inSubscription;
+
+    /** A consumer group (empty: the runtime's) and a subscription group with its Kafka properties. */
+    private record Scope(Optional<String> group, String subscription, Map<String, String> kafka) {
+        static final Scope DEFAULT = new Scope(Optional.empty(), Subscription.DEFAULT, Map.of());
+
+        String describe() {
+            return group.map(g -> "group '" + g + "'").orElse("the runtime's group")
+                    + (subscription.equals(Subscription.DEFAULT) ? "" : ", subscription group '" + subscription + "'");
+        }
+    }
 
     @Override
     public TopologyBuilder defaults(java.util.function.Consumer<Defaults> block) {
@@ -37,14 +52,108 @@ final class TopologyDeclaration implements TopologyBuilder {
     @Override
     public TopicStep<byte[], byte[]> topic(String name) {
         TopicDeclaration<byte[], byte[]> topic =
-                new TopicDeclaration<>(name, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                new TopicDeclaration<>(name, current, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         topics.add(topic);
         return topic.step();
     }
 
     @Override
+    public TopicStep<byte[], byte[]> topics(java.util.regex.Pattern pattern) {
+        TopicDeclaration<byte[], byte[]> topic = new TopicDeclaration<>(pattern, current, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        topics.add(topic);
+        return topic.step();
+    }
+
+    @Override
+    public TopologyBuilder group(String groupId, java.util.function.Consumer<GroupBuilder> block) {
+        Objects.requireNonNull(block, "group block");
+        if (groupId == null || groupId.isBlank()) {
+            structureProblems.add("a group needs a group.id, got " + (groupId == null ? "null" : "'" + groupId + "'"));
+            return this;
+        }
+        if (inGroup || inSubscription) {
+            structureProblems.add("group '" + groupId + "' is declared inside " + current.describe()
+                    + "; groups do not nest");
+            return this;
+        }
+        run(new Scope(Optional.of(groupId), Subscription.DEFAULT, Map.of()), true, false, block);
+        return this;
+    }
+
+    @Override
+    public TopologyBuilder subscriptionGroup(String name, Map<String, String> kafka,
+                                             java.util.function.Consumer<GroupBuilder> block) {
+        subscription(name, kafka, block);
+        return this;
+    }
+
+    private void subscription(String name, Map<String, String> kafka,
+                              java.util.function.Consumer<GroupBuilder> block) {
+        Objects.requireNonNull(block, "subscription group block");
+        if (name == null || !name.matches("[a-zA-Z0-9._-]+")) {
+            structureProblems.add("subscription group name " + (name == null ? "null" : "'" + name + "'")
+                    + " is illegal: use ASCII letters, digits, '.', '_' and '-'");
+            return;
+        }
+        if (inSubscription) {
+            structureProblems.add("subscription group '" + name + "' is declared inside " + current.describe()
+                    + "; subscription groups do not nest");
+            return;
+        }
+        if (kafka == null || kafka.entrySet().stream().anyMatch(e -> e.getKey() == null || e.getValue() == null)) {
+            structureProblems.add("subscription group '" + name + "' needs Kafka properties without nulls");
+            return;
+        }
+        if (kafka.containsKey("group.id")) {
+            structureProblems.add("subscription group '" + name + "' sets group.id; declare a consumer group with"
+                    + " .group(groupId, g -> ...) instead");
+            return;
+        }
+        run(new Scope(current.group(), name, Map.copyOf(kafka)), inGroup, true, block);
+    }
+
+    /** Runs a block with {@code scope} as the place new topics go, then restores the outer one. */
+    private void run(Scope scope, boolean group, boolean subscription,
+                     java.util.function.Consumer<GroupBuilder> block) {
+        Scope outer = current;
+        boolean outerGroup = inGroup;
+        boolean outerSubscription = inSubscription;
+        current = scope;
+        inGroup = group;
+        inSubscription = subscription;
+        try {
+            block.accept(new GroupBuilder() {
+                @Override
+                public TopicStep<byte[], byte[]> topic(String name) {
+                    return TopologyDeclaration.this.topic(name);
+                }
+
+                @Override
+                public TopicStep<byte[], byte[]> topics(java.util.regex.Pattern pattern) {
+                    return TopologyDeclaration.this.topics(pattern);
+                }
+
+                @Override
+                public GroupBuilder subscriptionGroup(String name, Map<String, String> kafka,
+                                                      java.util.function.Consumer<GroupBuilder> topics) {
+                    subscription(name, kafka, topics);
+                    return this;
+                }
+            });
+        } finally {
+            current = outer;
+            inGroup = outerGroup;
+            inSubscription = outerSubscription;
+        }
+    }
+
+    @Override
     public Topology build() {
-        List<String> problems = new ArrayList<>();
+        List<String> problems = new ArrayList<>(structureProblems);
+        if (inGroup || inSubscription) {
+            problems.add("build() was called inside a group or subscription group block; call it after the block");
+        }
         if (topics.isEmpty()) {
             problems.add("no topics are declared; declare at least one with .topic(name).consumer(...)");
         }
@@ -56,18 +165,54 @@ final class TopologyDeclaration implements TopologyBuilder {
             base = change.apply(base);
         }
         Map<String, Integer> seen = new LinkedHashMap<>();
-        List<TopicDefinition<?, ?>> definitions = new ArrayList<>();
+        Map<List<Object>, Map<String, String>> kafkaOf = new LinkedHashMap<>();
+        Map<Subscription, List<TopicDefinition<?, ?>>> subscriptions = new LinkedHashMap<>();
+        Map<List<Object>, List<TopicDefinition<?, ?>>> definitions = new LinkedHashMap<>();
+        Map<List<Object>, List<String>> names = new LinkedHashMap<>();
+        Map<List<Object>, List<String>> patterns = new LinkedHashMap<>();
+        Map<List<Object>, Scope> scopes = new LinkedHashMap<>();
         for (TopicDeclaration<?, ?> topic : topics) {
             String label = topic.label();
-            if (seen.merge(String.valueOf(topic.name), 1, Integer::sum) == 2) {
+            // a topic is declared once per consumer group; two groups may each consume all of it
+            if (seen.merge(topic.scope.group().orElse("") + "\u0000" + topic.name, 1, Integer::sum) == 2) {
                 problems.add(label + ": declared more than once; declare each topic once with all its filters");
             }
-            topic.validate(base, problems).ifPresent(definitions::add);
+            List<Object> key = List.of(topic.scope.group(), topic.scope.subscription());
+            Map<String, String> kafka = kafkaOf.putIfAbsent(key, topic.scope.kafka());
+            if (kafka != null && !kafka.equals(topic.scope.kafka())) {
+                problems.add(label + ": " + topic.scope.describe() + " is declared again with other Kafka"
+                        + " properties; declare each subscription group's properties once");
+            }
+            scopes.putIfAbsent(key, topic.scope);
+            if (topic.pattern == null) {
+                names.computeIfAbsent(key, k -> new ArrayList<>()).add(String.valueOf(topic.name));
+            } else {
+                patterns.computeIfAbsent(key, k -> new ArrayList<>()).add(topic.name);
+            }
+            List<TopicDefinition<?, ?>> scoped = definitions.computeIfAbsent(key, k -> new ArrayList<>());
+            topic.validate(base, problems).ifPresent(scoped::add);
+        }
+        scopes.forEach((key, scope) -> subscriptions.put(new Subscription(scope.group(), scope.subscription(),
+                scope.kafka(), names.getOrDefault(key, List.of()), patterns.getOrDefault(key, List.of())),
+                definitions.get(key)));
+        // a pattern must not read the topology's own output: its dead-letter topics
+        List<String> deadLetterTopics = definitions.values().stream().flatMap(List::stream)
+                .flatMap(t -> t.settings().deadLetterQueue().flatMap(DeadLetterQueue::destination).stream())
+                .distinct().toList();
+        for (TopicDeclaration<?, ?> topic : topics) {
+            if (topic.pattern != null) {
+                for (String dlq : deadLetterTopics) {
+                    if (topic.pattern.matcher(dlq).matches()) {
+                        problems.add(topic.label() + ": the pattern matches the dead-letter topic '" + dlq
+                                + "', so dead letters would be consumed again; narrow the pattern");
+                    }
+                }
+            }
         }
         if (!problems.isEmpty()) {
             throw new TopologyException(problems);
         }
-        return new Topology(definitions);
+        return new Topology(subscriptions);
     }
 
     /** Records settings changes as functions, so topic changes apply on top of defaults declared later. */
@@ -116,6 +261,21 @@ final class TopologyDeclaration implements TopologyBuilder {
         }
 
         @Override
+        public Defaults deadLetterQueue(DeadLetterQueue queue) {
+            if (queue == null) {
+                problems.add("deadLetterQueue is null");
+                return this;
+            }
+            Optional<String> nameProblem = queue.destination().flatMap(TopicNames::problem);
+            if (nameProblem.isPresent()) {
+                problems.add("dead-letter topic '" + queue.topic() + "' is illegal: " + nameProblem.get());
+            } else {
+                changes.add(s -> s.withDeadLetterQueue(Optional.of(queue)));
+            }
+            return this;
+        }
+
+        @Override
         public Defaults nonRetryable(List<Class<? extends Throwable>> types) {
             // List.of(...).contains(null) throws, so look for null elements by hand
             if (types == null || types.stream().anyMatch(Objects::isNull)) {
@@ -138,6 +298,16 @@ final class TopologyDeclaration implements TopologyBuilder {
         }
 
         @Override
+        public Defaults initialOffset(InitialOffset where) {
+            if (where == null) {
+                problems.add("initialOffset is null");
+            } else {
+                changes.add(s -> s.withInitialOffset(Optional.of(where)));
+            }
+            return this;
+        }
+
+        @Override
         public Defaults onOffsetOutOfRange(OffsetOutOfRangePolicy policy) {
             if (policy == null) {
                 problems.add("onOffsetOutOfRange policy is null");
@@ -151,6 +321,8 @@ final class TopologyDeclaration implements TopologyBuilder {
     /** One topic being declared. Its steps share this state; the type parameters move with deserializers. */
     private final class TopicDeclaration<K, V> {
         final String name;
+        final java.util.regex.Pattern pattern;
+        final Scope scope;
         Deserializer<?> keyDeserializer;
         Deserializer<?> valueDeserializer;
         Supplier<?> consumerFactory;
@@ -158,14 +330,26 @@ final class TopologyDeclaration implements TopologyBuilder {
         final List<FilterFactory<?, ?>> filters = new ArrayList<>();
         final SettingsRecorder settings = new SettingsRecorder();
 
-        TopicDeclaration(String name, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
+        TopicDeclaration(String name, Scope scope, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
+            this(name, null, scope, keyDeserializer, valueDeserializer);
+        }
+
+        TopicDeclaration(java.util.regex.Pattern pattern, Scope scope, Deserializer<K> keyDeserializer,
+                         Deserializer<V> valueDeserializer) {
+            this(pattern == null ? null : pattern.pattern(), pattern, scope, keyDeserializer, valueDeserializer);
+        }
+
+        private TopicDeclaration(String name, java.util.regex.Pattern pattern, Scope scope,
+                                 Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
             this.name = name;
+            this.pattern = pattern;
+            this.scope = scope;
             this.keyDeserializer = keyDeserializer;
             this.valueDeserializer = valueDeserializer;
         }
 
         String label() {
-            return "topic '" + name + "'";
+            return (pattern == null ? "topic '" : "topics matching '") + name + "'" + (scope.equals(Scope.DEFAULT) ? "" : " (" + scope.describe() + ")");
         }
 
         TopicStep<K, V> step() {
@@ -178,7 +362,11 @@ final class TopologyDeclaration implements TopologyBuilder {
             int before = problems.size();
             String label = label();
             // checked here, after 'before', so a topic with an illegal (or null) name never gets a definition
-            TopicNames.problem(name).ifPresent(p -> problems.add(label + ": illegal topic name: " + p));
+            if (pattern == null) {
+                TopicNames.problem(name).ifPresent(p -> problems.add(label + ": illegal topic name: " + p));
+            } else {
+                TopicPatterns.problems(pattern).forEach(p -> problems.add(label + ": " + p));
+            }
             if (!consumerDeclared) {
                 problems.add(label + ": has no consumer; declare one with .consumer(...)");
             } else if (consumerFactory == null) {
@@ -226,14 +414,19 @@ final class TopologyDeclaration implements TopologyBuilder {
                 problems.add(label + ": non-retryable exceptions need a dead-letter queue to go to; declare "
                         + ".deadLetterQueue(topic, maxRetries) or drop .nonRetryable(...)");
             }
-            if (dlq.isPresent() && dlq.get().topic().equals(name)) {
+            if (dlq.isPresent() && dlq.get().destination().filter(name::equals).isPresent()) {
                 problems.add(label + ": the dead-letter topic is the topic itself; name another topic");
+            }
+            if (authority.isPresent() && dlq.isPresent() && dlq.get().markAfterDispatch().equals(Optional.of(false))) {
+                problems.add(label + ": markAfterDispatch(false) on an offset-managed topic: its stored offset moves"
+                        + " past every dead letter (through the offset authority), so Kafka's mark must follow it;"
+                        + " drop markAfterDispatch(false)");
             }
             if (problems.size() > before) {
                 return Optional.empty();
             }
             return Optional.of(new TopicDefinition(name, keyDeserializer, valueDeserializer, consumerFactory,
-                    filters, effective, authority));
+                    filters, effective, authority, Optional.ofNullable(pattern)));
         }
 
         /** One step of the grammar; each step is used once, so a stale reference cannot retype the topic. */
@@ -340,6 +533,12 @@ final class TopologyDeclaration implements TopologyBuilder {
             }
 
             @Override
+            public TopicBuilder<BK, BV> deadLetterQueue(DeadLetterQueue queue) {
+                settings.deadLetterQueue(queue);
+                return this;
+            }
+
+            @Override
             public TopicBuilder<BK, BV> nonRetryable(List<Class<? extends Throwable>> types) {
                 settings.nonRetryable(types);
                 return this;
@@ -348,6 +547,12 @@ final class TopologyDeclaration implements TopologyBuilder {
             @Override
             public TopicBuilder<BK, BV> infrastructureRetryLimit(int limit) {
                 settings.infrastructureRetryLimit(limit);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> initialOffset(InitialOffset where) {
+                settings.initialOffset(where);
                 return this;
             }
 
@@ -365,6 +570,22 @@ final class TopologyDeclaration implements TopologyBuilder {
             @Override
             public TopicStep<byte[], byte[]> topic(String next) {
                 return TopologyDeclaration.this.topic(next);
+            }
+
+            @Override
+            public TopicStep<byte[], byte[]> topics(java.util.regex.Pattern next) {
+                return TopologyDeclaration.this.topics(next);
+            }
+
+            @Override
+            public TopologyBuilder group(String groupId, java.util.function.Consumer<GroupBuilder> block) {
+                return TopologyDeclaration.this.group(groupId, block);
+            }
+
+            @Override
+            public TopologyBuilder subscriptionGroup(String name, Map<String, String> kafka,
+                                                     java.util.function.Consumer<GroupBuilder> block) {
+                return TopologyDeclaration.this.subscriptionGroup(name, kafka, block);
             }
 
             @Override

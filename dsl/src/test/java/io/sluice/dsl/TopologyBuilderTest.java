@@ -1,6 +1,7 @@
 package io.sluice.dsl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -214,6 +215,48 @@ class TopologyBuilderTest {
     void rejectsAnIllegalDeadLetterTopic() {
         TopologyBuilder builder = Sluice.topology()
                 .topic("orders").consumer(NoopConsumer::new).deadLetterQueue("orders dlq", 3);
+
+        assertEquals(List.of("topic 'orders': dead-letter topic 'orders dlq' is illegal: "
+                + "the name may contain only ASCII letters, digits, '.', '_' and '-'"), rejected(builder).problems());
+    }
+
+    @Test
+    void rejectsMarkAfterDispatchOffOnAnOffsetManagedTopicNamingIt() {
+        TopologyBuilder builder = Sluice.topology()
+                .defaults(d -> d.deadLetterQueue(DeadLetterQueue.to("all.dlq", 1).markAfterDispatch(false)))
+                .topic("orders").consumer(NoopConsumer::new).filter(new KeepsOffsets(NO_AUTHORITY))
+                .topic("payments").consumer(NoopConsumer::new);
+
+        assertEquals(List.of("topic 'orders': markAfterDispatch(false) on an offset-managed topic: its stored offset"
+                + " moves past every dead letter (through the offset authority), so Kafka's mark must follow it;"
+                + " drop markAfterDispatch(false)"), rejected(builder).problems());
+    }
+
+    @Test
+    void theDeadLetterOptionsReachTheTopicsSettings() {
+        Topology topology = Sluice.topology()
+                .topic("orders").consumer(NoopConsumer::new).filter(new KeepsOffsets(NO_AUTHORITY))
+                .deadLetterQueue(DeadLetterQueue.discard(2))
+                .topic("secrets").consumer(NoopConsumer::new).manualMarking()
+                .deadLetterQueue(DeadLetterQueue.to("secrets.dlq", 0).withoutErrorDetails())
+                .build();
+
+        DeadLetterQueue orders = topology.topic("orders").orElseThrow().settings().deadLetterQueue().orElseThrow();
+        assertTrue(orders.discards());
+        assertEquals(2, orders.maxRetries());
+        assertTrue(orders.marksAfterDispatch(MarkingMode.MANUAL, true), "on by default when offset-managed");
+        DeadLetterQueue secrets = topology.topic("secrets").orElseThrow().settings().deadLetterQueue().orElseThrow();
+        assertEquals("secrets.dlq", secrets.topic());
+        assertFalse(secrets.errorDetails());
+        assertFalse(secrets.marksAfterDispatch(MarkingMode.MANUAL, false), "off by default under manual marking");
+        assertTrue(secrets.marksAfterDispatch(MarkingMode.AUTOMATIC, false), "on by default under automatic");
+        assertThrows(IllegalStateException.class, orders::topic);
+    }
+
+    @Test
+    void rejectsAnIllegalDeadLetterTopicGivenAsAQueue() {
+        TopologyBuilder builder = Sluice.topology()
+                .topic("orders").consumer(NoopConsumer::new).deadLetterQueue(DeadLetterQueue.to("orders dlq", 3));
 
         assertEquals(List.of("topic 'orders': dead-letter topic 'orders dlq' is illegal: "
                 + "the name may contain only ASCII letters, digits, '.', '_' and '-'"), rejected(builder).problems());

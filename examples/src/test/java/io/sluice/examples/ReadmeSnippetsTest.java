@@ -43,6 +43,17 @@ class ReadmeSnippetsTest {
         }
     }
 
+    @Test
+    void theRoutingExampleInTheReadmeIsTheCompiledOne() throws IOException {
+        String source = "examples/src/test/java/io/sluice/examples/RoutingSnippetTest.java";
+        String region = region(ROOT.resolve(source), "routing");
+        String block = readmeBlock("<!-- included from " + source + ", region routing -->");
+
+        assertTrue(region.contains("subscriptionGroup"), "the region was not found");
+        assertEquals(region, block, "README.md's block differs from " + source + "'s region routing: copy the"
+                + " region (without its indentation) into README.md");
+    }
+
     /** The lines between the markers, without their common indentation. */
     static String region(Path file, String name) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);

@@ -556,7 +556,10 @@ public final class PartitionOffsets implements OffsetAuthority {
         observedEpochs.putIfAbsent(key, consumed.epoch());
         if (consumed.mark().isPresent()) {
             committedRows.merge(key, consumed.mark().getAsLong(), Math::max);
-            context.markAsConsumed(consumed.mark().getAsLong());
+            if (!context.markAsConsumed(consumed.mark().getAsLong())) {
+                // revoked after the commit: the row is the truth, the next owner enforces it
+                LOG.debug("{} revoked after its batch {} was committed: Kafka's copy is not marked", tp, batch);
+            }
         }
         return consumed.applied();
     }

@@ -233,6 +233,31 @@ class OffsetManagerDriverTest {
         assertEquals(OptionalLong.of(3), offsets.nextOffset(GROUP, TP));
     }
 
+    @Test
+    void aDiscardedMessageAdvancesTheRowWithoutPublishing(TestDriver driver) {
+        Topology topology = Sluice.topology().topic(T)
+                .deserializers(new StringDeserializer(), new StringDeserializer())
+                .consumer(() -> (batch, ctx) -> offsets.consume(ctx, batch, (tx, messages) -> {
+                    for (var m : messages) {
+                        if (m.value().equals("bad")) {
+                            throw new IllegalArgumentException("bad order");
+                        }
+                        applied.add(m.offset());
+                    }
+                }))
+                .filter(OffsetManager.using(offsets))
+                .deadLetterQueue(io.sluice.dsl.DeadLetterQueue.discard(0))
+                .build();
+        driver.maxPollRecords(1).start(topology);
+        driver.send(T, 0, "k", "ok").send(T, 0, "k", "bad").send(T, 0, "k", "ok");
+        driver.assign(T, 0).runUntilIdle().advanceAndRun(Duration.ofSeconds(1));
+        assertEquals(List.of(), driver.deadLetters());
+        assertEquals(1, driver.events(SluiceEvent.Discarded.class).size());
+        assertEquals(List.of(0L, 2L), applied);
+        assertEquals(OptionalLong.of(3), offsets.nextOffset(GROUP, TP), "the row moved past the discarded message");
+        assertEquals(3, driver.marked(T, 0));
+    }
+
     private static long decisions(TestDriver driver) {
         return driver.events(SluiceEvent.Filtered.class).stream()
                 .filter(f -> f.verdict() instanceof io.sluice.dsl.Verdict.Skip

@@ -108,10 +108,10 @@ abstract class TransactionalConsumeContract {
         List<OptionalLong> rowWhenMarked = new ArrayList<>();
         TestContext observing = new TestContext(tp) {
             @Override
-            public void markAsConsumed(long nextOffset) {
+            public boolean markAsConsumed(long nextOffset) {
                 // read through another connection: only committed data is visible there
                 rowWhenMarked.add(store.nextOffset(GROUP, tp));
-                super.markAsConsumed(nextOffset);
+                return super.markAsConsumed(nextOffset);
             }
         };
         store.consume(observing, range(tp, 0, 3), insertEach());

@@ -15,6 +15,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * (Sluice applies the user's reset itself, so Kafka never moves a position it did not choose). Unless the user set
  * it, {@code isolation.level} is {@code read_committed}: records of aborted transactions are never applied.
  *
+ * <p>Static membership: a {@code group.instance.id} the user sets gets the consumer instance's index as a suffix
+ * ({@code <id>-0}, {@code <id>-1}, ...; in a subscription group {@code <id>-<subscription>-0}), so the runtime's instances never fence each other and each keeps its id
+ * across a restart with the same settings (a rolling deploy then causes no rebalance within the session timeout).
+ *
  * <p>Under the {@code classic} group protocol the cooperative-sticky assignor is set unless the user chose one
  * (Kafka's default list runs eager Range first, so nothing would be kept across rebalances); under
  * {@code group.protocol=consumer} none of the assignor or session settings are set, as Kafka rejects them there.
@@ -33,6 +37,21 @@ public final class ConsumerConfigs {
      *                                  property the runtime must own is set to something else
      */
     public static Properties forInstance(Properties user, String clientId) {
+        return forInstance(user, clientId, "0");
+    }
+
+    /**
+     * The consumer configuration for one instance, whose static member id (when {@code group.instance.id} is set)
+     * ends with {@code memberSuffix}.
+     *
+     * @param user         the user's properties; not changed
+     * @param clientId     the client id of this instance, used unless the user set one (then suffixed)
+     * @param memberSuffix the suffix of {@code group.instance.id}: the instance's index ({@code 0}, {@code 1}, ...),
+     *                     after its subscription group's name outside the default one ({@code bulk-0})
+     * @throws IllegalArgumentException when {@code bootstrap.servers} or {@code group.id} is missing, or a
+     *                                  property the runtime must own is set to something else
+     */
+    public static Properties forInstance(Properties user, String clientId, String memberSuffix) {
         List<String> problems = new ArrayList<>();
         if (isBlank(user.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG))) {
             problems.add("'" + ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG + "' is missing: name the Kafka brokers, "
@@ -66,6 +85,11 @@ public final class ConsumerConfigs {
         props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         String given = user.getProperty(ConsumerConfig.CLIENT_ID_CONFIG);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, isBlank(given) ? clientId : given + "-" + clientId);
+        String staticId = user.getProperty(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        if (!isBlank(staticId)) {
+            // one id per consumer instance, stable across restarts: two instances with one id would fence each other
+            props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, staticId.trim() + "-" + memberSuffix);
+        }
         if (!isConsumerProtocol(user) && !user.containsKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG)) {
             props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         }

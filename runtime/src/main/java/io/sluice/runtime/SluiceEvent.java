@@ -129,6 +129,14 @@ public sealed interface SluiceEvent {
                         int attempts) implements SluiceEvent {
     }
 
+    /**
+     * A message was dropped without publishing after {@code attempts} failed attempts (the topic's dead-letter queue
+     * discards); the partition moved past it.
+     */
+    record Discarded(String instance, TopicPartition topicPartition, long offset, int attempts)
+            implements SluiceEvent {
+    }
+
     /** Marked offsets were committed to Kafka (next offsets). */
     record Committed(String instance, Map<TopicPartition, Long> offsets) implements SluiceEvent {
     }

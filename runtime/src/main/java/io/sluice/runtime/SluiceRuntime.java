@@ -1,5 +1,6 @@
 package io.sluice.runtime;
 
+import io.sluice.dsl.Subscription;
 import io.sluice.dsl.Topology;
 import io.sluice.runtime.internal.BlockingReportQueue;
 import io.sluice.runtime.internal.KafkaDeadLetterPublisher;
@@ -52,6 +53,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private final List<SluiceEventListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ExecutorService workers;
     private KafkaDeadLetterPublisher deadLetters;
+    private final Properties deadLetterProducer = new Properties();
     private boolean started;
     private boolean stopped;
     private boolean halted;
@@ -66,6 +68,9 @@ public final class SluiceRuntime implements AutoCloseable {
         ConsumerConfigs.forInstance(Objects.requireNonNull(properties, "properties"), name);
         this.properties = new Properties();
         this.properties.putAll(properties);
+        for (Subscription s : topology.subscriptions()) {
+            ConsumerConfigs.forInstance(propertiesOf(s), name);
+        }
     }
 
     /**
@@ -110,6 +115,48 @@ public final class SluiceRuntime implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Gives the dead-letter producer its own Kafka properties, read now from {@code file} (a {@code .properties}
+     * file): another cluster, other credentials. Without {@code bootstrap.servers} in the file, the file overrides
+     * the consumer's settings; with it, nothing is taken from the consumer's properties (its credentials never go
+     * to another cluster). {@code acks=all}, idempotence and the serializers are always Sluice's. The properties
+     * are never logged, and a failure to read the file names the file, not its content. Call before
+     * {@link #start()}. Returns this.
+     *
+     * @throws IllegalArgumentException when the file cannot be read
+     */
+    public synchronized SluiceRuntime deadLetterProducerProperties(java.nio.file.Path file) {
+        if (started) {
+            throw new IllegalStateException("set the dead-letter producer's properties before starting " + name);
+        }
+        Properties read = new Properties();
+        try (java.io.Reader in = java.nio.file.Files.newBufferedReader(Objects.requireNonNull(file, "file"),
+                java.nio.charset.StandardCharsets.UTF_8)) {
+            read.load(in);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            // the exception's own message could quote the content: name the file and the kind of error only
+            throw new IllegalArgumentException("cannot read the dead-letter producer's properties from " + file
+                    + " (" + e.getClass().getSimpleName() + ")");
+        }
+        deadLetterProducer.clear();
+        deadLetterProducer.putAll(read);
+        return this;
+    }
+
+    /** The consumer properties of {@code s}: the runtime's, its consumer group and its Kafka properties. */
+    private Properties propertiesOf(Subscription s) {
+        Properties p = new Properties();
+        p.putAll(properties);
+        s.group().ifPresent(g -> p.put(ConsumerConfig.GROUP_ID_CONFIG, g));
+        p.putAll(s.kafka());
+        return p;
+    }
+
+    /** The dead-letter producer's effective properties (for tests; never logged). */
+    synchronized Properties deadLetterProducerConfig() {
+        return KafkaDeadLetterPublisher.producerProperties(properties, deadLetterProducer);
+    }
+
     /** The runtime's name, unique in this JVM (prefix of its threads and client ids). */
     public String name() {
         return name;
@@ -127,24 +174,33 @@ public final class SluiceRuntime implements AutoCloseable {
         }
         started = true;
         workers = Executors.newFixedThreadPool(settings.workerThreads(), threads(name + "-worker"));
-        deadLetters = new KafkaDeadLetterPublisher(properties, settings.commitTimeout().multipliedBy(6));
-        Duration maxPollInterval = Duration.ofMillis(Long.parseLong(properties.getProperty(
-                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "300000").trim()));
-        LoopSettings loopSettings = new LoopSettings(settings.pollTimeout(), settings.commitInterval(),
-                settings.effectiveRevocationGrace(maxPollInterval), settings.commitTimeout(),
-                settings.blockedAlertAfter(), ConsumerConfigs.userAutoOffsetReset(properties));
-        for (int i = 0; i < settings.consumerInstances(); i++) {
-            String instanceName = name + "-consumer-" + i;
-            Consumer<byte[], byte[]> consumer = consumers.apply(ConsumerConfigs.forInstance(properties, instanceName));
-            ListenerLoop loop = new ListenerLoop(instanceName, topology, consumer, settings.clock(), System::nanoTime,
-                    workers,
-                    new BlockingReportQueue(), loopSettings, this::emit, deadLetters);
-            Instance instance = new Instance(instanceName, loop, consumer);
-            instances.add(instance);
-            instance.thread.start();
+        deadLetters = new KafkaDeadLetterPublisher(properties, deadLetterProducer,
+                settings.commitTimeout().multipliedBy(6));
+        // one set of consumer instances per subscription (consumer group and subscription group)
+        for (Subscription s : topology.subscriptions()) {
+            Properties subscriptionProperties = propertiesOf(s);
+            Duration maxPollInterval = Duration.ofMillis(Long.parseLong(subscriptionProperties.getProperty(
+                    ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "300000").trim()));
+            LoopSettings subscriptionLoop = new LoopSettings(settings.pollTimeout(), settings.commitInterval(),
+                    settings.effectiveRevocationGrace(maxPollInterval), settings.commitTimeout(),
+                    settings.blockedAlertAfter(), ConsumerConfigs.userAutoOffsetReset(subscriptionProperties));
+            for (int i = 0; i < settings.consumerInstances(); i++) {
+                String instanceName = name + (s.isDefault() ? "" : "-" + s.group().map(g -> g + "-").orElse("")
+                        + s.name()) + "-consumer-" + i;
+                String memberSuffix = (s.name().equals(Subscription.DEFAULT) ? "" : s.name() + "-") + i;
+                Consumer<byte[], byte[]> consumer = consumers.apply(
+                        ConsumerConfigs.forInstance(subscriptionProperties, instanceName, memberSuffix));
+                ListenerLoop loop = new ListenerLoop(instanceName, topology.select(s), consumer, settings.clock(),
+                        System::nanoTime, workers, new BlockingReportQueue(), subscriptionLoop, this::emit,
+                        deadLetters);
+                loop.brokerSidePatterns(ConsumerConfigs.isConsumerProtocol(subscriptionProperties));
+                Instance instance = new Instance(instanceName, loop, consumer);
+                instances.add(instance);
+                instance.thread.start();
+            }
         }
-        LOG.info("{} started: {} consumer instance(s), {} worker(s), topics {}", name, settings.consumerInstances(),
-                settings.workerThreads(), topology.topicNames());
+        LOG.info("{} started: {} consumer instance(s), {} worker(s), {}", name, instances.size(),
+                settings.workerThreads(), topology);
         return this;
     }
 
@@ -192,12 +248,14 @@ public final class SluiceRuntime implements AutoCloseable {
     /**
      * The Kafka consumer configuration the runtime's instances run with: the user's properties with the ones the
      * runtime owns applied ({@code auto.offset.reset=none}, {@code isolation.level} when unset, deserializers,
-     * {@code enable.auto.commit}, the assignor), as instance 0 gets it (later instances differ only in
-     * {@code client.id}). Values of keys that hold secrets ({@code password}, {@code sasl.jaas.config}) are
-     * masked. Unmodifiable.
+     * {@code enable.auto.commit}, the assignor), as instance 0 of the topology's first subscription gets it (later
+     * instances differ only in {@code client.id} and {@code group.instance.id}; other subscriptions also in their
+     * {@code group.id} and their subscription group's properties). Values of keys that hold secrets
+     * ({@code password}, {@code sasl.jaas.config}) are masked. Unmodifiable.
      */
     public Map<String, String> consumerConfig() {
-        Properties effective = ConsumerConfigs.forInstance(properties, name + "-consumer-0");
+        Properties effective = ConsumerConfigs.forInstance(propertiesOf(topology.subscriptions().get(0)),
+                name + "-consumer-0");
         Map<String, String> config = new java.util.TreeMap<>();
         for (String key : effective.stringPropertyNames()) {
             String lower = key.toLowerCase(java.util.Locale.ROOT);

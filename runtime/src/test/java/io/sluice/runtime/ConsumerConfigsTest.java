@@ -31,6 +31,19 @@ class ConsumerConfigsTest {
     }
 
     @Test
+    void aStaticGroupInstanceIdGetsTheInstancesIndexAsSuffix() {
+        Properties user = base();
+        user.put("group.instance.id", "orders-host-a");
+        assertEquals("orders-host-a-0", ConsumerConfigs.forInstance(user, "sluice-1-consumer-0", "0")
+                .get("group.instance.id"));
+        assertEquals("orders-host-a-1", ConsumerConfigs.forInstance(user, "sluice-7-consumer-1", "1")
+                .get("group.instance.id"), "stable whatever the runtime's name in this JVM");
+        assertEquals("orders-host-a", user.get("group.instance.id"), "the user's properties are not changed");
+        assertFalse(ConsumerConfigs.forInstance(base(), "c", "1").containsKey("group.instance.id"),
+                "dynamic membership unless asked for");
+    }
+
+    @Test
     void aUsersAssignorIsKept() {
         Properties user = base();
         user.put("partition.assignment.strategy", RangeAssignor.class.getName());

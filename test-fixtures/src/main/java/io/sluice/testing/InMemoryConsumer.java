@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Consumer states</h2>
  * <pre>
- *   UNSUBSCRIBED --subscribe(topics)--> SUBSCRIBED --unsubscribe()--> UNSUBSCRIBED
+ *   UNSUBSCRIBED --subscribe(topics or Pattern)--> SUBSCRIBED --unsubscribe()--> UNSUBSCRIBED
  *   UNSUBSCRIBED --assign(partitions)--> MANUALLY_ASSIGNED --unsubscribe()/assign(empty)--> UNSUBSCRIBED
  *   any state --close()--> CLOSED   (close is idempotent)
  * </pre>
@@ -178,6 +178,7 @@ public final class InMemoryConsumer implements Consumer<byte[], byte[]> {
     private final AtomicReference<Thread> owner = new AtomicReference<>();
     private volatile State state = State.UNSUBSCRIBED;
     private volatile Set<String> subscription = Set.of();
+    private volatile Pattern subscribedPattern;
     private ConsumerRebalanceListener listener = NO_LISTENER;
     /** The assignment; iteration order is the fetch order. */
     private final Map<TopicPartition, PartitionState> assigned = new LinkedHashMap<>();
@@ -379,6 +380,17 @@ public final class InMemoryConsumer implements Consumer<byte[], byte[]> {
     @Override
     public Set<String> subscription() {
         acquire();
+        Pattern p = subscribedPattern;
+        if (p != null) {
+            // as KafkaConsumer: the topics the pattern matches now
+            Set<String> matched = new TreeSet<>();
+            for (String t : log.topics()) {
+                if (p.matcher(t).matches()) {
+                    matched.add(t);
+                }
+            }
+            return Collections.unmodifiableSet(matched);
+        }
         return subscription;
     }
 
@@ -414,18 +426,39 @@ public final class InMemoryConsumer implements Consumer<byte[], byte[]> {
                     + " consumer is " + state);
         }
         subscription = Collections.unmodifiableSet(new TreeSet<>(topics));
+        subscribedPattern = null;
+        listener = callback;
+        state = State.SUBSCRIBED;
+    }
+
+    /**
+     * Subscribes to every topic whose whole name matches {@code pattern}, now or created later, with
+     * {@code callback}, replacing an earlier subscription and listener. The test still assigns partitions; a
+     * partition of a topic the pattern does not match cannot be assigned.
+     */
+    @Override
+    public void subscribe(Pattern pattern, ConsumerRebalanceListener callback) {
+        acquire();
+        if (pattern == null || pattern.pattern().isEmpty()) {
+            throw new IllegalArgumentException("Topic pattern to subscribe to cannot be " + (pattern == null
+                    ? "null" : "empty"));
+        }
+        if (callback == null) {
+            throw new IllegalArgumentException("RebalanceListener cannot be null");
+        }
+        if (state == State.MANUALLY_ASSIGNED) {
+            throw new IllegalStateException("Subscription to topics, partitions and pattern are mutually exclusive;"
+                    + " consumer is " + state);
+        }
+        subscription = Set.of();
+        subscribedPattern = pattern;
         listener = callback;
         state = State.SUBSCRIBED;
     }
 
     @Override
-    public void subscribe(Pattern pattern, ConsumerRebalanceListener callback) {
-        throw unsupported("subscribe(Pattern, ConsumerRebalanceListener)");
-    }
-
-    @Override
     public void subscribe(Pattern pattern) {
-        throw unsupported("subscribe(Pattern)");
+        subscribe(pattern, NO_LISTENER);
     }
 
     @Override
@@ -481,6 +514,7 @@ public final class InMemoryConsumer implements Consumer<byte[], byte[]> {
         }
         assigned.clear();
         subscription = Set.of();
+        subscribedPattern = null;
         listener = NO_LISTENER;
         pendingRebalances.clear();
         state = State.UNSUBSCRIBED;
@@ -631,8 +665,9 @@ public final class InMemoryConsumer implements Consumer<byte[], byte[]> {
         }
         if (current == State.SUBSCRIBED) {
             Set<String> topics = subscription;
+            Pattern p = subscribedPattern;
             for (TopicPartition partition : rebalance.added()) {
-                if (!topics.contains(partition.topic())) {
+                if (p != null ? !p.matcher(partition.topic()).matches() : !topics.contains(partition.topic())) {
                     throw new IllegalStateException("cannot assign " + partition + ": consumer is subscribed to "
                             + topics);
                 }

@@ -30,6 +30,7 @@ public class TestContext implements ConsumerContext {
     private volatile OptionalLong logStart = OptionalLong.empty();
     private volatile OptionalLong logEnd = OptionalLong.empty();
     private volatile long generation = 1;
+    private volatile int attempt = 1;
     private volatile String consumerGroup = "sluice-test";
     private volatile Verdict requested;
 
@@ -85,7 +86,21 @@ public class TestContext implements ConsumerContext {
         return this;
     }
 
-    /** Every next offset marked, in call order. */
+    /** Sets the attempt {@link #attempt()} answers (1 by default); returns this. */
+    public TestContext attempt(int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException("an attempt is at least 1, was " + value);
+        }
+        this.attempt = value;
+        return this;
+    }
+
+    @Override
+    public int attempt() {
+        return attempt;
+    }
+
+    /** Every next offset marked (taken while not revoked), in call order. */
     public List<Long> marks() {
         return List.copyOf(marks);
     }
@@ -131,13 +146,21 @@ public class TestContext implements ConsumerContext {
     }
 
     @Override
-    public void markAsConsumed(Message<?, ?> message) {
-        markAsConsumed(message.nextOffset());
+    public boolean markAsConsumed(Message<?, ?> message) {
+        return markAsConsumed(message.nextOffset());
     }
 
+    /** Records the mark unless the context is set revoked; answers as the runtime does. */
     @Override
-    public void markAsConsumed(long nextOffset) {
+    public boolean markAsConsumed(long nextOffset) {
+        if (nextOffset < 0) {
+            throw new IllegalArgumentException("a mark is a next offset and must be >= 0, was " + nextOffset);
+        }
+        if (revoked) {
+            return false;
+        }
         marks.add(nextOffset);
+        return true;
     }
 
     @Override

@@ -139,13 +139,35 @@ public final class TestDriver implements AutoCloseable {
         return this;
     }
 
-    /** Starts the runtime on {@code topology}: creates missing topics and subscribes. Returns this. */
+    /**
+     * Starts the runtime on {@code topology}: creates missing topics and subscribes. Returns this. The driver runs
+     * one consumer instance, so the topology must have one subscription: for a topology with consumer groups or
+     * subscription groups, start a driver per subscription with {@code topology.select(subscription)}. The
+     * subscription's consumer group (when it names one) and its {@code max.poll.records} apply.
+     *
+     * @throws IllegalArgumentException when the topology has more than one subscription
+     */
     public TestDriver start(Topology topology) {
         requireNotStarted();
         this.topology = Objects.requireNonNull(topology, "topology");
+        if (topology.subscriptions().size() != 1) {
+            throw new IllegalArgumentException("a test driver runs one subscription, but " + topology + " has "
+                    + topology.subscriptions().size() + "; start one driver per subscription with"
+                    + " topology.select(subscription)");
+        }
+        io.sluice.dsl.Subscription subscription = topology.subscriptions().get(0);
+        subscription.group().ifPresent(g -> config = new InMemoryConsumerConfig(g, config.autoOffsetReset(),
+                config.maxPollRecords()));
+        String maxPoll = subscription.kafka().get("max.poll.records");
+        if (maxPoll != null) {
+            config = config.withMaxPollRecords(Integer.parseInt(maxPoll.trim()));
+        }
         for (TopicDefinition<?, ?> t : topology.topics()) {
-            ensureTopic(t.name());
-            t.settings().deadLetterQueue().ifPresent(dlq -> ensureTopic(dlq.topic()));
+            if (t.pattern().isEmpty()) {
+                ensureTopic(t.name()); // a pattern's topics are created by the test (createTopic), before or after
+            }
+            t.settings().deadLetterQueue().flatMap(io.sluice.dsl.DeadLetterQueue::destination)
+                    .ifPresent(this::ensureTopic);
         }
         consumer = new InMemoryConsumer(log, config);
         loop = new ListenerLoop(INSTANCE, topology, consumer, clock, this::nanos, executor, reports, settings,

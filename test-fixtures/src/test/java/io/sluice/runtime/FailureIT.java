@@ -4,6 +4,8 @@ import static io.sluice.runtime.RuntimeIT.awaitTrue;
 import static io.sluice.runtime.RuntimeIT.unique;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.dsl.Sluice;
 import io.sluice.dsl.Topology;
@@ -11,6 +13,8 @@ import io.sluice.runtime.internal.DeadLetters;
 import io.sluice.testing.EmbeddedKafka;
 import io.sluice.testing.EmbeddedKafkaExtension;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +34,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Failure handling on a real broker: dead letters and retries. */
 @ExtendWith(EmbeddedKafkaExtension.class)
@@ -124,6 +129,53 @@ class FailureIT {
         assertEquals(-1, failuresLeft.get(), "it failed exactly three times");
     }
 
+    @Test
+    @SuppressWarnings("try") // the runtime only needs to run and close
+    void deadLettersGoToTheClusterOfTheirOwnProducerPropertiesWithTheNewHeaders(@TempDir Path dir) throws Exception {
+        String topic = unique("elsewhere");
+        String dlq = topic + ".dlq";
+        kafka.createTopic(topic, 1);
+        List<String> consumed = new CopyOnWriteArrayList<>();
+        Topology topology = Sluice.topology()
+                .topic(topic).deserializers(new StringDeserializer(), new StringDeserializer())
+                .consumer(() -> (batch, ctx) -> batch.forEach(m -> {
+                    if (m.value().equals("bad")) {
+                        throw new io.sluice.dsl.MessageFailedException(m, new IllegalStateException("declined"));
+                    }
+                    consumed.add(m.value());
+                }))
+                .deadLetterQueue(dlq, 0)
+                .build();
+        try (EmbeddedKafka other = EmbeddedKafka.start()) {
+            other.createTopic(dlq, 1);
+            Path file = dir.resolve("dlq-producer.properties");
+            Files.writeString(file, "bootstrap.servers=" + other.bootstrapServers() + "\nlinger.ms=0\n");
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(kafka.producerProperties(),
+                    new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.StringSerializer())) {
+                producer.send(new ProducerRecord<>(topic, 0, "k", "bad")).get();
+                producer.send(new ProducerRecord<>(topic, 0, "k", "good")).get();
+            }
+            Properties props = props();
+            try (SluiceRuntime runtime = SluiceRuntime.create(topology, props, RuntimeIT.fast())
+                    .deadLetterProducerProperties(file).start()) {
+                awaitTrue("the partition continues past the dead letter", Duration.ofSeconds(60),
+                        () -> consumed.contains("good"));
+            }
+            ConsumerRecord<byte[], byte[]> letter = readOne(other, dlq);
+            assertEquals("bad", new String(letter.value(), StandardCharsets.UTF_8));
+            assertEquals(props.getProperty("group.id"), header(letter, DeadLetterHeaders.CONSUMER_GROUP));
+            assertEquals("CreateTime", header(letter, DeadLetterHeaders.TIMESTAMP_TYPE));
+            assertEquals("declined", header(letter, DeadLetterHeaders.EXCEPTION_MESSAGE));
+            assertTrue(header(letter, DeadLetterHeaders.EXCEPTION_STACK_TRACE)
+                    .startsWith(IllegalStateException.class.getName() + ": declined"));
+            try (org.apache.kafka.clients.admin.Admin admin = kafka.admin()) {
+                assertFalse(admin.listTopics().names().get().contains(dlq),
+                        "nothing was published to the consumer's cluster");
+            }
+        }
+    }
+
     private Properties props() {
         Properties p = new Properties();
         p.put("bootstrap.servers", kafka.bootstrapServers());
@@ -133,8 +185,12 @@ class FailureIT {
     }
 
     private ConsumerRecord<byte[], byte[]> readOne(String topic) {
+        return readOne(kafka, topic);
+    }
+
+    private static ConsumerRecord<byte[], byte[]> readOne(EmbeddedKafka cluster, String topic) {
         try (KafkaConsumer<byte[], byte[]> consumer =
-                     new KafkaConsumer<>(kafka.consumerProperties(unique("dlq-reader"), GroupProtocol.CLASSIC))) {
+                     new KafkaConsumer<>(cluster.consumerProperties(unique("dlq-reader"), GroupProtocol.CLASSIC))) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (System.nanoTime() < deadline) {

@@ -124,7 +124,8 @@ final class DashboardModel {
             row.put("filters", filters);
             row.put("marking", t.settings().marking().name());
             row.put("deadLetterQueue", t.settings().deadLetterQueue()
-                    .map(d -> d.topic() + " after " + d.maxRetries() + " retries").orElse(null));
+                    .map(d -> (d.discards() ? "discard" : d.topic()) + " after " + d.maxRetries() + " retries")
+                    .orElse(null));
             rows.add(row);
         }
         return rows;

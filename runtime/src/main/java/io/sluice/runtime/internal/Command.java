@@ -3,6 +3,7 @@ package io.sluice.runtime.internal;
 import io.sluice.runtime.SluiceEvent;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -33,9 +34,12 @@ sealed interface Command {
         }
     }
 
-    /** Publish a dead letter on a worker, then advance the offset authority past it. */
-    record LaunchDeadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts, String topic)
-            implements Command {
+    /**
+     * Publish a dead letter on a worker (to {@code topic}; nothing when it is empty: the message is discarded),
+     * then advance the offset authority past it.
+     */
+    record LaunchDeadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts,
+                            Optional<String> topic) implements Command {
         public LaunchDeadLetter {
             Objects.requireNonNull(record, "record");
             Objects.requireNonNull(error, "error");

@@ -10,7 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends one failed message to its dead-letter topic on a worker, waits for the broker's confirmation, advances
+ * Sends one failed message to its dead-letter topic on a worker (or, when the topic's queue discards, publishes
+ * nothing), waits for the broker's confirmation, advances
  * the offset authority if the topic has one, and only then reports the message as done. A failed publication
  * marks nothing; a failed advance after a publication is reported apart, so only the advance is retried and the
  * dead letter is not published again.
@@ -23,7 +24,8 @@ final class DeadLetterJob implements Runnable {
     private final TopicPartition topicPartition;
     private final String group;
     private final long generation;
-    private final String topic;
+    private final Optional<String> topic;
+    private final boolean errorDetails;
     private final ConsumerRecord<byte[], byte[]> record;
     private final Throwable error;
     private final int attempts;
@@ -31,8 +33,9 @@ final class DeadLetterJob implements Runnable {
     private final Optional<OffsetAuthority> authority;
     private final java.util.function.Consumer<Report> sink;
 
-    DeadLetterJob(AtomicBoolean revoked, TopicPartition topicPartition, String group, long generation, String topic,
-                  ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts, DeadLetterPublisher publisher,
+    DeadLetterJob(AtomicBoolean revoked, TopicPartition topicPartition, String group, long generation,
+                  Optional<String> topic, ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts,
+                  boolean errorDetails, DeadLetterPublisher publisher,
                   Optional<OffsetAuthority> authority, java.util.function.Consumer<Report> sink) {
         this.revoked = revoked;
         this.topicPartition = topicPartition;
@@ -42,6 +45,7 @@ final class DeadLetterJob implements Runnable {
         this.record = record;
         this.error = error;
         this.attempts = attempts;
+        this.errorDetails = errorDetails;
         this.publisher = publisher;
         this.authority = authority;
         this.sink = sink;
@@ -55,16 +59,23 @@ final class DeadLetterJob implements Runnable {
                 // the partition moved on: its new owner decides this message again
                 throw new IllegalStateException(topicPartition + " was revoked before its dead letter was sent");
             }
-            publisher.publish(DeadLetters.of(topic, record, error, attempts));
+            if (topic.isPresent()) {
+                publisher.publish(DeadLetters.of(topic.get(), record, error, attempts, group, errorDetails));
+            }
         } catch (Throwable e) {
             LOG.warn("dead-lettering {}@{} to {} failed; nothing is marked and it is tried again: {}", topicPartition,
-                    record.offset(), topic, e.toString());
+                    record.offset(), topic.orElse("(discard)"), e.toString());
             sink.accept(new Report(topicPartition, generation, OptionalLong.empty(),
                     Report.Failed.of(e, Report.Origin.DEAD_LETTER_PUBLISH)));
             return;
         }
-        LOG.warn("dead-lettered {}@{} to {} after {} failed attempt(s): {}", topicPartition, record.offset(), topic,
-                attempts, error.toString());
+        if (topic.isPresent()) {
+            LOG.warn("dead-lettered {}@{} to {} after {} failed attempt(s): {}", topicPartition, record.offset(),
+                    topic.get(), attempts, errorDetails ? error.toString() : error.getClass().getName());
+        } else {
+            LOG.warn("discarded {}@{} after {} failed attempt(s): {}", topicPartition, record.offset(), attempts,
+                    errorDetails ? error.toString() : error.getClass().getName());
+        }
         advanceAndReport(revoked, authority, group, topicPartition, generation, next,
                 new Report.DeadLettered(record.offset(), topic, attempts), Report.Origin.DEAD_LETTER_ADVANCE, sink);
     }

@@ -184,7 +184,7 @@ final class Job<K, V> implements Runnable {
                 }
             }
             if (mark > context.markedOffset()) {
-                context.markAsConsumed(mark);
+                context.record(mark);
             }
         }
 
@@ -227,7 +227,7 @@ final class Job<K, V> implements Runnable {
                 && failedOffset.getAsLong() > context.markedOffset()
                 && !(topic.offsetAuthority().isPresent())) {
             // the consumer named the failing message: under automatic marking the ones before it were handled
-            context.markAsConsumed(failedOffset.getAsLong());
+            context.record(failedOffset.getAsLong());
         }
         long marked = context.markedOffset();
         long failed = failedOffset.orElse(Long.MAX_VALUE);

@@ -10,8 +10,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Publishes dead letters through one {@code KafkaProducer}, made on first use from the connection settings of
- * the consumer properties ({@code acks=all}, idempotent), and waits for each confirmation. Thread-safe.
+ * Publishes dead letters through one {@code KafkaProducer}, made on first use ({@code acks=all}, idempotent), and
+ * waits for each confirmation. Its properties are the consumer's connection settings, overlaid by the dead-letter
+ * producer's own properties when given (see {@link #producerProperties}). The properties are never logged by
+ * Sluice. Thread-safe.
  */
 public final class KafkaDeadLetterPublisher implements DeadLetterPublisher, AutoCloseable {
 
@@ -25,17 +27,43 @@ public final class KafkaDeadLetterPublisher implements DeadLetterPublisher, Auto
      * @param timeout            how long one publication may take before it counts as failed
      */
     public KafkaDeadLetterPublisher(Properties consumerProperties, Duration timeout) {
-        this.properties = new Properties();
-        for (String key : consumerProperties.stringPropertyNames()) {
-            if (ProducerConfig.configNames().contains(key) && !key.equals(ProducerConfig.CLIENT_ID_CONFIG)) {
-                properties.put(key, consumerProperties.getProperty(key));
+        this(consumerProperties, new Properties(), timeout);
+    }
+
+    /**
+     * @param consumerProperties the user's Kafka consumer properties
+     * @param own                the dead-letter producer's own properties (possibly empty)
+     * @param timeout            how long one publication may take before it counts as failed
+     */
+    public KafkaDeadLetterPublisher(Properties consumerProperties, Properties own, Duration timeout) {
+        this.properties = producerProperties(consumerProperties, own);
+        this.timeout = timeout;
+    }
+
+    /**
+     * The dead-letter producer's properties. Without {@code bootstrap.servers} of its own, it starts from the
+     * consumer's properties that a producer knows (bootstrap, security, timeouts; not {@code client.id}) and
+     * {@code own} overrides them; with its own {@code bootstrap.servers} (another cluster) nothing is taken from
+     * the consumer, so the consumer's credentials never go to another cluster. Serializers, {@code acks=all} and
+     * idempotence are always set.
+     */
+    public static Properties producerProperties(Properties consumerProperties, Properties own) {
+        Properties result = new Properties();
+        if (!own.containsKey(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+            for (String key : consumerProperties.stringPropertyNames()) {
+                if (ProducerConfig.configNames().contains(key) && !key.equals(ProducerConfig.CLIENT_ID_CONFIG)) {
+                    result.put(key, consumerProperties.getProperty(key));
+                }
             }
         }
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        properties.put(ProducerConfig.ACKS_CONFIG, "all");
-        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        this.timeout = timeout;
+        for (String key : own.stringPropertyNames()) {
+            result.put(key, own.getProperty(key));
+        }
+        result.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        result.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        result.put(ProducerConfig.ACKS_CONFIG, "all");
+        result.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        return result;
     }
 
     @Override

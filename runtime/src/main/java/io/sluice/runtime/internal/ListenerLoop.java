@@ -1,5 +1,6 @@
 package io.sluice.runtime.internal;
 
+import io.sluice.dsl.DeadLetterQueue;
 import io.sluice.dsl.Filter;
 import io.sluice.dsl.FilterFactory;
 import io.sluice.dsl.InfrastructureFailure;
@@ -102,6 +103,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private boolean wokenUp;
     private boolean polled;
     private int consecutivePollFailures;
+    private boolean brokerSidePatterns;
+    private final Set<String> overlapsLogged = new java.util.HashSet<>();
 
     /**
      * @param name        a name for logs (the consumer instance)
@@ -134,9 +137,36 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         this.nextCommit = clock.instant().plus(settings.commitInterval());
     }
 
-    /** Subscribes to the topology's topics with this loop as the rebalance listener. */
+    /**
+     * Subscribes to the topology's topics with this loop as the rebalance listener: by name, or, when the topology
+     * declares patterns, with one pattern (the names escaped, every pattern an alternative) — a consumer cannot mix
+     * the two. Under {@code group.protocol=consumer} ({@link #brokerSidePatterns}) the broker matches the pattern
+     * (RE2/J); under {@code classic} the client does, on every metadata refresh ({@code metadata.max.age.ms}).
+     */
     public void subscribe() {
-        consumer.subscribe(topology.topicNames(), this);
+        List<io.sluice.dsl.Subscription> subscriptions = topology.subscriptions();
+        Optional<String> pattern = subscriptions.size() == 1 ? subscriptions.get(0).subscriptionPattern()
+                : Optional.empty();
+        if (subscriptions.size() > 1 && subscriptions.stream().anyMatch(s -> !s.patterns().isEmpty())) {
+            throw new IllegalArgumentException("a listener runs one subscription; select one from " + topology);
+        }
+        if (pattern.isEmpty()) {
+            consumer.subscribe(topology.topicNames(), this);
+        } else if (brokerSidePatterns) {
+            LOG.info("[{}] subscribing to the pattern {} (matched by the broker)", name, pattern.get());
+            consumer.subscribe(new org.apache.kafka.clients.consumer.SubscriptionPattern(pattern.get()), this);
+        } else {
+            LOG.info("[{}] subscribing to the pattern {}", name, pattern.get());
+            consumer.subscribe(java.util.regex.Pattern.compile(pattern.get()), this);
+        }
+    }
+
+    /**
+     * Whether patterns are matched by the broker ({@code group.protocol=consumer}, RE2/J) rather than by the client;
+     * call before {@link #subscribe()}.
+     */
+    public void brokerSidePatterns(boolean value) {
+        this.brokerSidePatterns = value;
     }
 
     /** One iteration: apply reports, let time pass, commit when due, poll, and hand what came to the machines. */
@@ -365,8 +395,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             } else if (c instanceof Command.Launch l) {
                 launch(a, a.job(l, clock, nanos, group, this::offerReport, name, events), Report.Origin.CHAIN);
             } else if (c instanceof Command.LaunchDeadLetter d) {
+                boolean details = a.topic.settings().deadLetterQueue().map(DeadLetterQueue::errorDetails).orElse(true);
                 launch(a, new DeadLetterJob(a.revoked, tp, group, a.machine.generation(), d.topic(), d.record(),
-                        d.error(), d.attempts(), deadLetters, a.topic.offsetAuthority(), this::offerReport),
+                        d.error(), d.attempts(), details, deadLetters, a.topic.offsetAuthority(), this::offerReport),
                         Report.Origin.DEAD_LETTER_PUBLISH);
             } else if (c instanceof Command.LaunchAdvance adv) {
                 long generation = a.machine.generation();
@@ -503,11 +534,14 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 });
             }
             List<TopicPartition> rest = asked.keySet().stream().filter(tp -> !found.containsKey(tp)).toList();
-            String reset = settings.autoOffsetReset();
-            if (!rest.isEmpty() && !reset.equals("none")) {
-                found.putAll(retryOnWakeup(() -> reset.equals("earliest")
-                        ? consumer.beginningOffsets(rest, settings.commitTimeout())
-                        : consumer.endOffsets(rest, settings.commitTimeout())));
+            // a topic's own initial offset wins over the consumer's auto.offset.reset
+            List<TopicPartition> earliest = rest.stream().filter(tp -> resetOf(tp).equals("earliest")).toList();
+            List<TopicPartition> latest = rest.stream().filter(tp -> resetOf(tp).equals("latest")).toList();
+            if (!earliest.isEmpty()) {
+                found.putAll(retryOnWakeup(() -> consumer.beginningOffsets(earliest, settings.commitTimeout())));
+            }
+            if (!latest.isEmpty()) {
+                found.putAll(retryOnWakeup(() -> consumer.endOffsets(latest, settings.commitTimeout())));
             }
         } catch (RuntimeException e) {
             failure = e;
@@ -521,19 +555,29 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             if (position != null) {
                 consumer.seek(tp, position);
                 LOG.info("[{}] {} had no valid offset: {} put it at {}{}", name, tp,
-                        asked.get(tp) ? "the group's committed offset or auto.offset.reset="
-                                + settings.autoOffsetReset() : "auto.offset.reset=" + settings.autoOffsetReset(),
+                        asked.get(tp) ? "the group's committed offset or " + describeReset(tp) : describeReset(tp),
                         position, a.offsetManaged() ? " (nothing stored: the offset manager starts its row there)"
                                 : "");
                 execute(a, a.machine.reset(position, now()));
                 continue;
             }
             RuntimeException why = failure != null ? failure : new NoOffsetForPartitionException(tp);
-            LOG.error("[{}] {} has no valid offset and auto.offset.reset={} cannot place it; it stays paused and is"
-                    + " tried again: {}", name, tp, settings.autoOffsetReset(), why.toString());
+            LOG.error("[{}] {} has no valid offset and {} cannot place it; it stays paused and is tried again: {}",
+                    name, tp, describeReset(tp), why.toString());
             park(tp);
             execute(a, a.machine.resetFailed(why, now()));
         }
+    }
+
+    /** The reset for {@code tp}: its topic's initial offset, else the consumer's {@code auto.offset.reset}. */
+    private String resetOf(TopicPartition tp) {
+        return topology.topic(tp.topic()).flatMap(t -> t.settings().initialOffset())
+                .map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).orElse(settings.autoOffsetReset());
+    }
+
+    private String describeReset(TopicPartition tp) {
+        boolean own = topology.topic(tp.topic()).flatMap(t -> t.settings().initialOffset()).isPresent();
+        return (own ? "the topic's initialOffset=" : "auto.offset.reset=") + resetOf(tp);
     }
 
     /** Gives a paused partition without a position a placeholder one, so Kafka does not fail every poll for it. */
@@ -796,6 +840,12 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         }
         for (TopicPartition tp : fresh) {
             Optional<TopicDefinition<?, ?>> topic = topology.topic(tp.topic());
+            List<TopicDefinition<?, ?>> covering = topology.covering(tp.topic());
+            if (covering.size() > 1 && overlapsLogged.add(tp.topic())) {
+                LOG.warn("[{}] topic {} is matched by {} declarations ({}); it is consumed by the first: {}", name,
+                        tp.topic(), covering.size(), covering.stream().map(TopicDefinition::name).toList(),
+                        topic.map(TopicDefinition::name).orElse("?"));
+            }
             if (topic.isEmpty()) {
                 LOG.warn("[{}] assigned {} which the topology does not declare; ignoring it", name, tp);
                 continue;
@@ -955,7 +1005,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         Job<K, V> job(Command.Launch l, Clock clock, LongSupplier nanos, String group,
                       java.util.function.Consumer<Report> sink, String instance, Events events) {
             PartitionContext context = new PartitionContext(topicPartition, group, machine.generation(),
-                    topic.settings(), clock, nanos, l.logStart(), l.logEnd(), revoked, l.markedAtStart());
+                    topic.settings(), clock, nanos, l.logStart(), l.logEnd(), revoked, l.markedAtStart(),
+                    l.attempt());
             return new Job<>(instance, events, topic, chain, consumer, context, l.records(), l.fetchOffset(),
                     l.nextOffset(), nanos, sink);
         }
@@ -976,6 +1027,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         final AtomicLong assignments = new AtomicLong();
         final AtomicLong staleReports = new AtomicLong();
         final AtomicLong deadLettered = new AtomicLong();
+        final AtomicLong discarded = new AtomicLong();
         final AtomicLong pollFailures = new AtomicLong();
         final AtomicLong resets = new AtomicLong();
         final AtomicLong retries = new AtomicLong();
@@ -999,6 +1051,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             m.put("assignments", assignments.get());
             m.put("staleReports", staleReports.get());
             m.put("deadLettered", deadLettered.get());
+            m.put("discarded", discarded.get());
             m.put("pollFailures", pollFailures.get());
             m.put("resets", resets.get());
             m.put("retries", retries.get());

@@ -27,6 +27,7 @@ final class PartitionContext implements ConsumerContext {
     private final OptionalLong logEnd;
     private final AtomicBoolean revoked;
     private final long markedAtStart;
+    private final int attempt;
     private final java.util.function.LongSupplier nanos;
     private volatile long mark = -1;
     private volatile Verdict override;
@@ -34,7 +35,7 @@ final class PartitionContext implements ConsumerContext {
 
     PartitionContext(TopicPartition topicPartition, String consumerGroup, long generation, TopicSettings settings,
                      Clock clock, java.util.function.LongSupplier nanos, OptionalLong logStart, OptionalLong logEnd,
-                     AtomicBoolean revoked, long markedAtStart) {
+                     AtomicBoolean revoked, long markedAtStart, int attempt) {
         this.nanos = nanos;
         this.topicPartition = topicPartition;
         this.generation = generation;
@@ -45,6 +46,7 @@ final class PartitionContext implements ConsumerContext {
         this.logEnd = logEnd;
         this.revoked = revoked;
         this.markedAtStart = markedAtStart;
+        this.attempt = attempt;
     }
 
     @Override
@@ -88,19 +90,38 @@ final class PartitionContext implements ConsumerContext {
     }
 
     @Override
-    public void markAsConsumed(Message<?, ?> message) {
+    public int attempt() {
+        return attempt;
+    }
+
+    @Override
+    public boolean markAsConsumed(Message<?, ?> message) {
         if (!message.topicPartition().equals(topicPartition)) {
             throw new IllegalArgumentException("cannot mark " + message.topicPartition() + "@" + message.offset()
                     + " from the context of " + topicPartition);
         }
-        markAsConsumed(message.nextOffset());
+        return markAsConsumed(message.nextOffset());
     }
 
     @Override
-    public synchronized void markAsConsumed(long nextOffset) {
+    public boolean markAsConsumed(long nextOffset) {
         if (nextOffset < 0) {
             throw new IllegalArgumentException("a mark is a next offset and must be >= 0, was " + nextOffset);
         }
+        if (revoked.get()) {
+            // the partition is no longer this assignment's: the new owner decides these messages again
+            return false;
+        }
+        record(nextOffset);
+        return true;
+    }
+
+    /**
+     * A mark the runtime makes itself for this job (automatic marking, the messages before a named failing one):
+     * taken even while the partition is being revoked, so a job that ends within the revocation grace still has
+     * its work committed.
+     */
+    synchronized void record(long nextOffset) {
         if (nextOffset > mark) {
             mark = nextOffset;
         }

@@ -114,8 +114,9 @@ final class PartitionMachine {
         }
     }
 
-    /** A message whose attempts are spent, on its way to the dead-letter topic. */
-    record PendingDeadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts, String topic) {
+    /** A message whose attempts are spent, on its way to the dead-letter topic (empty: discarded). */
+    record PendingDeadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts,
+                             Optional<String> topic) {
     }
 
     /** The timings a machine needs; they never change within an assignment. */
@@ -679,7 +680,8 @@ final class PartitionMachine {
         if (spent && first && f.failedRecord().isPresent()) {
             emit(new SluiceEvent.Failed(instance, topicPartition, generation, kind, attempts, f.failedOffset(),
                     f.error(), Duration.ZERO));
-            launchDeadLetter(new PendingDeadLetter(f.failedRecord().get(), f.error(), attempts, dlq.get().topic()));
+            launchDeadLetter(new PendingDeadLetter(f.failedRecord().get(), f.error(), attempts,
+                    dlq.get().destination()));
             return;
         }
         blocked(now, kind, f.error(), dlq.isEmpty() && kind == FailureKind.POISON);
@@ -706,7 +708,7 @@ final class PartitionMachine {
                 now);
     }
 
-    private void deadLettered(long offset, String topic, int attempts) {
+    private void deadLettered(long offset, Optional<String> topic, int attempts) {
         removeReason(PauseReason.WORK);
         deadLetter = null;
         advancing = -1;
@@ -721,8 +723,13 @@ final class PartitionMachine {
             failingOffset = -1;
             failingAttempts = 0;
         }
-        counters.deadLettered.incrementAndGet();
-        emit(new SluiceEvent.DeadLettered(instance, topicPartition, offset, topic, attempts));
+        if (topic.isPresent()) {
+            counters.deadLettered.incrementAndGet();
+            emit(new SluiceEvent.DeadLettered(instance, topicPartition, offset, topic.get(), attempts));
+        } else {
+            counters.discarded.incrementAndGet();
+            emit(new SluiceEvent.Discarded(instance, topicPartition, offset, attempts));
+        }
         state = State.IDLE;
         seekTo(offset + 1);
     }
@@ -936,9 +943,16 @@ final class PartitionMachine {
         return ++failingAttempts;
     }
 
-    /** Dead letters are not marked under manual marking on a topic without an offset store. */
+    /**
+     * Whether dead letters (and discarded messages) go unmarked: the queue's {@code markAfterDispatch}, by default
+     * off under manual marking; an offset-managed topic always marks them (its row has moved past them).
+     */
     private boolean unmarkedDeadLetters() {
-        return settings.marking() == MarkingMode.MANUAL && !offsetManaged;
+        if (offsetManaged) {
+            return false;
+        }
+        return settings.deadLetterQueue().map(d -> !d.marksAfterDispatch(settings.marking(), false))
+                .orElse(settings.marking() == MarkingMode.MANUAL);
     }
 
     private void narrow(long until) {

@@ -80,13 +80,18 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
     }
 
     /**
-     * A failing message was sent to the dead-letter topic, and its offset advanced in any offset authority.
+     * A failing message was sent to the dead-letter topic (or discarded), and its offset advanced in any offset
+     * authority.
      *
      * @param offset   the dead-lettered message's offset
-     * @param topic    the dead-letter topic
+     * @param topic    the dead-letter topic; empty when the message was discarded
      * @param attempts how many attempts had failed
      */
-    public record DeadLettered(long offset, String topic, int attempts) implements Outcome {
+    public record DeadLettered(long offset, Optional<String> topic, int attempts) implements Outcome {
+        /** Rejects nulls. */
+        public DeadLettered {
+            Objects.requireNonNull(topic, "topic");
+        }
     }
 
     /**

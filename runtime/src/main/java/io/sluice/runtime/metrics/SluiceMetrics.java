@@ -103,6 +103,8 @@ public final class SluiceMetrics implements SluiceEventListener, MeterBinder {
     public static final String RETRIES = "sluice.retries";
     /** Counter: messages dead-lettered. */
     public static final String DEAD_LETTERED = "sluice.messages.dead.lettered";
+    /** Counter: messages discarded after their retries (a dead-letter queue that discards). */
+    public static final String DISCARDED = "sluice.messages.discarded";
     /** Counter: commits. */
     public static final String COMMITS = "sluice.commits";
     /** Counter: failed commits. */
@@ -196,6 +198,8 @@ public final class SluiceMetrics implements SluiceEventListener, MeterBinder {
             count(RETRIES, e.topicPartition(), Tags.of("kind", e.kind().name().toLowerCase(Locale.ROOT)), 1);
         } else if (event instanceof SluiceEvent.DeadLettered e) {
             count(DEAD_LETTERED, e.topicPartition(), Tags.empty(), 1);
+        } else if (event instanceof SluiceEvent.Discarded e) {
+            count(DISCARDED, e.topicPartition(), Tags.empty(), 1);
         } else if (event instanceof SluiceEvent.Committed) {
             for (MeterRegistry r : registries) {
                 Counter.builder(COMMITS).description("Offset commits that succeeded").tags(tags).register(r)

@@ -99,10 +99,10 @@ abstract class SpringTransactionalOffsetsContract {
         List<OptionalLong> rowWhenMarked = new ArrayList<>();
         TestContext observing = new TestContext(tp) {
             @Override
-            public void markAsConsumed(long nextOffset) {
+            public boolean markAsConsumed(long nextOffset) {
                 // another connection: only committed data is visible there
                 rowWhenMarked.add(store.nextOffset(GROUP, tp));
-                super.markAsConsumed(nextOffset);
+                return super.markAsConsumed(nextOffset);
             }
         };
         int applied = transaction.execute(status -> {
