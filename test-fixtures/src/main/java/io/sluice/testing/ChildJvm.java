@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
@@ -142,6 +144,32 @@ public final class ChildJvm implements AutoCloseable {
         watcher.setDaemon(true);
         watcher.start();
         return watcher;
+    }
+
+    /**
+     * For the child's {@code main}: its {@code --name=value} arguments as a map.
+     *
+     * @param args     the arguments of {@code main}, never {@code null}
+     * @param required names that must be present
+     * @return the arguments by name, never {@code null}
+     * @throws IllegalArgumentException naming the first argument not of the form {@code --name=value}, or the first
+     *                                  required name missing
+     */
+    public static Map<String, String> arguments(String[] args, String... required) {
+        Map<String, String> options = new HashMap<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            if (!arg.startsWith("--") || eq < 0) {
+                throw new IllegalArgumentException("expected --name=value, got " + arg);
+            }
+            options.put(arg.substring(2, eq), arg.substring(eq + 1));
+        }
+        for (String name : required) {
+            if (!options.containsKey(name)) {
+                throw new IllegalArgumentException("missing --" + name + "=...");
+            }
+        }
+        return options;
     }
 
     /**

@@ -10,11 +10,9 @@ import io.sluice.filters.PartitionOffsets;
 import io.sluice.filters.TestHooks;
 import io.sluice.runtime.RuntimeSettings;
 import io.sluice.runtime.SluiceRuntime;
-import java.io.IOException;
-import java.io.InputStream;
+import io.sluice.testing.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -63,7 +61,8 @@ public final class ChaosMember {
         String topic = options.get("topic");
         String jdbc = options.get("jdbc");
         ControlDirectory control = new ControlDirectory(Path.of(options.get("control")));
-        exitWhenStdinCloses(member);
+        // the harness holds our stdin open while it lives; its end means the harness is gone, and so are we
+        ChildJvm.exitWhenParentGone(() -> { }, Duration.ofSeconds(1));
 
         HikariDataSource pool = ChaosDatabase.pool(jdbc, 8);
         PartitionOffsets.Builder store = PartitionOffsets.builder(pool, ChaosDatabase.dialect(jdbc))
@@ -175,37 +174,7 @@ public final class ChaosMember {
     }
 
     private static Map<String, String> options(String[] args) {
-        Map<String, String> options = new HashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (!arg.startsWith("--") || eq < 0) {
-                throw new IllegalArgumentException("expected --name=value, got " + arg);
-            }
-            options.put(arg.substring(2, eq), arg.substring(eq + 1));
-        }
-        for (String required : new String[] {"bootstrap", "jdbc", "topic", "group", "member", "control"}) {
-            if (!options.containsKey(required)) {
-                throw new IllegalArgumentException("missing --" + required + "=...");
-            }
-        }
-        return options;
-    }
-
-    /** The harness holds our stdin open while it lives; EOF means it is gone, and so are we. */
-    private static void exitWhenStdinCloses(String member) {
-        Thread watcher = new Thread(() -> {
-            try (InputStream in = System.in) {
-                while (in.read() >= 0) {
-                    // nothing is ever sent; only the end matters
-                }
-            } catch (IOException e) {
-                // the same as EOF
-            }
-            LOG.warn("chaos member {}: the harness is gone (stdin closed); exiting at once", member);
-            Runtime.getRuntime().halt(3);
-        }, "chaos-member-orphan-watch");
-        watcher.setDaemon(true);
-        watcher.start();
+        return ChildJvm.arguments(args, "bootstrap", "jdbc", "topic", "group", "member", "control");
     }
 
     /**

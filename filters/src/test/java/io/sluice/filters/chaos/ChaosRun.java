@@ -51,62 +51,34 @@ import org.slf4j.LoggerFactory;
  */
 final class ChaosRun implements AutoCloseable {
 
-    /** The broker a run uses: the shared in-process one, or one of the row's own. */
-    interface Broker {
-        String bootstrapServers();
+    /** How a run creates a topic on its broker. */
+    @FunctionalInterface
+    interface TopicCreator {
+        void create(String name, int partitions, Map<String, String> configs);
+    }
 
-        Admin admin();
-
-        Map<String, Object> producerProperties();
-
-        void createTopic(String name, int partitions, Map<String, String> configs);
+    /** The broker a run uses: the shared in-process one, or one of the row's own (in-process or a child JVM). */
+    record Broker(String bootstrapServers, Supplier<Admin> admins, Supplier<Map<String, Object>> producerSettings,
+                  TopicCreator topics) {
 
         static Broker of(EmbeddedKafka kafka) {
-            return new Broker() {
-                @Override
-                public String bootstrapServers() {
-                    return kafka.bootstrapServers();
-                }
-
-                @Override
-                public Admin admin() {
-                    return kafka.admin();
-                }
-
-                @Override
-                public Map<String, Object> producerProperties() {
-                    return kafka.producerProperties();
-                }
-
-                @Override
-                public void createTopic(String name, int partitions, Map<String, String> configs) {
-                    kafka.createTopic(name, partitions, configs);
-                }
-            };
+            return new Broker(kafka.bootstrapServers(), kafka::admin, kafka::producerProperties, kafka::createTopic);
         }
 
         static Broker of(KafkaBrokerProcess kafka) {
-            return new Broker() {
-                @Override
-                public String bootstrapServers() {
-                    return kafka.bootstrapServers();
-                }
+            return new Broker(kafka.bootstrapServers(), kafka::admin, kafka::producerProperties, kafka::createTopic);
+        }
 
-                @Override
-                public Admin admin() {
-                    return kafka.admin();
-                }
+        Admin admin() {
+            return admins.get();
+        }
 
-                @Override
-                public Map<String, Object> producerProperties() {
-                    return kafka.producerProperties();
-                }
+        Map<String, Object> producerProperties() {
+            return producerSettings.get();
+        }
 
-                @Override
-                public void createTopic(String name, int partitions, Map<String, String> configs) {
-                    kafka.createTopic(name, partitions, configs);
-                }
-            };
+        void createTopic(String name, int partitions, Map<String, String> configs) {
+            topics.create(name, partitions, configs);
         }
     }
 

@@ -100,19 +100,6 @@ final class ProofMember {
     }
 
     private static Map<String, String> options(String[] args) {
-        Map<String, String> options = new HashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (!arg.startsWith("--") || eq < 0) {
-                throw new IllegalArgumentException("expected --name=value, got " + arg);
-            }
-            options.put(arg.substring(2, eq), arg.substring(eq + 1));
-        }
-        for (String required : REQUIRED) {
-            if (!options.containsKey(required)) {
-                throw new IllegalArgumentException("missing --" + required + "=...");
-            }
-        }
-        return options;
+        return ChildJvm.arguments(args, REQUIRED.toArray(String[]::new));
     }
 }
