@@ -2,6 +2,7 @@ package io.sluice.dsl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -53,5 +54,28 @@ class SubscriptionOverlapTest {
                 .topic("orders.eu").consumer(() -> A)
                 .topics(Pattern.compile("orders\\..*")).consumer(() -> B)
                 .build();
+    }
+
+    /**
+     * The subscription is made from the pattern's source text alone, while routing (and the dead-letter check) use
+     * the compiled Pattern with its flags: a flag makes the two disagree. Under CASE_INSENSITIVE a topic 'Orders.EU'
+     * is routed but never subscribed to (never consumed); under LITERAL 'orders.*' routes nothing but subscribes to
+     * every 'orders...' topic, the dead-letter topic 'orders.dlq' included, which the dead-letter check let through.
+     */
+    @Test
+    void aPatternWithFlagsIsRejectedSinceTheSubscriptionWouldIgnoreThem() {
+        Pattern caseless = Pattern.compile("orders\\..*", Pattern.CASE_INSENSITIVE);
+        assertTrue(caseless.matcher("Orders.EU").matches()
+                && !Pattern.compile(caseless.pattern()).matcher("Orders.EU").matches(), "routing and subscription differ");
+        TopologyException e = assertThrows(TopologyException.class, () -> Sluice.topology()
+                .topics(caseless).consumer(() -> A)
+                .topics(Pattern.compile("orders.*", Pattern.LITERAL)).consumer(() -> B)
+                .deadLetterQueue("orders.dlq", 1)
+                .build());
+        for (String label : List.of("topics matching 'orders\\..*'", "topics matching 'orders.*'")) {
+            assertTrue(e.problems().stream().anyMatch(p -> p.startsWith(label + ": the pattern has flags")),
+                    label + " in " + e.problems());
+        }
+        Sluice.topology().topics(Pattern.compile("orders\\.(?i)eu")).consumer(() -> A).build();
     }
 }
