@@ -149,6 +149,19 @@ class PartitionModelTest {
         replay(seed);
     }
 
+    /**
+     * Found by this review with {@code -Dsluice.model.runSeed=8488204857694892922} (schedule 5794), shrunk to six
+     * actions: produce [ok], run until idle, produce [drop, ok], crash and restart, the scripted filter seeks the next
+     * batch back by 1, run until idle. A batch is launched as fetched from 2 while the row is 1 and consume refuses
+     * it ("offsets 1..1 would be skipped"). Not fixed: see the review report.
+     */
+    @org.junit.jupiter.api.Disabled("review: after a crash, a seek back by a filter and a dropped message, a batch is"
+            + " launched from above its row (refused by consume; unguarded if the filters leave the batch empty)")
+    @Test
+    void aDroppedMessageASeekBackAndACrashDoNotLaunchABatchFromAboveTheRow() {
+        replay(-5310505197305819399L);
+    }
+
     private static void replay(long seed) {
         Schedule s = Schedule.generate(seed);
         System.out.println("PartitionModelTest: replaying seed " + seed + ", " + s.actions().size() + " actions:\n"
