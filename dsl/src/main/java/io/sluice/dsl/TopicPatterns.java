@@ -35,6 +35,12 @@ final class TopicPatterns {
                 || pattern.matcher("__transaction_state").matches()) {
             problems.add("the pattern may match Kafka's internal topics (__*); start it with another prefix");
         }
+        if (pattern.flags() != Pattern.compile(source).flags()) {
+            // Kafka is given the source text alone (one joined pattern, or RE2 on the broker): flags would hold for
+            // routing but not for the subscription
+            problems.add("the pattern has flags (" + pattern.flags() + "), which the subscription cannot carry (Kafka"
+                    + " gets the pattern's text only); compile it without flags");
+        }
         if (re2) {
             Re2.problem(source).ifPresent(p -> problems.add("the pattern is not valid RE2 syntax, which the broker"
                     + " matches it with under group.protocol=consumer: " + p));

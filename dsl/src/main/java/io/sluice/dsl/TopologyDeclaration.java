@@ -207,6 +207,19 @@ final class TopologyDeclaration implements TopologyBuilder {
                                 + "', so dead letters would be consumed again; narrow the pattern");
                     }
                 }
+                // the subscriptions of one consumer group share its Kafka group: a topic two of them subscribe to
+                // has its partitions split between their consumers, each with its own declaration
+                for (TopicDeclaration<?, ?> named : topics) {
+                    if (named.pattern == null && named.scope.group().equals(topic.scope.group())
+                            && !named.scope.subscription().equals(topic.scope.subscription())
+                            && topic.pattern.matcher(named.name).matches()) {
+                        problems.add(topic.label() + ": the pattern matches the topic '" + named.name + "', which"
+                                + " another subscription of " + topic.scope.group().map(g -> "group '" + g + "'")
+                                .orElse("the runtime's group") + " subscribes to; the group would split its"
+                                + " partitions between the two declarations; narrow the pattern or declare both in"
+                                + " one subscription group");
+                    }
+                }
             }
         }
         if (!problems.isEmpty()) {

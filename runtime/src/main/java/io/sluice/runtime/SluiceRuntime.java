@@ -71,6 +71,56 @@ public final class SluiceRuntime implements AutoCloseable {
         for (Subscription s : topology.subscriptions()) {
             ConsumerConfigs.forInstance(propertiesOf(s), name);
         }
+        refuseSharedTopics(topology);
+    }
+
+    /**
+     * Two subscriptions in one Kafka group (a {@code .group(id)} named like the runtime's own {@code group.id})
+     * must not subscribe to one topic: the group would split its partitions between their consumer instances, each
+     * with its own declaration. build() rejects this within an explicit group; only here is the runtime's group known.
+     */
+    private void refuseSharedTopics(Topology topology) {
+        List<Subscription> all = topology.subscriptions();
+        for (int i = 0; i < all.size(); i++) {
+            for (int j = i + 1; j < all.size(); j++) {
+                Subscription a = all.get(i);
+                Subscription b = all.get(j);
+                String group = propertiesOf(a).getProperty(ConsumerConfig.GROUP_ID_CONFIG, "").trim();
+                if (!group.equals(propertiesOf(b).getProperty(ConsumerConfig.GROUP_ID_CONFIG, "").trim())) {
+                    continue;
+                }
+                List<String> shared = sharedTopics(a, b);
+                if (!shared.isEmpty()) {
+                    throw new IllegalArgumentException("topic '" + shared.get(0) + "' is subscribed to twice in consumer"
+                            + " group '" + group + "' (" + describe(a) + " and " + describe(b) + "): the group would"
+                            + " split its partitions between the two declarations; declare it once per group");
+                }
+            }
+        }
+    }
+
+    private static List<String> sharedTopics(Subscription a, Subscription b) {
+        List<String> shared = new ArrayList<>();
+        for (String topic : a.topics()) {
+            if (b.topics().contains(topic) || matches(b, topic)) {
+                shared.add(topic);
+            }
+        }
+        for (String topic : b.topics()) {
+            if (matches(a, topic)) {
+                shared.add(topic);
+            }
+        }
+        return shared;
+    }
+
+    private static boolean matches(Subscription s, String topic) {
+        return s.patterns().stream().anyMatch(p -> java.util.regex.Pattern.compile(p).matcher(topic).matches());
+    }
+
+    private static String describe(Subscription s) {
+        return s.group().map(g -> "group '" + g + "'").orElse("the topology's top-level topics")
+                + (s.name().equals(Subscription.DEFAULT) ? "" : ", subscription group '" + s.name() + "'");
     }
 
     /**

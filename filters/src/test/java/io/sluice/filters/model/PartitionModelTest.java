@@ -149,6 +149,22 @@ class PartitionModelTest {
         replay(seed);
     }
 
+    /**
+     * Found by this review with {@code -Dsluice.model.runSeed=8488204857694892922} (schedule 5794), shrunk to six
+     * actions: produce [ok], run until idle, produce [drop, ok], crash and restart, the scripted filter seeks the next
+     * batch back by 1, run until idle. The batch re-fetched from 0 holds 0 (below the row 1, fenced) and 1 (dropped):
+     * the chain clamps the drop's mark to the first message left (0), consume marks min(row, next) = 1, so the row
+     * stays at 1 while the position moves to 2, and the next batch, fetched from 2, is refused ("offsets 1..1 would
+     * be skipped"); a re-enforcement recovers. Only dropped messages lie between, so nothing is lost, but it is a
+     * refusal the chaos rows count as a failure. Not fixed: see the review report.
+     */
+    @org.junit.jupiter.api.Disabled("review: a dropped message after a fenced one in a batch re-fetched below the row"
+            + " is never settled, so the next batch is launched from above the row and refused")
+    @Test
+    void aDroppedMessageASeekBackAndACrashDoNotLaunchABatchFromAboveTheRow() {
+        replay(-5310505197305819399L);
+    }
+
     private static void replay(long seed) {
         Schedule s = Schedule.generate(seed);
         System.out.println("PartitionModelTest: replaying seed " + seed + ", " + s.actions().size() + " actions:\n"
