@@ -456,9 +456,11 @@ public final class PartitionOffsets implements OffsetAuthority {
      *       fetch itself shows the log reaches at least the batch's next offset);</li>
      *   <li>drop every message below the row's next offset (<em>fencing</em>: a member that lost the partition
      *       without knowing can never apply a message twice, because the new owner moved the row past it);</li>
-     *   <li>if nothing is left: write nothing, and after the transaction mark
-     *       {@code min(row, batch.nextOffset())} in Kafka — everything below the row is applied already, so
-     *       this only lets Kafka's copy catch up, and never covers more than this batch;</li>
+     *   <li>if nothing is left: run no work; when the batch's settled end lies above the row, move the row there
+     *       (what lies between reached no consumer: the chain dropped it or it holds no record) and mark it after
+     *       the commit; otherwise write nothing and mark {@code min(row, batch.nextOffset())} — everything below
+     *       the row is applied already, so this only lets Kafka's copy catch up, and never covers more than this
+     *       batch;</li>
      *   <li>otherwise run {@code work} on the messages left, set the row to
      *       {@code max(row, batch.nextOffset())} (the batch's settled end, which steps over compaction gaps and
      *       never moves the row back), commit, and only then {@code context.markAsConsumed(newNextOffset)}.</li>
@@ -601,6 +603,12 @@ public final class PartitionOffsets implements OffsetAuthority {
         if (fresh.isEmpty()) {
             LOG.debug("{}: every message of {} is below the stored next offset {}: nothing applied",
                     key, batch, stored);
+            if (fencing && batch.nextOffset() > stored) {
+                // what lies between the row and the batch's settled end reached no consumer: the chain dropped it,
+                // or it holds no record; the row steps over it as it would after applying (docs/architecture.md,
+                // "One batch, transactionally")
+                return new Consumed(0, OptionalLong.of(row.advanceTo(batch.nextOffset())), row.epoch());
+            }
             return new Consumed(0, OptionalLong.of(Math.min(stored, batch.nextOffset())), row.epoch());
         }
         if (fresh.size() < batch.size()) {

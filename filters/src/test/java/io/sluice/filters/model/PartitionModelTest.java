@@ -156,10 +156,9 @@ class PartitionModelTest {
      * the chain clamps the drop's mark to the first message left (0), consume marks min(row, next) = 1, so the row
      * stays at 1 while the position moves to 2, and the next batch, fetched from 2, is refused ("offsets 1..1 would
      * be skipped"); a re-enforcement recovers. Only dropped messages lie between, so nothing is lost, but it is a
-     * refusal the chaos rows count as a failure. Not fixed: see the review report.
+     * refusal the chaos rows count as a failure. Fixed: {@code consume} moves the row to the batch's settled end
+     * when nothing is left to apply and that end lies above the row.
      */
-    @org.junit.jupiter.api.Disabled("review: a dropped message after a fenced one in a batch re-fetched below the row"
-            + " is never settled, so the next batch is launched from above the row and refused")
     @Test
     void aDroppedMessageASeekBackAndACrashDoNotLaunchABatchFromAboveTheRow() {
         replay(-5310505197305819399L);
