@@ -4,6 +4,8 @@ import io.sluice.dsl.Topology;
 import io.sluice.runtime.ConsumerConfigs;
 import io.sluice.runtime.RuntimeSettings;
 import io.sluice.runtime.SluiceRuntime;
+import io.sluice.web.DashboardSettings;
+import io.sluice.web.SluiceDashboard;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -15,6 +17,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -38,7 +41,8 @@ import org.springframework.core.env.Environment;
 @AutoConfiguration(afterName = "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration")
 @ConditionalOnClass(SluiceRuntime.class)
 @EnableConfigurationProperties(SluiceProperties.class)
-@Import({SluiceAutoConfiguration.BootKafkaConfiguration.class, SluiceAutoConfiguration.PlainKafkaConfiguration.class})
+@Import({SluiceAutoConfiguration.BootKafkaConfiguration.class, SluiceAutoConfiguration.PlainKafkaConfiguration.class,
+        SluiceAutoConfiguration.StandaloneDashboardConfiguration.class})
 public class SluiceAutoConfiguration {
 
     /** Boot's default {@code spring.lifecycle.timeout-per-shutdown-phase}. */
@@ -94,6 +98,20 @@ public class SluiceAutoConfiguration {
         };
         return new SluiceRuntimes(topologies, checked, settings, () -> customizers.orderedStream().toList(),
                 properties.autoStartup(), properties.phase());
+    }
+
+    /** The standalone dashboard server per runtime: off under Boot unless {@code sluice.dashboard.port} is set. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(SluiceDashboard.class)
+    @ConditionalOnExpression("${sluice.dashboard.port:-1} >= 0")
+    static class StandaloneDashboardConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        StandaloneDashboards sluiceStandaloneDashboards(SluiceProperties properties) {
+            return new StandaloneDashboards(DashboardSettings.defaults().withPort(properties.dashboard().port())
+                    .withRecentErrors(properties.dashboard().recentErrors()));
+        }
     }
 
     private static List<String> topologyNames(ListableBeanFactory beans) {

@@ -48,7 +48,7 @@ public class SluiceEndpoint {
      */
     @ReadOperation
     public Map<String, Object> sluice(SecurityContext securityContext) {
-        boolean show = showValues.isShown(securityContext, roles);
+        boolean show = shows(securityContext);
         Map<String, Object> byBean = new LinkedHashMap<>();
         for (String name : runtimes.topologies().keySet()) {
             Map<String, Object> state = runtimes.runtime(name).flatMap(r -> states.state(name))
@@ -59,7 +59,13 @@ public class SluiceEndpoint {
         return Map.of("runtimes", byBean);
     }
 
-    private Map<String, Object> sanitized(Map<String, Object> snapshot, boolean show) {
+    /** Whether error texts are shown to this caller. */
+    boolean shows(SecurityContext securityContext) {
+        return showValues.isShown(securityContext, roles);
+    }
+
+    /** The snapshot with every error text masked, or cut when shown. */
+    Map<String, Object> sanitized(Map<String, Object> snapshot, boolean show) {
         Map<String, Object> copy = new LinkedHashMap<>(snapshot);
         if (copy.get("errors") instanceof List<?> errors) {
             List<Object> rows = new ArrayList<>();
