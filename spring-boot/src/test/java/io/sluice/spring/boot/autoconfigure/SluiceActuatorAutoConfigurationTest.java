@@ -126,4 +126,13 @@ class SluiceActuatorAutoConfigurationTest {
             c.disconnect();
         });
     }
+
+    @Test
+    void aMetricsCustomizerWithMicrometerAndNoneWithout() {
+        withOrders().withConfiguration(AutoConfigurations.of(SluiceMetricsAutoConfiguration.class))
+                .run(context -> assertThat(context).hasBean("sluiceMetricsCustomizer"));
+        withOrders().withConfiguration(AutoConfigurations.of(SluiceMetricsAutoConfiguration.class))
+                .withClassLoader(new FilteredClassLoader("io.micrometer.core"))
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean("sluiceMetricsCustomizer"));
+    }
 }

@@ -3,6 +3,8 @@ package io.sluice.spring.boot.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.dsl.Sluice;
 import io.sluice.dsl.Topology;
 import io.sluice.filters.OffsetManager;
@@ -99,8 +101,9 @@ class SluiceHealthIT {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(SluiceAutoConfiguration.class,
                         SluiceOffsetsAutoConfiguration.class, SluiceHealthAutoConfiguration.class,
-                        SluiceEndpointAutoConfiguration.class))
+                        SluiceEndpointAutoConfiguration.class, SluiceMetricsAutoConfiguration.class))
                 .withUserConfiguration(App.class)
+                .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
                 .withPropertyValues("sluice.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
                         "sluice.kafka.properties[auto.offset.reset]=earliest",
                         "sluice.runtimes.orders.group-id=orders-" + UUID.randomUUID(),
@@ -124,6 +127,9 @@ class SluiceHealthIT {
                     send("order-1");
                     await().atMost(Duration.ofSeconds(60)).until(() -> rows(db) == 1);
                     assertThat(orders.health().getStatus()).isEqualTo(Status.UP);
+                    // the runtime's meters are in the context's registry, tagged with the Topology bean's name
+                    await().atMost(Duration.ofSeconds(10)).until(() -> context.getBean(MeterRegistry.class)
+                            .find("sluice.messages.consumed").tag("runtime", "orders").counter() != null);
 
                     db.down.set(true);
                     send("order-2");
