@@ -136,6 +136,7 @@ public final class SluiceRuntime implements AutoCloseable {
         for (int i = 0; i < settings.consumerInstances(); i++) {
             String instanceName = name + "-consumer-" + i;
             Consumer<byte[], byte[]> consumer = consumers.apply(ConsumerConfigs.forInstance(properties, instanceName));
+            notifyConsumerListener(true, instanceName, consumer);
             ListenerLoop loop = new ListenerLoop(instanceName, topology, consumer, settings.clock(), System::nanoTime,
                     workers,
                     new BlockingReportQueue(), loopSettings, this::emit, deadLetters);
@@ -288,6 +289,22 @@ public final class SluiceRuntime implements AutoCloseable {
         LOG.info("{} {}", name, crash ? "halted" : "closed");
     }
 
+    /** Tells the settings' consumer listener; what it throws is logged, never thrown on. */
+    private void notifyConsumerListener(boolean added, String instanceName, Consumer<byte[], byte[]> consumer) {
+        try {
+            if (added) {
+                settings.consumerListener().consumerAdded(instanceName, consumer);
+            } else {
+                settings.consumerListener().consumerRemoved(instanceName, consumer);
+            }
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            LOG.warn("consumer listener {} failed on {} of {}: {}", settings.consumerListener(),
+                    added ? "the creation" : "the close", instanceName, e.toString());
+        }
+    }
+
     private static ThreadFactory threads(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
@@ -351,6 +368,7 @@ public final class SluiceRuntime implements AutoCloseable {
             } finally {
                 snapshot = List.of();
                 caughtUp = false;
+                notifyConsumerListener(false, name, consumer);
                 done.countDown();
             }
         }
