@@ -2,6 +2,7 @@ package io.sluice.spring.boot.autoconfigure;
 
 import io.sluice.dsl.Topology;
 import io.sluice.runtime.ConsumerConfigs;
+import io.sluice.runtime.ConsumerListener;
 import io.sluice.runtime.RuntimeSettings;
 import io.sluice.runtime.SluiceRuntime;
 import io.sluice.web.DashboardSettings;
@@ -48,11 +49,14 @@ public class SluiceAutoConfiguration {
     /** Boot's default {@code spring.lifecycle.timeout-per-shutdown-phase}. */
     static final Duration BOOT_DEFAULT_SHUTDOWN_PHASE = Duration.ofSeconds(30);
 
-    /** The runtimes' settings from {@code sluice.*}. */
+    /** The runtimes' settings from {@code sluice.*}, with every {@link ConsumerListener} bean. */
     @Bean
     @ConditionalOnMissingBean
-    public RuntimeSettings sluiceRuntimeSettings(SluiceProperties properties) {
+    public RuntimeSettings sluiceRuntimeSettings(SluiceProperties properties,
+                                                 ObjectProvider<ConsumerListener> consumerListeners) {
+        List<ConsumerListener> listeners = consumerListeners.orderedStream().toList();
         RuntimeSettings s = RuntimeSettings.defaults()
+                .withConsumerListener(listeners.isEmpty() ? ConsumerListener.NONE : new ConsumerListeners(listeners))
                 .withConsumerInstances(properties.consumerInstances())
                 .withPollTimeout(properties.pollTimeout())
                 .withCommitInterval(properties.commitInterval())

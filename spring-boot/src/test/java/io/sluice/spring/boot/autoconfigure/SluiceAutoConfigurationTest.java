@@ -411,4 +411,30 @@ class SluiceAutoConfigurationTest {
                     assertThat(Optional.of(first.dependency.get())).contains(true);
                 });
     }
+
+    @Test
+    void consumerListenerBeansAreToldOfEveryConsumer() {
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        runner.withUserConfiguration(OneTopology.class)
+                .withPropertyValues("spring.kafka.consumer.group-id=g")
+                .withBean(io.sluice.runtime.ConsumerListener.class, () -> new io.sluice.runtime.ConsumerListener() {
+                    @Override
+                    public void consumerAdded(String instance, org.apache.kafka.clients.consumer.Consumer<?, ?> c) {
+                        told.add("added " + instance);
+                    }
+
+                    @Override
+                    public void consumerRemoved(String instance,
+                                                org.apache.kafka.clients.consumer.Consumer<?, ?> c) {
+                        told.add("removed " + instance);
+                    }
+                })
+                .run(context -> {
+                    String instance = context.getBean(SluiceRuntimes.class).runtime("orders").orElseThrow().name()
+                            + "-consumer-0";
+                    assertThat(told).containsExactly("added " + instance);
+                    context.getBean(SluiceRuntimes.class).stop();
+                    assertThat(told).containsExactly("added " + instance, "removed " + instance);
+                });
+    }
 }

@@ -130,6 +130,14 @@ class SluiceHealthIT {
                     // the runtime's meters are in the context's registry, tagged with the Topology bean's name
                     await().atMost(Duration.ofSeconds(10)).until(() -> context.getBean(MeterRegistry.class)
                             .find("sluice.messages.consumed").tag("runtime", "orders").counter() != null);
+                    // and the Kafka consumer's own client metrics, per instance, while the consumer lives
+                    MeterRegistry registry = context.getBean(MeterRegistry.class);
+                    String instance = context.getBean(SluiceRuntimes.class).runtime("orders").orElseThrow().name()
+                            + "-consumer-0";
+                    await().atMost(Duration.ofSeconds(30)).until(() -> !kafkaClientMeters(registry, instance)
+                            .isEmpty());
+                    assertThat(kafkaClientMeters(registry, instance)).extracting(m -> m.getId().getName())
+                            .contains("kafka.consumer.fetch.manager.records.consumed.total");
 
                     db.down.set(true);
                     send("order-2");
@@ -149,7 +157,16 @@ class SluiceHealthIT {
                     await().atMost(Duration.ofSeconds(30)).until(() -> failing(orders.health()).isEmpty());
                     assertThat(orders.health().getStatus()).isEqualTo(Status.UP);
                     assertThat(broken.health().getStatus()).isEqualTo(Status.DOWN);
+
+                    context.getBean(SluiceRuntimes.class).stop();
+                    assertThat(kafkaClientMeters(registry, instance)).as("removed with the consumer").isEmpty();
                 });
+    }
+
+    private static List<io.micrometer.core.instrument.Meter> kafkaClientMeters(MeterRegistry registry,
+                                                                            String instance) {
+        return registry.getMeters().stream().filter(m -> m.getId().getName().startsWith("kafka.consumer.")
+                && instance.equals(m.getId().getTag("sluice.instance"))).toList();
     }
 
     @SuppressWarnings("unchecked")
