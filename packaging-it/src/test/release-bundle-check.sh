@@ -94,7 +94,9 @@ for artifact in sluice-parent sluice-bom; do
     files=$((files + 1))
 done
 for entry in sluice-dsl:io.sluice.dsl sluice-runtime:io.sluice.runtime sluice-filters:io.sluice.filters \
-             sluice-test-fixtures:io.sluice.testing sluice-web:io.sluice.web sluice-spring-tx:io.sluice.spring.tx; do
+             sluice-test-fixtures:io.sluice.testing sluice-web:io.sluice.web sluice-spring-tx:io.sluice.spring.tx \
+             sluice-spring-boot:io.sluice.spring.boot.autoconfigure \
+             sluice-spring-boot-starter:io.sluice.spring.boot.starter; do
     artifact=${entry%%:*}
     module_name=${entry#*:}
     dir="$bundle/io/sluice/$artifact/$v"

@@ -23,10 +23,13 @@ import java.util.Objects;
  *                          stretches them
  * @param blockedAlertAfter how long a partition may keep failing without progress before a
  *                          {@link SluiceEvent.Blocked} event reports it (default 5 minutes)
+ * @param consumerListener  told when an instance's Kafka consumer is created and closed (default
+ *                          {@link ConsumerListener#NONE})
  */
 public record RuntimeSettings(int consumerInstances, int workerThreads, Duration pollTimeout,
                               Duration commitInterval, Duration revocationGrace, Duration commitTimeout,
-                              Duration shutdownTimeout, Clock clock, Duration blockedAlertAfter) {
+                              Duration shutdownTimeout, Clock clock, Duration blockedAlertAfter,
+                              ConsumerListener consumerListener) {
 
     /** Validates every field. */
     public RuntimeSettings {
@@ -46,6 +49,21 @@ public record RuntimeSettings(int consumerInstances, int workerThreads, Duration
         positive("shutdownTimeout", shutdownTimeout);
         Objects.requireNonNull(clock, "clock");
         positive("blockedAlertAfter", blockedAlertAfter);
+        Objects.requireNonNull(consumerListener, "consumerListener");
+    }
+
+    /** The settings of earlier versions, without a consumer listener. */
+    public RuntimeSettings(int consumerInstances, int workerThreads, Duration pollTimeout, Duration commitInterval,
+                           Duration revocationGrace, Duration commitTimeout, Duration shutdownTimeout, Clock clock,
+                           Duration blockedAlertAfter) {
+        this(consumerInstances, workerThreads, pollTimeout, commitInterval, revocationGrace, commitTimeout,
+                shutdownTimeout, clock, blockedAlertAfter, ConsumerListener.NONE);
+    }
+
+    /** A copy with another consumer listener. */
+    public RuntimeSettings withConsumerListener(ConsumerListener listener) {
+        return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, commitInterval, revocationGrace,
+                commitTimeout, shutdownTimeout, clock, blockedAlertAfter, listener);
     }
 
     /**
@@ -61,55 +79,55 @@ public record RuntimeSettings(int consumerInstances, int workerThreads, Duration
     /** A copy with another threshold for the {@link SluiceEvent.Blocked} alert. */
     public RuntimeSettings withBlockedAlertAfter(Duration d) {
         return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, commitInterval, revocationGrace,
-                commitTimeout, shutdownTimeout, clock, d);
+                commitTimeout, shutdownTimeout, clock, d, consumerListener);
     }
 
     /** A copy with {@code n} consumer instances. */
     public RuntimeSettings withConsumerInstances(int n) {
         return new RuntimeSettings(n, workerThreads, pollTimeout, commitInterval, revocationGrace, commitTimeout,
-                shutdownTimeout, clock, blockedAlertAfter);
+                shutdownTimeout, clock, blockedAlertAfter, consumerListener);
     }
 
     /** A copy with {@code n} worker threads. */
     public RuntimeSettings withWorkerThreads(int n) {
         return new RuntimeSettings(consumerInstances, n, pollTimeout, commitInterval, revocationGrace,
-                commitTimeout, shutdownTimeout, clock, blockedAlertAfter);
+                commitTimeout, shutdownTimeout, clock, blockedAlertAfter, consumerListener);
     }
 
     /** A copy with another poll timeout. */
     public RuntimeSettings withPollTimeout(Duration d) {
         return new RuntimeSettings(consumerInstances, workerThreads, d, commitInterval, revocationGrace,
-                commitTimeout, shutdownTimeout, clock, blockedAlertAfter);
+                commitTimeout, shutdownTimeout, clock, blockedAlertAfter, consumerListener);
     }
 
     /** A copy with another commit interval. */
     public RuntimeSettings withCommitInterval(Duration d) {
         return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, d, revocationGrace,
-                commitTimeout, shutdownTimeout, clock, blockedAlertAfter);
+                commitTimeout, shutdownTimeout, clock, blockedAlertAfter, consumerListener);
     }
 
     /** A copy with another revocation grace period. */
     public RuntimeSettings withRevocationGrace(Duration d) {
         return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, commitInterval, d,
-                commitTimeout, shutdownTimeout, clock, blockedAlertAfter);
+                commitTimeout, shutdownTimeout, clock, blockedAlertAfter, consumerListener);
     }
 
     /** A copy with another commit timeout. */
     public RuntimeSettings withCommitTimeout(Duration d) {
         return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, commitInterval, revocationGrace,
-                d, shutdownTimeout, clock, blockedAlertAfter);
+                d, shutdownTimeout, clock, blockedAlertAfter, consumerListener);
     }
 
     /** A copy with another shutdown timeout. */
     public RuntimeSettings withShutdownTimeout(Duration d) {
         return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, commitInterval, revocationGrace,
-                commitTimeout, d, clock, blockedAlertAfter);
+                commitTimeout, d, clock, blockedAlertAfter, consumerListener);
     }
 
     /** A copy with another clock. */
     public RuntimeSettings withClock(Clock c) {
         return new RuntimeSettings(consumerInstances, workerThreads, pollTimeout, commitInterval, revocationGrace,
-                commitTimeout, shutdownTimeout, c, blockedAlertAfter);
+                commitTimeout, shutdownTimeout, c, blockedAlertAfter, consumerListener);
     }
 
     /** The revocation grace actually used: capped at {@code maxPollInterval / 2 - commitTimeout}, at least 0. */

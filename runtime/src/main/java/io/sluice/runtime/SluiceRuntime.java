@@ -240,6 +240,7 @@ public final class SluiceRuntime implements AutoCloseable {
                 String memberSuffix = (s.name().equals(Subscription.DEFAULT) ? "" : s.name() + "-") + i;
                 Consumer<byte[], byte[]> consumer = consumers.apply(
                         ConsumerConfigs.forInstance(subscriptionProperties, instanceName, memberSuffix));
+                notifyConsumerListener(true, instanceName, consumer);
                 ListenerLoop loop = new ListenerLoop(instanceName, topology.select(s), consumer, settings.clock(),
                         System::nanoTime, workers, new BlockingReportQueue(), subscriptionLoop, this::emit,
                         deadLetters);
@@ -396,6 +397,22 @@ public final class SluiceRuntime implements AutoCloseable {
         LOG.info("{} {}", name, crash ? "halted" : "closed");
     }
 
+    /** Tells the settings' consumer listener; what it throws is logged, never thrown on. */
+    private void notifyConsumerListener(boolean added, String instanceName, Consumer<byte[], byte[]> consumer) {
+        try {
+            if (added) {
+                settings.consumerListener().consumerAdded(instanceName, consumer);
+            } else {
+                settings.consumerListener().consumerRemoved(instanceName, consumer);
+            }
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            LOG.warn("consumer listener {} failed on {} of {}: {}", settings.consumerListener(),
+                    added ? "the creation" : "the close", instanceName, e.toString());
+        }
+    }
+
     private static ThreadFactory threads(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
@@ -459,6 +476,7 @@ public final class SluiceRuntime implements AutoCloseable {
             } finally {
                 snapshot = List.of();
                 caughtUp = false;
+                notifyConsumerListener(false, name, consumer);
                 done.countDown();
             }
         }

@@ -13,8 +13,10 @@ import java.sql.SQLException;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Applies batches exactly once inside the transaction Spring manages on this thread: the work done with the
@@ -33,7 +35,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  *   <li>It refuses to run (with {@link IllegalStateException}, before touching anything) unless a real transaction
  *       is active on this thread ({@code TransactionSynchronizationManager.isActualTransactionActive()}) and holds a
  *       connection of this data source with auto-commit off: on an auto-commit connection the row lock would be
- *       released at once and fencing with it.</li>
+ *       released at once and fencing with it. An instance made with a transaction manager
+ *       ({@link #create(PartitionOffsets, DataSource, PlatformTransactionManager)}) instead begins a transaction of
+ *       its own on that manager when none is active ({@code TransactionTemplate}, default definition), runs the
+ *       batch in it and commits it (or rolls it back when the work throws) before returning.</li>
  *   <li>It uses the transaction's own connection ({@code DataSourceUtils.getConnection}) and never commits, rolls
  *       back or closes it: the transaction's owner does.</li>
  *   <li>The store's lock timeout applies to the row-lock statement only and is set back right after it; no
@@ -59,10 +64,13 @@ public final class SpringTransactionalOffsets {
 
     private final PartitionOffsets offsets;
     private final DataSource dataSource;
+    private final TransactionTemplate ownTransactions;
 
-    private SpringTransactionalOffsets(PartitionOffsets offsets, DataSource dataSource) {
+    private SpringTransactionalOffsets(PartitionOffsets offsets, DataSource dataSource,
+                                       TransactionTemplate ownTransactions) {
         this.offsets = Objects.requireNonNull(offsets, "offsets");
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.ownTransactions = ownTransactions;
     }
 
     /**
@@ -72,7 +80,21 @@ public final class SpringTransactionalOffsets {
      * @param dataSource the data source the transaction manager manages
      */
     public static SpringTransactionalOffsets create(PartitionOffsets offsets, DataSource dataSource) {
-        return new SpringTransactionalOffsets(offsets, dataSource);
+        return new SpringTransactionalOffsets(offsets, dataSource, null);
+    }
+
+    /**
+     * Joins {@code offsets} to the Spring-managed transactions on {@code dataSource} and, when {@link #consume} is
+     * called with no transaction active, runs the batch in a new transaction of {@code transactionManager}.
+     *
+     * @param offsets            the offset store, built on {@code dataSource}
+     * @param dataSource         the data source the transaction manager manages
+     * @param transactionManager the manager of the transactions begun for a {@code consume} outside one
+     */
+    public static SpringTransactionalOffsets create(PartitionOffsets offsets, DataSource dataSource,
+                                                    PlatformTransactionManager transactionManager) {
+        return new SpringTransactionalOffsets(offsets, dataSource,
+                new TransactionTemplate(Objects.requireNonNull(transactionManager, "transactionManager")));
     }
 
     /** The offset store. */
@@ -88,8 +110,8 @@ public final class SpringTransactionalOffsets {
      * @param batch   the batch the consumer received
      * @param work    the consumer's database work, in the current transaction
      * @return how many messages {@code work} applied: 0 when all were applied before
-     * @throws IllegalStateException      when no transaction is active, or it holds no connection of this data
-     *                                    source
+     * @throws IllegalStateException      when no transaction is active (and this instance has no transaction
+     *                                    manager to begin one), or it holds no connection of this data source
      * @throws PartitionRevokedException  when the partition was revoked: roll back
      * @throws OffsetLockTimeoutException when another transaction held the row lock past the lock timeout
      * @throws OffsetStoreException       when the table is unusable or the database fails
@@ -99,6 +121,10 @@ public final class SpringTransactionalOffsets {
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(batch, "batch");
         Objects.requireNonNull(work, "work");
+        if (ownTransactions != null && !TransactionSynchronizationManager.isActualTransactionActive()) {
+            Integer applied = ownTransactions.execute(status -> consume(context, batch, work));
+            return applied == null ? 0 : applied;
+        }
         if (!TransactionSynchronizationManager.isActualTransactionActive()
                 || !TransactionSynchronizationManager.isSynchronizationActive()) {
             throw new IllegalStateException("SpringTransactionalOffsets.consume needs an active Spring transaction"

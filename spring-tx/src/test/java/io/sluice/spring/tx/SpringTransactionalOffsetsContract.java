@@ -169,6 +169,43 @@ abstract class SpringTransactionalOffsetsContract {
     }
 
     @Test
+    void withATransactionManagerItBeginsItsOwnTransactionWhenNoneIsActive() {
+        SpringTransactionalOffsets own = SpringTransactionalOffsets.create(store, dataSource(), transactionManager);
+        List<Boolean> inTransaction = new ArrayList<>();
+        int applied = own.consume(context, range(tp, 0, 3), messages -> {
+            inTransaction.add(org.springframework.transaction.support.TransactionSynchronizationManager
+                    .isActualTransactionActive());
+            insertEach().apply(messages);
+        });
+        assertEquals(3, applied);
+        assertEquals(List.of(true), inTransaction);
+        assertEquals(List.of(0L, 1L, 2L), applied());
+        assertEquals(OptionalLong.of(3), store.nextOffset(GROUP, tp));
+        assertEquals(List.of(3L), context.marks(), "marked after its own commit");
+
+        IllegalStateException boom = new IllegalStateException("user work failed");
+        assertSame(boom, assertThrows(IllegalStateException.class, () -> own.consume(context, range(tp, 3, 5),
+                messages -> {
+                    insertEach().apply(messages);
+                    throw boom;
+                })));
+        assertEquals(List.of(0L, 1L, 2L), applied(), "the work was rolled back");
+        assertEquals(OptionalLong.of(3), store.nextOffset(GROUP, tp), "and the offset with it");
+        assertEquals(List.of(3L), context.marks());
+    }
+
+    @Test
+    void withATransactionManagerItJoinsAnActiveTransactionRatherThanBeginningOne() {
+        SpringTransactionalOffsets own = SpringTransactionalOffsets.create(store, dataSource(), transactionManager);
+        transaction.executeWithoutResult(status -> {
+            own.consume(context, range(tp, 0, 2), insertEach());
+            status.setRollbackOnly();
+        });
+        assertEquals(List.of(), applied(), "the outer transaction's rollback undid the work");
+        assertEquals(List.of(), context.marks());
+    }
+
+    @Test
     void aRevokedPartitionThrowsSoTheOwnerRollsBackEverything() {
         store.advance(GROUP, tp, 0);
         context.revoked(true);
