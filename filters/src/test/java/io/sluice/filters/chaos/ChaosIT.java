@@ -73,8 +73,9 @@ class ChaosIT {
         MATRIX.print();
     }
 
+    /** The mixed run on H2 is in the full matrix only: {@code kip848} runs the same chaos on H2 in every build. */
     static Stream<String> mixedDatabases() {
-        return Stream.of("postgresql", "h2", "mariadb");
+        return FULL ? Stream.of("postgresql", "h2", "mariadb") : Stream.of("postgresql", "mariadb");
     }
 
     static Stream<String> h2Rows() {
@@ -87,7 +88,7 @@ class ChaosIT {
 
     // ---------------------------------------------------------------- process faults
 
-    /** The mixed run: 100,000 messages on PostgreSQL (and everywhere in the full matrix), 20,000 elsewhere. */
+    /** The mixed run: 100,000 messages on PostgreSQL (and everywhere in the full matrix), 20,000 on MariaDB. */
     @ParameterizedTest(name = "mixed on {0}")
     @MethodSource("mixedDatabases")
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
