@@ -42,11 +42,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  *       released at once and fencing with it. An instance made with a transaction manager
  *       ({@link #create(PartitionOffsets, DataSource, PlatformTransactionManager)}) instead begins a transaction of
  *       its own on that manager when none is active ({@code TransactionTemplate}, default definition), runs the
- *       batch in it and commits it (or rolls it back when the work throws) before returning; it refuses (with
- *       {@link IllegalStateException}, rolling back) when that manager bound no connection of this data source
- *       (a JTA manager excepted), and {@code create} refuses a manager of another {@code DataSource}. A
- *       transaction the caller began is checked by the auto-commit flag only: a manager of another data source on
- *       a pool whose connections have auto-commit off is not detected, and the offset row would never commit.</li>
+ *       batch in it and commits it (or rolls it back when the work throws) before returning. Such an instance,
+ *       unless its manager is JTA's, also refuses (with {@link IllegalStateException}) when the active transaction,
+ *       its own or the caller's, bound no connection of this data source, and {@code create} refuses a manager of
+ *       another {@code DataSource}. Without a manager the auto-commit flag is the only check: a transaction of
+ *       another data source's manager on a pool whose connections have auto-commit off is not detected, and the
+ *       offset row would never commit.</li>
  *   <li>It uses the transaction's own connection ({@code DataSourceUtils.getConnection}) and never commits, rolls
  *       back or closes it: the transaction's owner does.</li>
  *   <li>The store's lock timeout applies to the row-lock statement only and is set back right after it; no
@@ -147,10 +148,7 @@ public final class SpringTransactionalOffsets {
         Objects.requireNonNull(batch, "batch");
         Objects.requireNonNull(work, "work");
         if (ownTransactions != null && !TransactionSynchronizationManager.isActualTransactionActive()) {
-            Integer applied = ownTransactions.execute(status -> {
-                requireBoundConnection(batch);
-                return consume(context, batch, work);
-            });
+            Integer applied = ownTransactions.execute(status -> consume(context, batch, work));
             return applied == null ? 0 : applied;
         }
         if (!TransactionSynchronizationManager.isActualTransactionActive()
@@ -158,6 +156,9 @@ public final class SpringTransactionalOffsets {
             throw new IllegalStateException("SpringTransactionalOffsets.consume needs an active Spring transaction"
                     + " (@Transactional, TransactionTemplate): without one the row lock would be released at once"
                     + " and fencing with it; nothing was applied to " + batch.topicPartition());
+        }
+        if (ownTransactions != null) {
+            requireBoundConnection(batch);
         }
         Connection connection = DataSourceUtils.getConnection(dataSource);
         try {
@@ -181,16 +182,17 @@ public final class SpringTransactionalOffsets {
     }
 
     /**
-     * In a transaction this instance began: unless it is a JTA transaction (which enlists the connection itself),
-     * its manager must have bound a connection of the store's data source, or the offset row would go to a
-     * connection of its own that is never committed (on a pool with auto-commit off, silently).
+     * With a transaction manager that is not JTA's (which enlists a connection itself), the active transaction --
+     * begun by this instance or by the caller -- must have bound a connection of the store's data source, or the
+     * offset row would go to a connection of its own that is never committed (on a pool with auto-commit off,
+     * silently), while Kafka is marked after the other transaction's commit.
      */
     private void requireBoundConnection(Batch<?, ?> batch) {
         PlatformTransactionManager manager = ownTransactions.getTransactionManager();
         if (!(manager instanceof JtaTransactionManager)
                 && !TransactionSynchronizationManager.hasResource(resourceKey(dataSource))) {
-            throw new IllegalStateException("the transaction begun on " + manager + " holds no connection of "
-                    + dataSource + " (does it manage another data source?); nothing was applied to "
+            throw new IllegalStateException("the active Spring transaction holds no connection of " + dataSource
+                    + " (is it managed by another transaction manager or data source?); nothing was applied to "
                     + batch.topicPartition());
         }
     }

@@ -20,6 +20,7 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.TransactionStatus;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Two DataSources: the store binds to the primary one, the context's only transaction manager manages the other.
@@ -89,5 +90,30 @@ class SluiceOffsetsTwoDataSourcesTest {
             assertThat(ctx.marks()).isEmpty();
             assertThat(ordersDbClient.sql("select count(*) from orders").query(Long.class).single()).isZero();
         });
+    }
+
+    @Test
+    void aTransactionTheCallerBeganOnAnotherDataSourcesManagerAppliesAndMarksNothing() {
+        DataSourceTransactionManager ordersTransactions = new DataSourceTransactionManager(ordersDb);
+        runner.withBean("offsetsTransactions", PlatformTransactionManager.class,
+                        () -> new DataSourceTransactionManager(offsetsDb), bd -> bd.setPrimary(true))
+                .withBean("ordersTransactions", PlatformTransactionManager.class, () -> ordersTransactions)
+                .run(context -> {
+                    SpringTransactionalOffsets offsets = context.getBean(SpringTransactionalOffsets.class);
+                    JdbcClient ordersDbClient = JdbcClient.create(ordersDb);
+                    ordersDbClient.sql("create table orders (id varchar(20))").update();
+                    TopicPartition tp = new TopicPartition("orders", 0);
+                    TestContext ctx = new TestContext(tp);
+                    Batch<String, String> batch = Batch.of(tp, 0, 2, List.of(
+                            Message.of("orders", 0, 0, 0L, "a", "a"), Message.of("orders", 0, 1, 0L, "b", "b")));
+                    // before the check: Kafka marked at 2 after the orders committed, the offset row left at 0
+                    assertThatThrownBy(() -> new TransactionTemplate(ordersTransactions).executeWithoutResult(s ->
+                            offsets.consume(ctx, batch, messages -> messages.forEach(m -> ordersDbClient
+                                    .sql("insert into orders values (?)").param(m.value()).update()))))
+                            .isInstanceOf(IllegalStateException.class).hasMessageContaining("holds no connection");
+                    assertThat(ctx.marks()).isEmpty();
+                    assertThat(ordersDbClient.sql("select count(*) from orders").query(Long.class).single())
+                            .isZero();
+                });
     }
 }
