@@ -13,9 +13,13 @@ import java.sql.SQLException;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.jta.JtaTransactionManager;
+import org.springframework.transaction.support.ResourceTransactionManager;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionSynchronizationUtils;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -38,7 +42,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  *       released at once and fencing with it. An instance made with a transaction manager
  *       ({@link #create(PartitionOffsets, DataSource, PlatformTransactionManager)}) instead begins a transaction of
  *       its own on that manager when none is active ({@code TransactionTemplate}, default definition), runs the
- *       batch in it and commits it (or rolls it back when the work throws) before returning.</li>
+ *       batch in it and commits it (or rolls it back when the work throws) before returning. Such an instance,
+ *       unless its manager is JTA's, also refuses (with {@link IllegalStateException}) when the active transaction,
+ *       its own or the caller's, bound no connection of this data source, and {@code create} refuses a manager of
+ *       another {@code DataSource}. Without a manager the auto-commit flag is the only check: a transaction of
+ *       another data source's manager on a pool whose connections have auto-commit off is not detected, and the
+ *       offset row would never commit.</li>
  *   <li>It uses the transaction's own connection ({@code DataSourceUtils.getConnection}) and never commits, rolls
  *       back or closes it: the transaction's owner does.</li>
  *   <li>The store's lock timeout applies to the row-lock statement only and is set back right after it; no
@@ -90,11 +99,28 @@ public final class SpringTransactionalOffsets {
      * @param offsets            the offset store, built on {@code dataSource}
      * @param dataSource         the data source the transaction manager manages
      * @param transactionManager the manager of the transactions begun for a {@code consume} outside one
+     * @throws IllegalArgumentException when {@code transactionManager} manages another {@link DataSource}: the
+     *                                  offset row would be written on a connection that transaction never commits
      */
     public static SpringTransactionalOffsets create(PartitionOffsets offsets, DataSource dataSource,
                                                     PlatformTransactionManager transactionManager) {
-        return new SpringTransactionalOffsets(offsets, dataSource,
-                new TransactionTemplate(Objects.requireNonNull(transactionManager, "transactionManager")));
+        Objects.requireNonNull(transactionManager, "transactionManager");
+        if (transactionManager instanceof ResourceTransactionManager rtm
+                && rtm.getResourceFactory() instanceof DataSource managed
+                && resourceKey(managed) != resourceKey(Objects.requireNonNull(dataSource, "dataSource"))) {
+            throw new IllegalArgumentException("the transaction manager " + transactionManager + " manages the "
+                    + "DataSource " + managed + ", not the offset store's DataSource " + dataSource + ": the offset "
+                    + "row would be written on a connection its transactions never commit; give the store the "
+                    + "transaction manager of its own DataSource");
+        }
+        return new SpringTransactionalOffsets(offsets, dataSource, new TransactionTemplate(transactionManager));
+    }
+
+    /** The key Spring binds a data source's connection under. */
+    private static Object resourceKey(DataSource dataSource) {
+        DataSource target = dataSource instanceof TransactionAwareDataSourceProxy proxy
+                ? proxy.getTargetDataSource() : dataSource;
+        return TransactionSynchronizationUtils.unwrapResourceIfNecessary(target);
     }
 
     /** The offset store. */
@@ -131,6 +157,9 @@ public final class SpringTransactionalOffsets {
                     + " (@Transactional, TransactionTemplate): without one the row lock would be released at once"
                     + " and fencing with it; nothing was applied to " + batch.topicPartition());
         }
+        if (ownTransactions != null) {
+            requireBoundConnection(batch);
+        }
         Connection connection = DataSourceUtils.getConnection(dataSource);
         try {
             if (autoCommit(connection)) {
@@ -149,6 +178,22 @@ public final class SpringTransactionalOffsets {
             throw new UndeclaredThrowableException(e);
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
+        }
+    }
+
+    /**
+     * With a transaction manager that is not JTA's (which enlists a connection itself), the active transaction --
+     * begun by this instance or by the caller -- must have bound a connection of the store's data source, or the
+     * offset row would go to a connection of its own that is never committed (on a pool with auto-commit off,
+     * silently), while Kafka is marked after the other transaction's commit.
+     */
+    private void requireBoundConnection(Batch<?, ?> batch) {
+        PlatformTransactionManager manager = ownTransactions.getTransactionManager();
+        if (!(manager instanceof JtaTransactionManager)
+                && !TransactionSynchronizationManager.hasResource(resourceKey(dataSource))) {
+            throw new IllegalStateException("the active Spring transaction holds no connection of " + dataSource
+                    + " (is it managed by another transaction manager or data source?); nothing was applied to "
+                    + batch.topicPartition());
         }
     }
 

@@ -21,8 +21,10 @@ import org.springframework.context.SmartLifecycle;
  * The application's Sluice runtimes: one {@link SluiceRuntime} per {@link Topology} bean, run as a
  * {@link SmartLifecycle}. {@link #start()} creates a runtime for every Topology bean (a stopped runtime cannot be
  * restarted, so each start creates new ones), applies the {@link SluiceRuntimeCustomizer}s and starts it;
- * {@link #stop(Runnable)} closes them all in parallel (in-flight jobs finish, marks are committed) and then
- * reports back, so the context's shutdown phase waits for them. Its phase is by default the one of Spring Kafka's
+ * {@link #stop(Runnable)} closes them all in parallel (in-flight jobs get {@code sluice.shutdown-timeout} to finish,
+ * marks are committed) and then reports back, so the context's shutdown phase waits for them. A job still running
+ * at the shutdown timeout is not awaited: it may still run when the context closes the DataSource, and then fails
+ * and rolls back (an offset-managed partition's row decides what its next owner applies). Its phase is by default the one of Spring Kafka's
  * listener containers: it starts after, and stops before, ordinary beans such as the DataSource, which is closed
  * only when the singletons are destroyed, after every lifecycle phase stopped.
  *
