@@ -1,5 +1,6 @@
 package io.sluice.filters;
 
+import io.sluice.testing.DelegatingDataSource;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,5 +1,6 @@
 package io.sluice.filters;
 
+import io.sluice.testing.DelegatingDataSource;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;

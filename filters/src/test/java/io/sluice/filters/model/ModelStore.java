@@ -1,6 +1,6 @@
 package io.sluice.filters.model;
 
-import io.sluice.filters.DelegatingDataSource;
+import io.sluice.testing.DelegatingDataSource;
 import io.sluice.filters.PartitionOffsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

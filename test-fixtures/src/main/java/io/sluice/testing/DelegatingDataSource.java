@@ -1,4 +1,4 @@
-package io.sluice.filters;
+package io.sluice.testing;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -7,7 +7,11 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
-/** A data source that hands out another's connections; tests override {@link #getConnection()} to break it. */
+/**
+ * A data source that hands out another's connections, for tests that break a database on purpose: override
+ * {@link #getConnection()} to refuse connections (an outage) or to wrap them. Every other method delegates, except
+ * {@link #getConnection(String, String)}, which goes through {@link #getConnection()} so one override covers both.
+ */
 public class DelegatingDataSource implements DataSource {
 
     private final DataSource delegate;
