@@ -100,7 +100,7 @@ public final class ChaosMember {
                             apply(tx, offsets, group, batch, messages, member);
                         });
                     } catch (Exception e) {
-                        counters.consumeFailed(e);
+                        counters.consumeFailed();
                         beforeLock.finished(batch, "failed " + e);
                         afterLock.finished(batch, "failed " + e);
                         if (errorsAsMessage) {

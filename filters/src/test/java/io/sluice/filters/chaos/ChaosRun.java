@@ -497,12 +497,11 @@ final class ChaosRun implements AutoCloseable {
         member.suspend();
         stops++;
         LOG.info("chaos {}: SIGSTOP {}, its job of {} parked at {}", plan.label(), member, parked, point);
-        return new Frozen(member, parked, System.nanoTime(), System.currentTimeMillis());
+        return new Frozen(member, parked, System.nanoTime());
     }
 
     /** A member frozen with a parked job. */
-    record Frozen(MemberProcess member, ControlDirectory.ParkedBatch batch, long stoppedAtNanos,
-                  long stoppedAtMillis) {
+    record Frozen(MemberProcess member, ControlDirectory.ParkedBatch batch, long stoppedAtNanos) {
     }
 
     /** Waits until {@code frozen}'s partition's row has moved past its parked batch; returns the row. */

@@ -83,7 +83,7 @@ final class MemberCounters implements SluiceEventListener {
         }
     }
 
-    void consumeFailed(Throwable error) {
+    void consumeFailed() {
         add("failed.consume");
     }
 
