@@ -10,8 +10,6 @@ import io.sluice.testing.TestDriverExtension;
 import java.util.List;
 import java.util.OptionalLong;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.jooq.SQLDialect;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -36,13 +34,7 @@ class AbortedTransactionGapRegressionTest {
 
     @Test
     void recordsAfterAnAbortedTransactionContinueFromTheRow(TestDriver driver) {
-        PartitionOffsets offsets = PartitionOffsets.create(Databases.h2(), SQLDialect.H2);
-        offsets.createTableIfMissing();
-        driver.start(Sluice.topology().topic(T)
-                .deserializers(new StringDeserializer(), new StringDeserializer())
-                .consumer(() -> (batch, ctx) -> offsets.consume(ctx, batch, (tx, messages) -> { }))
-                .filter(OffsetManager.using(offsets))
-                .build());
+        PartitionOffsets offsets = OffsetManagedDriver.start(driver, T);
         driver.assign(T, 0).send(T, 0, "k", "a").send(T, 0, "k", "b").runUntilIdle();
         driver.log().skip(TP, 11);                 // ten aborted records and their marker
         driver.runUntilIdle();                     // a poll steps over them without a record

@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sluice.dsl.Sluice;
 import io.sluice.testing.TestDriver;
 import io.sluice.testing.TestDriverExtension;
 import java.time.Duration;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.jooq.SQLDialect;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -29,13 +26,7 @@ class ResetOverAPendingIdleAdvanceRegressionTest {
 
     @Test
     void aPartitionPlacedAnewForgetsTheIdleAdvanceItHadPending(TestDriver driver) {
-        PartitionOffsets offsets = PartitionOffsets.create(Databases.h2(), SQLDialect.H2);
-        offsets.createTableIfMissing();
-        driver.start(Sluice.topology().topic(T)
-                .deserializers(new StringDeserializer(), new StringDeserializer())
-                .consumer(() -> (batch, ctx) -> offsets.consume(ctx, batch, (tx, messages) -> { }))
-                .filter(OffsetManager.using(offsets))
-                .build());
+        PartitionOffsets offsets = OffsetManagedDriver.start(driver, T);
         driver.log().skip(TP, 1);                     // offset 0 without a record
         driver.assign(T, 0).step().runJobs();          // enforcement: nothing stored
         driver.step();                                 // placed at 0, then the fetch steps over the gap to 1

@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sluice.dsl.Sluice;
 import io.sluice.testing.TestDriver;
 import io.sluice.testing.TestDriverExtension;
 import java.time.Duration;
 import java.util.OptionalLong;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.jooq.SQLDialect;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -38,13 +35,7 @@ class TrailingGapsRowRegressionTest {
 
     @Test
     void twoGapsBeforeTheFirstIdleAdvanceMoveTheRowToTheLogEnd(TestDriver driver) {
-        PartitionOffsets offsets = PartitionOffsets.create(Databases.h2(), SQLDialect.H2);
-        offsets.createTableIfMissing();
-        driver.start(Sluice.topology().topic(T)
-                .deserializers(new StringDeserializer(), new StringDeserializer())
-                .consumer(() -> (batch, ctx) -> offsets.consume(ctx, batch, (tx, messages) -> { }))
-                .filter(OffsetManager.using(offsets))
-                .build());
+        PartitionOffsets offsets = OffsetManagedDriver.start(driver, T);
         driver.assign(T, 0).runUntilIdle();
         driver.log().skip(TP, 1);                          // a transaction marker, say
         driver.runUntilIdle();
