@@ -8,16 +8,13 @@ import io.sluice.dsl.OffsetOutOfRangePolicy;
 import io.sluice.dsl.Sluice;
 import io.sluice.testing.TestDriver;
 import io.sluice.testing.TestDriverExtension;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.OptionalLong;
 import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -41,9 +38,7 @@ class RetentionPastTheRowRegressionTest {
         DataSource database = Databases.h2();
         PartitionOffsets offsets = PartitionOffsets.create(database, SQLDialect.H2);
         offsets.createTableIfMissing();
-        try (Connection c = database.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE \"applied\" (\"off\" BIGINT NOT NULL)");
-        }
+        AppliedTable.create(database);
         driver.start(Sluice.topology().topic(T)
                 .deserializers(new StringDeserializer(), new StringDeserializer())
                 .consumer(() -> (batch, ctx) -> offsets.consume(ctx, batch, (tx, messages) -> {
@@ -63,11 +58,7 @@ class RetentionPastTheRowRegressionTest {
         for (int i = 0; i < 200; i++) {                    // bounded: it livelocked before the fix
             driver.step().runJobs();
         }
-        List<Long> applied;
-        try (Connection c = database.getConnection()) {
-            applied = DSL.using(c, SQLDialect.H2).fetch("SELECT \"off\" FROM \"applied\" ORDER BY \"off\"")
-                    .getValues(0, Long.class);
-        }
+        List<Long> applied = AppliedTable.offsets(database);
         assertAll(
                 () -> assertEquals(List.of(8L, 9L), applied, "applied from the log start"),
                 () -> assertEquals(OptionalLong.of(10), offsets.nextOffset(GROUP, TP), "row"),
