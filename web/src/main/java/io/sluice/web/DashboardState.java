@@ -1,5 +1,6 @@
 package io.sluice.web;
 
+import io.sluice.web.internal.SluiceVersion;
 import io.sluice.runtime.SluiceRuntime;
 import java.util.Map;
 import java.util.Objects;

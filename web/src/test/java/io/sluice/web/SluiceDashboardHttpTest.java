@@ -1,5 +1,6 @@
 package io.sluice.web;
 
+import io.sluice.web.internal.SluiceVersion;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,4 +1,4 @@
-package io.sluice.web;
+package io.sluice.web.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * Sluice's own version, from the {@code version.properties} the build filters (a jar manifest is absent when the
  * classes run from {@code target/classes}, as under Surefire). It names the asset URLs, so it must be URL-safe.
  */
-final class SluiceVersion {
+public final class SluiceVersion {
 
     private static final String RESOURCE = "version.properties";
     private static final Pattern URL_SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]*");
@@ -23,9 +23,9 @@ final class SluiceVersion {
      *
      * @throws IllegalStateException when the resource is missing, unfiltered or not URL-safe (a broken build)
      */
-    static String read() {
+    public static String read() {
         Properties p = new Properties();
-        try (InputStream in = SluiceVersion.class.getResourceAsStream(RESOURCE)) {
+        try (InputStream in = SluiceVersion.class.getResourceAsStream("/io/sluice/web/" + RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException("io/sluice/web/" + RESOURCE + " is missing from the classpath");
             }
