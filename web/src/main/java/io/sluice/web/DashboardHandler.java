@@ -1,5 +1,6 @@
 package io.sluice.web;
 
+import io.sluice.web.internal.Assets;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;

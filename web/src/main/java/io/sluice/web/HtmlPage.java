@@ -1,5 +1,6 @@
 package io.sluice.web;
 
+import io.sluice.web.internal.Html;
 import java.util.List;
 import java.util.Map;
 

@@ -1,5 +1,6 @@
 package io.sluice.web;
 
+import io.sluice.web.internal.Assets;
 import io.sluice.web.internal.SluiceVersion;
 import com.sun.net.httpserver.HttpServer;
 import io.sluice.runtime.SluiceRuntime;

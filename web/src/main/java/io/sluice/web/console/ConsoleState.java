@@ -128,6 +128,14 @@ final class ConsoleState {
         return List.copyOf(groups);
     }
 
+    /** The topics {@code group}'s processes reported, sorted. */
+    synchronized List<String> topics(String group) {
+        TreeSet<String> topics = new TreeSet<>();
+        latest.values().stream().filter(r -> r.group().equals(group))
+                .forEach(r -> r.partitions().forEach(p -> topics.add(p.topic())));
+        return List.copyOf(topics);
+    }
+
     /** Each partition of {@code group} once, by topic and partition. */
     synchronized List<PartitionView> partitions(String group) {
         forgetGone();

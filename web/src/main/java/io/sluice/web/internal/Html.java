@@ -1,13 +1,13 @@
-package io.sluice.web;
+package io.sluice.web.internal;
 
 /** HTML escaping: every piece of text the dashboard writes into a page goes through {@link #escape(String)}. */
-final class Html {
+public final class Html {
 
     private Html() {
     }
 
     /** {@code text} safe in element content and in quoted attribute values. */
-    static String escape(String text) {
+    public static String escape(String text) {
         StringBuilder out = new StringBuilder(text.length() + 16);
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
