@@ -1,6 +1,10 @@
 package io.sluice.web.console;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,7 +23,8 @@ import javax.net.ssl.SSLContext;
  * @param stuckAfter      a partition with lag whose marked offset has not moved this long is stuck
  * @param driftAmberAbove a positive drift above this many offsets shows amber (a negative drift is always red)
  * @param maxErrors       how many error reports are kept
- * @param operatorTokens  the file of operator tokens ({@code name:sha256-hex} a line); empty: read-only
+ * @param operatorTokens  the operator tokens, {@code name:sha256-hex} a line (the text of a tokens file); empty:
+ *                        read-only
  * @param commandSigner   the key commands are signed with; required with operator tokens
  * @param publicHosts     host names, besides the loopback ones, that requests may name in {@code Host}
  * @param tls             serve HTTPS with this context; operator mode on a non-loopback address requires it
@@ -28,7 +33,7 @@ import javax.net.ssl.SSLContext;
  */
 public record ConsoleSettings(InetAddress address, int port, ConsoleTopics topics, Duration ttl,
                               Duration stuckAfter, long driftAmberAbove, int maxErrors,
-                              Optional<Path> operatorTokens, Optional<CommandSigner> commandSigner,
+                              Optional<String> operatorTokens, Optional<CommandSigner> commandSigner,
                               Set<String> publicHosts, Optional<SSLContext> tls, boolean insecureHttp,
                               Clock clock) {
 
@@ -93,8 +98,21 @@ public record ConsoleSettings(InetAddress address, int port, ConsoleTopics topic
                 commandSigner, publicHosts, tls, insecureHttp, clock);
     }
 
-    /** A copy in operator mode: tokens from {@code tokens}, commands signed by {@code signer}. */
-    public ConsoleSettings withOperators(Path tokens, CommandSigner signer) {
+    /**
+     * A copy in operator mode: tokens read now from {@code file}, commands signed by {@code signer}.
+     *
+     * @throws UncheckedIOException when the file cannot be read
+     */
+    public ConsoleSettings withOperators(Path file, CommandSigner signer) {
+        try {
+            return withOperators(Files.readString(file, StandardCharsets.UTF_8), signer);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the operator tokens file " + file, e);
+        }
+    }
+
+    /** A copy in operator mode: {@code tokens} are {@code name:sha256-hex} lines; commands signed by {@code signer}. */
+    public ConsoleSettings withOperators(String tokens, CommandSigner signer) {
         return new ConsoleSettings(address, port, topics, ttl, stuckAfter, driftAmberAbove, maxErrors,
                 Optional.of(tokens), Optional.of(signer), publicHosts, tls, insecureHttp, clock);
     }

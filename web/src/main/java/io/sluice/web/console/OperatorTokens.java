@@ -1,10 +1,6 @@
 package io.sluice.web.console;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -29,18 +25,14 @@ final class OperatorTokens {
     }
 
     /**
-     * Reads {@code file}.
+     * Parses the lines of a tokens file.
      *
-     * @throws IllegalArgumentException naming the line that is not {@code name:64 hex digits}, or when the file
-     *                                  holds no entry
+     * @throws IllegalArgumentException naming the line that is not {@code name:64 hex digits}, or when there is no
+     *                                  entry
      */
-    static OperatorTokens read(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the operator tokens file " + file, e);
-        }
+    static OperatorTokens parse(String text) {
+        List<String> lines = text.lines().toList();
+        String file = "the operator tokens";
         List<Entry> entries = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();

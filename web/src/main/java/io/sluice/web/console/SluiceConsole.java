@@ -119,7 +119,7 @@ public final class SluiceConsole implements AutoCloseable {
     public static SluiceConsole start(Map<String, Object> kafka, ConsoleSettings settings) {
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(settings, "settings");
-        Optional<OperatorTokens> tokens = settings.operatorTokens().map(OperatorTokens::read);
+        Optional<OperatorTokens> tokens = settings.operatorTokens().map(OperatorTokens::parse);
         if (tokens.isPresent()) {
             if (settings.commandSigner().isEmpty()) {
                 throw new IllegalStateException("operator mode needs the command signing key the runtimes share");

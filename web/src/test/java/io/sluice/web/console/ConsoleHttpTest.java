@@ -85,10 +85,18 @@ class ConsoleHttpTest {
         };
         InetAddress loopback = InetAddress.getLoopbackAddress();
         server = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
-        server.createContext("/", new ConsoleHandler(backend, new Assets(), tokens.map(OperatorTokens::read),
+        server.createContext("/", new ConsoleHandler(backend, new Assets(), tokens.map(t -> OperatorTokens.parse(readString(t))),
                 ConsoleHandler.allowedHosts(loopback, publicHosts), false, clock));
         server.start();
         port = server.getAddress().getPort();
+    }
+
+    private static String readString(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @AfterEach
