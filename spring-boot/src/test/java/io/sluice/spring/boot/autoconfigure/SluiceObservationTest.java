@@ -184,6 +184,22 @@ class SluiceObservationTest {
     }
 
     @Test
+    void deadLettersCarryTheMessagesTraceContextOn() {
+        driver = TestDriver.create().jobObserver(JobObservations.create(registry))
+                .start(Sluice.topology().topic("orders").consumer(() -> (batch, ctx) -> {
+                    throw new IllegalArgumentException("poison");
+                }).deadLetterQueue("orders.dlq", 0).build());
+        send(0, TP1);
+
+        driver.assign("orders", 0).runUntilIdle();
+
+        assertThat(driver.deadLetters()).hasSize(1);
+        org.apache.kafka.common.header.Header traceparent = driver.deadLetters().get(0).headers()
+                .lastHeader("traceparent");
+        assertThat(new String(traceparent.value(), StandardCharsets.UTF_8)).isEqualTo(TP1);
+    }
+
+    @Test
     void traceParentsAreParsedStrictly() {
         assertThat(TraceParent.parse(TP1)).hasValueSatisfying(t -> {
             assertThat(t.traceId()).isEqualTo("0af7651916cd43dd8448eb211c80319c");
