@@ -1,6 +1,7 @@
 package io.sluice.dsl;
 
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * What a {@link Consumer} may ask of the runtime for its partition. Implemented by the runtime, never by users.
@@ -60,4 +61,24 @@ public interface ConsumerContext extends FilterContext {
      * (your own marks are yours to keep below it).
      */
     void pause(long offset, Duration timeout);
+
+    /**
+     * Runs {@code work} now, on this thread, as the handling of {@code message} alone, and returns its result. A job
+     * handles a batch, whose messages may belong to different traces, so the job's own observation can only link to
+     * them; inside this call the runtime's job observer (Sluice's Spring Boot support with Micrometer) continues
+     * {@code message}'s trace (its W3C {@code traceparent} header) as a child of it, so what {@code work} records is
+     * traced under that message. Without an observer it only runs {@code work}. What {@code work} throws is thrown
+     * on unchanged.
+     */
+    default <T> T observe(Message<?, ?> message, Supplier<T> work) {
+        return work.get();
+    }
+
+    /** As {@link #observe(Message, Supplier)}, for work without a result. */
+    default void observe(Message<?, ?> message, Runnable work) {
+        observe(message, () -> {
+            work.run();
+            return null;
+        });
+    }
 }

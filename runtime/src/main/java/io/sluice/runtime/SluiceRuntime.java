@@ -51,6 +51,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private final List<Instance> instances = new ArrayList<>();
     private final String name;
     private final List<SluiceEventListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private JobObserver jobObserver = JobObserver.NONE;
     private ExecutorService workers;
     private KafkaDeadLetterPublisher deadLetters;
     private final Properties deadLetterProducer = new Properties();
@@ -166,6 +167,23 @@ public final class SluiceRuntime implements AutoCloseable {
     }
 
     /**
+     * Wraps every batch job of this runtime with {@code observer} (Sluice's Spring Boot support makes each a Micrometer
+     * observation), replacing the one set before; call before {@link #start()}. Returns this.
+     */
+    public synchronized SluiceRuntime jobObserver(JobObserver observer) {
+        if (started) {
+            throw new IllegalStateException("set the job observer before starting " + name);
+        }
+        jobObserver = Objects.requireNonNull(observer, "observer");
+        return this;
+    }
+
+    /** The job observer set with {@link #jobObserver(JobObserver)}; {@link JobObserver#NONE} by default. */
+    public synchronized JobObserver jobObserver() {
+        return jobObserver;
+    }
+
+    /**
      * Gives the dead-letter producer its own Kafka properties, read now from {@code file} (a {@code .properties}
      * file): another cluster, other credentials. Without {@code bootstrap.servers} in the file, the file overrides
      * the consumer's settings; with it, nothing is taken from the consumer's properties (its credentials never go
@@ -245,6 +263,7 @@ public final class SluiceRuntime implements AutoCloseable {
                         System::nanoTime, workers, new BlockingReportQueue(), subscriptionLoop, this::emit,
                         deadLetters);
                 loop.brokerSidePatterns(ConsumerConfigs.isConsumerProtocol(subscriptionProperties));
+                loop.jobObserver(jobObserver);
                 Instance instance = new Instance(instanceName, loop, consumer);
                 instances.add(instance);
                 instance.thread.start();

@@ -122,7 +122,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads and wakeups</h2>
  * The first thread to call a {@link Consumer} method owns the consumer; any other thread gets
  * {@link ConcurrentModificationException} (stricter than {@code KafkaConsumer}, which only refuses concurrent
- * calls, so a confinement bug shows up deterministically). {@link #wakeup()} may be called from any thread: the
+ * calls, so a confinement bug shows up deterministically); {@link #metrics()} is the exception, callable from any
+ * thread as {@code KafkaConsumer}'s is. {@link #wakeup()} may be called from any thread: the
  * next blocking call ({@code poll}, {@code commitSync} with offsets to commit, {@code committed},
  * {@code position} that must look up an offset, {@code beginningOffsets}, {@code endOffsets},
  * {@code offsetsForTimes}, {@code listTopics}, {@code partitionsFor}) throws {@link WakeupException} once.
@@ -1197,10 +1198,13 @@ public final class InMemoryConsumer implements Consumer<byte[], byte[]> {
         enforcedRebalances.incrementAndGet();
     }
 
-    /** Always empty: the fixture keeps no metrics. */
+    /**
+     * Always empty: the fixture keeps no metrics. Like {@code KafkaConsumer}'s, callable from any thread and in any
+     * state, closed included, and it claims no ownership: a metrics registry polls it from its own thread (as
+     * Micrometer's {@code KafkaClientMetrics} does) while the listener thread owns the consumer.
+     */
     @Override
     public Map<MetricName, ? extends Metric> metrics() {
-        acquire();
         return Map.of();
     }
 

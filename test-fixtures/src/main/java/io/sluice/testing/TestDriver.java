@@ -3,6 +3,7 @@ package io.sluice.testing;
 import io.sluice.dsl.Message;
 import io.sluice.dsl.TopicDefinition;
 import io.sluice.dsl.Topology;
+import io.sluice.runtime.JobObserver;
 import io.sluice.runtime.SluiceEvent;
 import io.sluice.runtime.SluiceEventListener;
 import io.sluice.runtime.internal.DeadLetterPublisher;
@@ -54,6 +55,7 @@ public final class TestDriver implements AutoCloseable {
     private final DriverReportQueue reports = new DriverReportQueue(executor, clock);
     private final List<SluiceEvent> events = new CopyOnWriteArrayList<>();
     private final List<SluiceEventListener> listeners = new CopyOnWriteArrayList<>();
+    private JobObserver jobObserver = JobObserver.NONE;
     private final List<ProducerRecord<byte[], byte[]>> deadLetters = new CopyOnWriteArrayList<>();
     // Kafka runs with auto.offset.reset=none under Sluice: the runtime applies the user's reset itself
     private InMemoryConsumerConfig config = InMemoryConsumerConfig.forGroup("sluice-test")
@@ -133,6 +135,16 @@ public final class TestDriver implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Wraps every batch job with {@code observer}, as {@code SluiceRuntime.jobObserver} does; before {@link #start}.
+     * Jobs run on the thread that calls {@link #runJobs()}.
+     */
+    public TestDriver jobObserver(JobObserver observer) {
+        requireNotStarted();
+        jobObserver = Objects.requireNonNull(observer, "observer");
+        return this;
+    }
+
     /** Creates a topic with {@code partitions} partitions; topics the topology names are created with 4. */
     public TestDriver createTopic(String topic, int partitions) {
         log.createTopic(topic, partitions);
@@ -173,6 +185,7 @@ public final class TestDriver implements AutoCloseable {
         loop = new ListenerLoop(INSTANCE, topology, consumer, clock, this::nanos, executor, reports, settings,
                 this::emit,
                 publisher());
+        loop.jobObserver(jobObserver);
         loop.subscribe();
         return this;
     }

@@ -164,6 +164,20 @@ class InMemoryConsumerThreadingTest {
     }
 
     @Test
+    void metricsAreReadableFromAnyThreadInAnyStateAndClaimNoOwnership() throws InterruptedException {
+        InMemoryConsumer fresh = new InMemoryConsumer(log, "g3");
+        // a registry's thread reads the metrics before the listener thread first touches the consumer
+        assertEquals(null, onOtherThread(() -> assertTrue(fresh.metrics().isEmpty())));
+        fresh.subscribe(List.of(TOPIC));
+        fresh.poll(POLL);
+
+        assertEquals(null, onOtherThread(() -> assertTrue(fresh.metrics().isEmpty())));
+        fresh.close();
+        assertEquals(null, onOtherThread(() -> assertTrue(fresh.metrics().isEmpty())));
+        assertTrue(fresh.metrics().isEmpty());
+    }
+
+    @Test
     void theFirstCallingThreadOwnsTheConsumer() throws InterruptedException {
         InMemoryConsumer fresh = new InMemoryConsumer(log, "g2");
         assertEquals(null, onOtherThread(() -> fresh.subscribe(List.of(TOPIC))));

@@ -44,6 +44,10 @@ public final class DashboardState {
                 SluiceVersion.read()));
     }
 
+    DashboardModel model() {
+        return model;
+    }
+
     /** The state now, as the dashboard's {@code /api/state} returns it. */
     public Map<String, Object> snapshot() {
         return model.snapshot();

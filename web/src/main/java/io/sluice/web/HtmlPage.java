@@ -48,9 +48,17 @@ final class HtmlPage {
     private HtmlPage() {
     }
 
-    /** The page for {@code state}, linking only to the assets of {@code version}. */
+    /** The page for {@code state} served at {@code /}, linking only to the assets of {@code version}. */
     static String render(Map<String, Object> state, String version, long refreshMillis) {
-        String assets = "/assets/" + Html.escape(version) + "/";
+        return render(state, version, refreshMillis, "/");
+    }
+
+    /**
+     * The page for {@code state} served at {@code base} (an absolute path ending with {@code /}), linking only to
+     * the assets of {@code version} below it and reading its state from {@code base + "api/state"}.
+     */
+    static String render(Map<String, Object> state, String version, long refreshMillis, String base) {
+        String assets = Html.escape(base) + "assets/" + Html.escape(version) + "/";
         StringBuilder h = new StringBuilder(16_384);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -59,7 +67,7 @@ final class HtmlPage {
                 .append("<link rel=\"stylesheet\" href=\"").append(assets).append("dashboard.css\">\n")
                 .append("<link rel=\"icon\" href=\"").append(assets).append("favicon.svg\" type=\"image/svg+xml\">\n")
                 .append("<script src=\"").append(assets).append("dashboard.js\" defer></script>\n")
-                .append("</head>\n<body data-state-url=\"/api/state\" data-refresh-ms=\"").append(refreshMillis)
+                .append("</head>\n<body data-state-url=\"").append(Html.escape(base)).append("api/state\" data-refresh-ms=\"").append(refreshMillis)
                 .append("\">\n<header>\n<h1><span class=\"brand\">Sluice</span> ")
                 .append(field("runtime", state)).append("</h1>\n<p class=\"status\">")
                 .append("<span class=\"badge\" data-field=\"status\" data-value=\"")

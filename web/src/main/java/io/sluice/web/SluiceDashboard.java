@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,7 +119,8 @@ public final class SluiceDashboard implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        server.createContext("/", new DashboardHandler(model, new Assets(), settings.refreshInterval().toMillis()));
+        server.createContext("/", new DashboardHandler(new DashboardRoutes(model, new Assets(),
+                settings.refreshInterval().toMillis(), UnaryOperator.identity())));
         server.setExecutor(threads);
         server.start();
         SluiceDashboard dashboard = new SluiceDashboard(server, threads, view.name());

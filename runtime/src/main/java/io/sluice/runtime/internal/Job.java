@@ -9,6 +9,7 @@ import io.sluice.dsl.MessageFailedException;
 import io.sluice.dsl.OffsetAuthority;
 import io.sluice.dsl.TopicDefinition;
 import io.sluice.dsl.Verdict;
+import io.sluice.runtime.JobObserver;
 import io.sluice.runtime.SluiceEvent;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +65,15 @@ final class Job<K, V> implements Runnable {
 
     @Override
     public void run() {
+        JobObserver observer = events.observer();
+        JobObserver.Scope scope = JobObserver.Scope.NONE;
+        if (observer != JobObserver.NONE) {
+            List<Headers> headers = new ArrayList<>(records.size());
+            records.forEach(r -> headers.add(r.headers()));
+            scope = events.jobStarted(new JobObserver.Job(instance, context.consumerGroup(), context.topicPartition(),
+                    context.generation(), fetchOffset, headers));
+            context.observer(observer);
+        }
         Report report;
         try {
             report = execute();
@@ -71,7 +82,18 @@ final class Job<K, V> implements Runnable {
             LOG.error("job for {} failed unexpectedly", context.topicPartition(), unexpected);
             report = failed(unexpected, Report.Origin.CHAIN, OptionalLong.empty(), 0);
         }
+        if (scope != JobObserver.Scope.NONE) {
+            events.jobEnded(scope, outcome(report));
+        }
         sink.accept(report);
+    }
+
+    private static JobObserver.Outcome outcome(Report report) {
+        if (report.outcome() instanceof Report.Failed f) {
+            return new JobObserver.Outcome(f.consumedBefore(), Optional.of(f.error()));
+        }
+        int consumed = report.outcome() instanceof Report.Succeeded s ? s.consumed() : 0;
+        return new JobObserver.Outcome(consumed, Optional.empty());
     }
 
     private Report execute() {

@@ -8,6 +8,7 @@ import io.sluice.dsl.OffsetAuthority;
 import io.sluice.dsl.TopicDefinition;
 import io.sluice.dsl.Topology;
 import io.sluice.runtime.PartitionState;
+import io.sluice.runtime.JobObserver;
 import io.sluice.runtime.SluiceEvent;
 import io.sluice.runtime.SluiceEventListener;
 import java.time.Clock;
@@ -167,6 +168,11 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
      */
     public void brokerSidePatterns(boolean value) {
         this.brokerSidePatterns = value;
+    }
+
+    /** Wraps every batch job launched from now on with {@code observer} (see {@link JobObserver}). */
+    public void jobObserver(JobObserver observer) {
+        events.observer(java.util.Objects.requireNonNull(observer, "observer"));
     }
 
     /** One iteration: apply reports, let time pass, commit when due, poll, and hand what came to the machines. */

@@ -4,11 +4,13 @@ import io.sluice.dsl.ConsumerContext;
 import io.sluice.dsl.Message;
 import io.sluice.dsl.TopicSettings;
 import io.sluice.dsl.Verdict;
+import io.sluice.runtime.JobObserver;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -32,6 +34,7 @@ final class PartitionContext implements ConsumerContext {
     private volatile long mark = -1;
     private volatile Verdict override;
     private volatile long overrideNanos;
+    private volatile JobObserver observer = JobObserver.NONE;
 
     PartitionContext(TopicPartition topicPartition, String consumerGroup, long generation, TopicSettings settings,
                      Clock clock, java.util.function.LongSupplier nanos, OptionalLong logStart, OptionalLong logEnd,
@@ -47,6 +50,16 @@ final class PartitionContext implements ConsumerContext {
         this.revoked = revoked;
         this.markedAtStart = markedAtStart;
         this.attempt = attempt;
+    }
+
+    /** The observer {@link #observe} hands messages to. */
+    void observer(JobObserver value) {
+        observer = value;
+    }
+
+    @Override
+    public <T> T observe(Message<?, ?> message, Supplier<T> work) {
+        return observer.observe(message, work);
     }
 
     @Override

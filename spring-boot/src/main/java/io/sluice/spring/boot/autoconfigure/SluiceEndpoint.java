@@ -1,8 +1,6 @@
 package io.sluice.spring.boot.autoconfigure;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
@@ -23,7 +21,7 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 @Endpoint(id = "sluice")
 public class SluiceEndpoint {
 
-    static final String MASK = "******";
+    static final String MASK = ErrorTexts.MASK;
 
     private final SluiceRuntimes runtimes;
     private final DashboardStates states;
@@ -66,27 +64,6 @@ public class SluiceEndpoint {
 
     /** The snapshot with every error text masked, or cut when shown. */
     Map<String, Object> sanitized(Map<String, Object> snapshot, boolean show) {
-        Map<String, Object> copy = new LinkedHashMap<>(snapshot);
-        if (copy.get("errors") instanceof List<?> errors) {
-            List<Object> rows = new ArrayList<>();
-            for (Object e : errors) {
-                if (e instanceof Map<?, ?> m) {
-                    Map<Object, Object> row = new LinkedHashMap<>(m);
-                    Object text = row.get("error");
-                    if (text != null) {
-                        row.put("error", show ? truncate(text.toString()) : MASK);
-                    }
-                    rows.add(row);
-                } else {
-                    rows.add(e);
-                }
-            }
-            copy.put("errors", rows);
-        }
-        return copy;
-    }
-
-    private String truncate(String text) {
-        return text.length() <= maxErrorLength ? text : text.substring(0, maxErrorLength) + "…";
+        return ErrorTexts.sanitized(snapshot, show ? maxErrorLength : -1);
     }
 }

@@ -90,11 +90,17 @@ public record SluiceProperties(
     /**
      * The dashboard.
      *
-     * @param port the port of the standalone dashboard server of every runtime; -1: none, 0: a free port
-     * @param recentErrors how many recent errors the dashboard and the sluice endpoint show
-     * @param maxErrorLength the longest error text the sluice endpoint shows; longer ones are cut
+     * @param enabled        whether the application's own servlet server serves the dashboard of every runtime
+     *                       under the dashboard path, behind the application's security
+     * @param path           the path the dashboard is served under by the application's servlet server; each
+     *                       runtime's is below it at its Topology bean's name
+     * @param port           the port of the standalone dashboard server of every runtime; -1: none, 0: a free port
+     * @param recentErrors   how many recent errors the dashboard and the sluice endpoint show
+     * @param maxErrorLength the longest error text the sluice endpoint and the dashboard served by the application
+     *                       show; longer ones are cut
      */
-    public record Dashboard(@DefaultValue("-1") int port, @DefaultValue("20") int recentErrors,
+    public record Dashboard(@DefaultValue("false") boolean enabled, @DefaultValue("/sluice") String path,
+                            @DefaultValue("-1") int port, @DefaultValue("20") int recentErrors,
                             @DefaultValue("200") int maxErrorLength) {
     }
 
