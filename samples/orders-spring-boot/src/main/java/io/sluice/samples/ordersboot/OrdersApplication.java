@@ -34,8 +34,8 @@ public class OrdersApplication {
         return Sluice.topology()
                 .topic(TOPIC)
                     .deserializers(new StringDeserializer(), new StringDeserializer())
-                    .consumer(() -> (batch, ctx) -> offsets.consume(ctx, batch,
-                            messages -> repository.saveAll(messages.stream().map(Order::from).toList())))
+                    .consumer(() -> (batch, ctx) -> offsets.consume(ctx, batch, messages -> messages.forEach(m ->
+                            ctx.observe(m, () -> repository.save(Order.from(m))))))
                     .filter(OffsetManager.using(partitionOffsets))
                 .build();
     }
