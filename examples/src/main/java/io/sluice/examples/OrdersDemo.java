@@ -10,6 +10,11 @@ import io.sluice.runtime.RuntimeSettings;
 import io.sluice.runtime.SluiceRuntime;
 import io.sluice.web.DashboardSettings;
 import io.sluice.web.SluiceDashboard;
+import io.sluice.web.console.ConsoleSettings;
+import io.sluice.web.console.ConsoleTopics;
+import io.sluice.web.console.ReporterSettings;
+import io.sluice.web.console.SluiceConsole;
+import io.sluice.web.console.SluiceReporter;
 import io.sluice.runtime.PartitionState;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -87,6 +92,9 @@ public final class OrdersDemo {
     private final OffsetManagerSeeks offsetManagerSeeks = new OffsetManagerSeeks();
     private final List<SluiceRuntime> runtimes = new ArrayList<>();
     private final List<SluiceDashboard> dashboards = new ArrayList<>();
+    private final List<SluiceReporter> reporters = new ArrayList<>();
+    private SluiceConsole console;
+    private String bootstrapServers;
     private PartitionOffsets dashboardOffsets;
 
     private OrdersDemo(DemoOptions options, PrintStream out, Colors colors, CountDownLatch lingerCut) {
@@ -166,6 +174,7 @@ public final class OrdersDemo {
 
             Map<TopicPartition, Long> endOffsets = produce(kafka.bootstrapServers(), topic);
             try {
+                startConsole(kafka.bootstrapServers());
                 Tally tally = consumeAcrossAHalt(kafka, database, offsets, topic, endOffsets);
                 summary(tally);
                 return tally;
@@ -201,6 +210,17 @@ public final class OrdersDemo {
         } finally {
             closeRuntimes();
         }
+    }
+
+    /** Installs the console's topics (idempotent) and starts the console: one page for the whole group. */
+    private void startConsole(String servers) {
+        bootstrapServers = servers;
+        Map<String, Object> client = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(client)) {
+            ConsoleTopics.standard().install(admin, (short) 1);
+        }
+        console = SluiceConsole.start(client, ConsoleSettings.defaults());
+        say("Console of the whole group: %s", console.url());
     }
 
     private void prepareTables(DemoDatabase database, PartitionOffsets offsets, String topic) {
@@ -250,6 +270,8 @@ public final class OrdersDemo {
                         consumerProperties.getProperty(ConsumerConfig.GROUP_ID_CONFIG), tp)));
         dashboards.add(dashboard);
         say("Dashboard of %s: %s", runtime.name(), dashboard.url());
+        reporters.add(SluiceReporter.start(runtime, Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers), ReporterSettings.defaults().withInterval(Duration.ofSeconds(1))));
         return runtime.start();
     }
 
@@ -401,7 +423,8 @@ public final class OrdersDemo {
     private void summary(Tally tally) throws InterruptedException {
         Duration linger = options.linger();
         if (!linger.isZero()) {
-            say("The dashboards stay up for %d s after the summary line (--linger); Ctrl-C ends the demo sooner",
+            say("The console and the dashboards stay up for %d s after the summary line (--linger); Ctrl-C ends the"
+                    + " demo sooner",
                     linger.toSeconds());
         }
         out.println(tally.exactlyOnce() ? colors.good(tally.toString()) : colors.bad(tally.toString()));
@@ -415,11 +438,17 @@ public final class OrdersDemo {
         for (SluiceRuntime r : runtimes) {
             r.close();
         }
+        for (SluiceReporter r : reporters) {
+            r.close();
+        }
     }
 
     private void closeDashboards() {
         for (SluiceDashboard d : dashboards) {
             d.close();
+        }
+        if (console != null) {
+            console.close();
         }
     }
 

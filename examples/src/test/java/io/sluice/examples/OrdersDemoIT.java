@@ -71,6 +71,23 @@ class OrdersDemoIT {
                 statuses.put(m.group(1), status.group(1));
             }
             assertEquals(3, statuses.size(), statuses + "\n" + report);
+
+            // one console for the whole group: every runtime listed, the closed ones gone, the halted one silent
+            Matcher consoleUrl = Pattern.compile("Console of the whole group: (http://\\S+)").matcher(output);
+            assertTrue(consoleUrl.find(), report);
+            String overview = http.send(HttpRequest.newBuilder(URI.create(consoleUrl.group(1)))
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            for (String runtime : statuses.keySet()) {
+                Matcher row = Pattern.compile("data-process=\"" + Pattern.quote(runtime)
+                        + "\">.*?data-value=\"(\\w+)\"").matcher(overview);
+                assertTrue(row.find(), runtime + " on the console:\n" + overview);
+                if (runtime.equals(halting.group(1))) {
+                    assertTrue(row.group(1).equals("stale") || row.group(1).equals("gone"),
+                            runtime + ": " + row.group(1));
+                } else {
+                    assertEquals("gone", row.group(1), runtime + " closed");
+                }
+            }
             statuses.forEach((runtime, status) -> assertEquals(
                     runtime.equals(halting.group(1)) ? "halted" : "stopped", status, runtime + ": " + statuses));
         } finally {

@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  * thread. Identical failures of one partition (same kind and error text) are sent once per
  * {@link ReporterSettings#errorThrottle()}, the next carrying how many were left out.
  *
+ * <p>A halted runtime ({@link SluiceRuntime#halt()}, a simulated crash) falls silent: no report, no final one.
+ *
  * <p>The console's topics must exist ({@code sluice-web.jar install}); the reporter never creates them.
  */
 public final class SluiceReporter implements AutoCloseable {
@@ -135,8 +137,10 @@ public final class SluiceReporter implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            sendErrors();
-            sendReport(true);
+            if (!runtime.isHalted()) {
+                sendErrors();
+                sendReport(true);
+            }
         } catch (RuntimeException e) {
             LOG.warn("the final report of {} could not be sent: {}", runtime.name(), e.toString());
         }
@@ -144,6 +148,9 @@ public final class SluiceReporter implements AutoCloseable {
     }
 
     private void tick() {
+        if (runtime.isHalted()) {
+            return; // a halted runtime stands for a crashed process: it falls silent, and the console sees it go
+        }
         try {
             sendErrors();
             sendReport(false);
