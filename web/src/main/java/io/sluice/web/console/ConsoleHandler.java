@@ -62,6 +62,16 @@ final class ConsoleHandler implements HttpHandler {
 
         /** Signs and sends {@code command}. */
         void send(OperatorCommand command) throws Exception;
+
+        /** The dead-letter topics. */
+        List<String> deadLetterTopics();
+
+        /** The newest dead letters of {@code topic}, payloads only when {@code withPayloads}. */
+        List<DeadLetterBrowser.Letter> deadLetters(String topic, boolean withPayloads);
+
+        /** Replays dead letters (see {@link DeadLetterBrowser#replay}). */
+        DeadLetterBrowser.Replay replay(String topic, int partition, long from, int count, boolean force,
+                                        String operator) throws Exception;
     }
 
     static final String NO_CACHE = "no-cache";
@@ -186,6 +196,13 @@ final class ConsoleHandler implements HttpHandler {
                 title = "Errors";
                 body = ConsolePages.errors(state.errors(filter), filter);
             }
+            case "/dead-letters" -> {
+                String topic = query.getOrDefault("topic", "");
+                title = "Dead letters";
+                body = ConsolePages.deadLetters(backend.deadLetterTopics(), topic,
+                        topic.isEmpty() ? List.of() : backend.deadLetters(topic, viewer.loggedIn()), viewer,
+                        query.getOrDefault("outcome", ""));
+            }
             case "/login" -> {
                 if (tokens.isEmpty()) {
                     text(exchange, 404, "Not Found: this console is read-only\n");
@@ -249,8 +266,38 @@ final class ConsoleHandler implements HttpHandler {
                 LOG.info("operator {} sent {}", operator, command);
                 redirect(exchange, "/partitions?group=" + ConsolePages.url(command.group()));
             }
+            case "/dead-letters/replay" -> replay(exchange, form, operator);
             default -> text(exchange, 404, "Not Found\n");
         }
+    }
+
+    private void replay(HttpExchange exchange, Map<String, String> form, String operator) throws IOException {
+        String topic;
+        DeadLetterBrowser.Replay done;
+        try {
+            topic = required(form, "topic");
+            int partition = Integer.parseInt(required(form, "partition"));
+            long from = Long.parseLong(required(form, "from"));
+            int count = Integer.parseInt(form.getOrDefault("count", "1").strip());
+            boolean force = "true".equals(form.get("force"));
+            try {
+                done = backend.replay(topic, partition, from, count, force, operator);
+            } catch (IllegalArgumentException e) {
+                throw e;
+            } catch (Exception e) {
+                LOG.warn("operator {} could not replay {}: {}", operator, topic, e.toString());
+                text(exchange, 503, "Service Unavailable: the replay failed: " + e.getMessage() + "\n");
+                return;
+            }
+            LOG.info("operator {} replayed {} message(s) of {}-{} from {} (force {}): {}", operator, done.replayed(),
+                    topic, partition, from, force, done);
+        } catch (RuntimeException e) {
+            text(exchange, 400, "Bad Request: " + e.getMessage() + "\n");
+            return;
+        }
+        String outcome = done.replayed() + " replayed, " + done.alreadyReplayed() + " refused as already replayed, "
+                + done.withoutOrigin() + " without an original topic";
+        redirect(exchange, "/dead-letters?topic=" + ConsolePages.url(topic) + "&outcome=" + ConsolePages.url(outcome));
     }
 
     private void login(HttpExchange exchange, Map<String, String> form) throws IOException {

@@ -185,6 +185,66 @@ final class ConsolePages {
         return h.append("</tbody>\n</table></div>\n</section>\n").toString();
     }
 
+    static String deadLetters(List<String> topics, String topic, List<DeadLetterBrowser.Letter> letters,
+                              Viewer viewer, String outcome) {
+        StringBuilder h = new StringBuilder("<section id=\"dead-letters\">\n<h2>Dead letters</h2>\n");
+        if (!outcome.isEmpty()) {
+            h.append("<p class=\"message\" data-outcome>").append(Html.escape(outcome)).append("</p>\n");
+        }
+        h.append("<p class=\"topics\">");
+        for (String t : topics) {
+            h.append("<a href=\"/dead-letters?topic=").append(Html.escape(url(t))).append('"');
+            if (t.equals(topic)) {
+                h.append(" aria-current=\"true\"");
+            }
+            h.append('>').append(Html.escape(t)).append("</a> ");
+        }
+        h.append("</p>\n<form method=\"get\" action=\"/dead-letters\" class=\"filter\"><input name=\"topic\" value=\"")
+                .append(Html.escape(topic)).append("\" aria-label=\"dead-letter topic\" placeholder=\"topic\">")
+                .append("<button type=\"submit\">Browse</button></form>\n");
+        if (topic.isEmpty()) {
+            return h.append("</section>\n").toString();
+        }
+        if (!viewer.loggedIn()) {
+            h.append("<p>Keys and values are shown to operators only.</p>\n");
+        }
+        h.append("<div class=\"scroll\"><table>\n<thead><tr><th class=\"num\">Partition</th>")
+                .append("<th class=\"num\">Offset</th><th>Time</th><th>Original</th><th>Error</th>")
+                .append("<th>Headers</th>");
+        if (viewer.loggedIn()) {
+            h.append("<th>Key</th><th>Value</th><th>Replay</th>");
+        }
+        h.append("</tr></thead>\n<tbody>\n");
+        if (letters.isEmpty()) {
+            h.append("<tr class=\"empty\"><td colspan=\"9\">No dead letters</td></tr>\n");
+        }
+        for (DeadLetterBrowser.Letter l : letters) {
+            Map<String, String> hd = l.headers();
+            String original = hd.getOrDefault("sluice.dlq.original.topic", "?") + "-"
+                    + hd.getOrDefault("sluice.dlq.original.partition", "?") + "@"
+                    + hd.getOrDefault("sluice.dlq.original.offset", "?");
+            StringBuilder headers = new StringBuilder();
+            hd.forEach((k, v) -> headers.append(k).append('=').append(v == null ? "null" : v).append('\n'));
+            h.append("<tr data-letter=\"").append(l.partition()).append('/').append(l.offset()).append("\">")
+                    .append(num(l.partition())).append(num(l.offset())).append(td(l.timestamp().toString()))
+                    .append(td(original))
+                    .append(td(hd.getOrDefault("sluice.dlq.exception.class", "") + ": "
+                            + hd.getOrDefault("sluice.dlq.exception.message", "")))
+                    .append("<td><details><summary>").append(hd.size()).append(" headers</summary><pre>")
+                    .append(Html.escape(headers.toString())).append("</pre></details></td>");
+            if (viewer.loggedIn()) {
+                h.append(td(l.key())).append(td(l.value())).append("<td><form method=\"post\"")
+                        .append(" action=\"/dead-letters/replay\" class=\"inline\">").append(csrf(viewer))
+                        .append(hidden("topic", topic)).append(hidden("partition", String.valueOf(l.partition())))
+                        .append(hidden("from", String.valueOf(l.offset()))).append(hidden("count", "1"))
+                        .append("<label><input type=\"checkbox\" name=\"force\" value=\"true\"> again</label>")
+                        .append("<button type=\"submit\">Replay</button></form></td>");
+            }
+            h.append("</tr>\n");
+        }
+        return h.append("</tbody>\n</table></div>\n</section>\n").toString();
+    }
+
     static String login(String message, String csrfLogin) {
         return "<section id=\"login\">\n<h2>Operator login</h2>\n"
                 + (message.isEmpty() ? "" : "<p class=\"message\">" + Html.escape(message) + "</p>\n")

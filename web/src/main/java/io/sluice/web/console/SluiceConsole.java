@@ -34,6 +34,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -59,6 +60,8 @@ public final class SluiceConsole implements AutoCloseable {
     private final Deque<Map<String, Object>> results = new ArrayDeque<>();
     private final KafkaConsumer<String, String> reader;
     private final KafkaProducer<String, String> producer;
+    private final KafkaProducer<byte[], byte[]> replayer;
+    private final DeadLetterBrowser deadLetters;
     private final Thread readerThread;
     private final HttpServer server;
     private final ExecutorService httpThreads;
@@ -81,6 +84,10 @@ public final class SluiceConsole implements AutoCloseable {
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "sluice-console-writer");
         this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer());
+        Map<String, Object> replayerConfig = new HashMap<>(producerConfig);
+        replayerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "sluice-console-replayer");
+        this.replayer = new KafkaProducer<>(replayerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+        this.deadLetters = new DeadLetterBrowser(kafka, producer, replayer, settings.topics().metrics());
         this.readerThread = new Thread(this::read, "sluice-console-reader");
         this.readerThread.setDaemon(true);
         boolean secure = settings.tls().isPresent();
@@ -183,6 +190,9 @@ public final class SluiceConsole implements AutoCloseable {
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
         }
+        if (replayer != null) {
+            replayer.close(Duration.ofSeconds(5));
+        }
     }
 
     private void assignAndSeek() {
@@ -222,7 +232,7 @@ public final class SluiceConsole implements AutoCloseable {
                             state.error(ErrorReport.fromJson(r.value()));
                         } else if (r.topic().equals(t.results())) {
                             result(r.value());
-                        } else if (r.topic().equals(t.metrics())) {
+                        } else if (r.topic().equals(t.metrics()) && !deadLetters.remember(r.key())) {
                             History.Aggregate aggregate = History.read(r.value());
                             synchronized (history) {
                                 history.load(aggregate);
@@ -291,6 +301,22 @@ public final class SluiceConsole implements AutoCloseable {
                 synchronized (results) {
                     return new ArrayList<>(results);
                 }
+            }
+
+            @Override
+            public List<String> deadLetterTopics() {
+                return deadLetters.topics();
+            }
+
+            @Override
+            public List<DeadLetterBrowser.Letter> deadLetters(String topic, boolean withPayloads) {
+                return deadLetters.newest(topic, 100, withPayloads);
+            }
+
+            @Override
+            public DeadLetterBrowser.Replay replay(String topic, int partition, long from, int count, boolean force,
+                                                   String operator) throws Exception {
+                return deadLetters.replay(topic, partition, from, count, force, operator);
             }
 
             @Override

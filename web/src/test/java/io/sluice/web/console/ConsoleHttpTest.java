@@ -46,6 +46,7 @@ class ConsoleHttpTest {
             100);
     private final History history = new History(clock);
     private final List<OperatorCommand> sent = new ArrayList<>();
+    private final List<String> replays = new ArrayList<>();
     private HttpServer server;
     private int port;
 
@@ -81,6 +82,25 @@ class ConsoleHttpTest {
             @Override
             public void send(OperatorCommand command) {
                 sent.add(command);
+            }
+
+            @Override
+            public List<String> deadLetterTopics() {
+                return List.of("orders.dlq");
+            }
+
+            @Override
+            public List<DeadLetterBrowser.Letter> deadLetters(String topic, boolean withPayloads) {
+                return List.of(new DeadLetterBrowser.Letter(0, 3, clock.instant(),
+                        Map.of("sluice.dlq.original.topic", "orders"), withPayloads ? "k<1>" : null,
+                        withPayloads ? "secret <value>" : null));
+            }
+
+            @Override
+            public DeadLetterBrowser.Replay replay(String topic, int partition, long from, int count, boolean force,
+                                                   String operator) {
+                replays.add(operator + " " + topic + "/" + partition + "/" + from + " x" + count);
+                return new DeadLetterBrowser.Replay(1, 0, 0);
             }
         };
         InetAddress loopback = InetAddress.getLoopbackAddress();
@@ -204,6 +224,32 @@ class ConsoleHttpTest {
         assertEquals(303, request("POST", "/logout", withSession, "csrf=" + token).status());
         assertEquals(403, request("POST", "/commands/resume", withSession, form + "&csrf=" + token).status(),
                 "the session ended");
+    }
+
+    @Test
+    void deadLetterPayloadsAreShownToOperatorsOnlyAndAReplayNeedsTheSessionsCsrfToken(@TempDir Path dir)
+            throws Exception {
+        start(Optional.of(tokens(dir)), Set.of());
+        Response anonymous = request("GET", "/dead-letters?topic=orders.dlq", Map.of(), "");
+        assertEquals(200, anonymous.status());
+        assertTrue(anonymous.body().contains("data-letter=\"0/3\""), anonymous.body());
+        assertFalse(anonymous.body().contains("secret"), "no payload for a visitor");
+        assertFalse(anonymous.body().contains("/dead-letters/replay"));
+
+        String cookie = request("POST", "/login", Map.of(), "token=" + TOKEN.replace(' ', '+')).headers()
+                .get("set-cookie");
+        Map<String, String> session = Map.of("Cookie", cookie.substring(0, cookie.indexOf(';')));
+        Response operator = request("GET", "/dead-letters?topic=orders.dlq", session, "");
+        assertTrue(operator.body().contains("secret &lt;value&gt;"), "payload shown, escaped");
+        Matcher csrf = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(operator.body());
+        assertTrue(csrf.find());
+        String form = "topic=orders.dlq&partition=0&from=3&count=1";
+        assertEquals(403, request("POST", "/dead-letters/replay", session, form).status());
+        assertEquals(List.of(), replays);
+        Response replay = request("POST", "/dead-letters/replay", session, form + "&csrf=" + csrf.group(1));
+        assertEquals(303, replay.status());
+        assertTrue(replay.headers().get("location").contains("outcome=1+replayed"), replay.headers().toString());
+        assertEquals(List.of("alice orders.dlq/0/3 x1"), replays);
     }
 
     @Test

@@ -161,6 +161,87 @@ class SluiceConsoleIT {
         }
     }
 
+    @Test
+    void aDeadLetterIsBrowsedReplayedOnceAndConsumedAgain() throws Exception {
+        ConsoleTopics topics = new ConsoleTopics("console-dlq");
+        try (Admin admin = kafka.admin()) {
+            topics.install(admin, (short) 1);
+        }
+        kafka.createTopic("payments", 1);
+        kafka.createTopic("payments.dlq", 1);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(kafka.producerProperties(),
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>("payments", "k-poison", "poison"));
+            producer.send(new ProducerRecord<>("payments", "k-ok", "fine"));
+            producer.flush();
+        }
+        java.util.List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Topology topology = Sluice.topology()
+                .topic("payments").deserializers(new StringDeserializer(), new StringDeserializer())
+                .consumer(() -> (batch, ctx) -> batch.messages().forEach(m -> {
+                    boolean replay = m.headers().stream().anyMatch(h -> h.key().equals("sluice.replay.of"));
+                    if ("poison".equals(m.value()) && !replay) {
+                        throw new IllegalStateException("the payment was refused");
+                    }
+                    seen.add(m.value() + (replay ? " (replayed)" : ""));
+                }))
+                .deadLetterQueue("payments.dlq", 0)
+                .build();
+        Properties props = new Properties();
+        props.put("bootstrap.servers", kafka.bootstrapServers());
+        props.put("group.id", "console-dlq");
+        props.put("auto.offset.reset", "earliest");
+        Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        String token = "dlq operator";
+        ConsoleSettings settings = ConsoleSettings.defaults().withTopics(topics).withOperators("dora:"
+                + OperatorTokens.hash(token), CommandSigner.withKey(new byte[32]));
+        try (SluiceRuntime runtime = SluiceRuntime.start(topology, props);
+             SluiceConsole console = SluiceConsole.start(client, settings)) {
+            awaitTrue(() -> seen.contains("fine") && runtime.isRunning());
+            String anonymous = await(console.url(), "/dead-letters?topic=payments.dlq",
+                    page -> page.contains("data-letter=\"0/0\""));
+            assertTrue(anonymous.contains("payments-0@0") && !anonymous.contains("k-poison"), anonymous);
+            assertTrue(await(console.url(), "/dead-letters", page -> page.contains("payments.dlq"))
+                    .contains("?topic=payments.dlq"));
+
+            HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/login"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("token=dlq+operator")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String cookie = login.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
+            String page = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/dead-letters?topic=payments.dlq"))
+                    .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(page.contains("k-poison") && page.contains("poison"), page);
+            java.util.regex.Matcher csrf = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"")
+                    .matcher(page);
+            assertTrue(csrf.find());
+            String form = "topic=payments.dlq&partition=0&from=0&count=1&csrf=" + csrf.group(1);
+            assertTrue(replay(console, cookie, form).contains("1+replayed"));
+            awaitTrue(() -> seen.contains("poison (replayed)"));
+            assertTrue(replay(console, cookie, form).contains("1+refused"), "already replayed");
+            assertTrue(replay(console, cookie, form + "&force=true").contains("1+replayed"), "forced");
+            awaitTrue(() -> seen.stream().filter("poison (replayed)"::equals).count() == 2);
+        }
+    }
+
+    private static String replay(SluiceConsole console, String cookie, String form) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/dead-letters/replay"))
+                .header("Cookie", cookie).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(303, r.statusCode(), r.body());
+        return r.headers().firstValue("location").orElseThrow();
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 60 s");
+            }
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // poll again
+        }
+    }
+
     private static int count(String text, String needle) {
         int n = 0;
         for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
