@@ -19,14 +19,32 @@ enum BenchCase {
     /** The raw loop doing simulated blocking I/O per message, serially. */
     RAW_IO(true, 0.0),
     /** Sluice doing the same I/O with one worker per partition. */
-    SLUICE_IO(true, 4.0);
+    SLUICE_IO(true, 4.0),
+    /** The raw I/O loop on the one-partition topic of the virtual-partition case. */
+    RAW_VP(true, 0.0, true),
+    /** Sluice on one partition split into 16 virtual partitions (one key each), 16 workers, the same I/O. */
+    SLUICE_VP(true, 12.0, true);
+
+    /** The virtual partitions (and workers) of {@code sluice_vp}; its topic has one key per virtual partition. */
+    static final int VIRTUAL_PARTITIONS = 16;
 
     private final boolean io;
     private final double target;
+    private final boolean vp;
 
     BenchCase(boolean io, double target) {
+        this(io, target, false);
+    }
+
+    BenchCase(boolean io, double target, boolean vp) {
         this.io = io;
         this.target = target;
+        this.vp = vp;
+    }
+
+    /** Whether the case consumes the one-partition topic with one key per virtual partition. */
+    boolean vp() {
+        return vp;
     }
 
     /** The name used on the command line and in the output, e.g. {@code sluice_tx_h2}. */
@@ -41,12 +59,12 @@ enum BenchCase {
 
     /** Whether this case is a baseline (its ratio is 1 by definition). */
     boolean baseline() {
-        return this == RAW || this == RAW_IO;
+        return this == RAW || this == RAW_IO || this == RAW_VP;
     }
 
     /** The baseline of this case's paired ratio. */
     BenchCase baselineCase() {
-        return io ? RAW_IO : RAW;
+        return vp ? RAW_VP : io ? RAW_IO : RAW;
     }
 
     /** The target for the paired ratio; 0 for a baseline. */

@@ -34,6 +34,7 @@ public final class Benchmarks {
     private final EmbeddedKafka kafka;
     private final OffsetDatabase h2;
     private final OffsetDatabase postgres;
+    private String vpTopic;
 
     private Benchmarks(BenchOptions options, List<BenchCase> cases, EmbeddedKafka kafka, OffsetDatabase h2,
                        OffsetDatabase postgres) {
@@ -105,7 +106,11 @@ public final class Benchmarks {
         String mainTopic = null;
         String ioTopic = null;
         for (BenchCase c : cases) {
-            if (c.io() && ioTopic == null) {
+            if (c.vp() && vpTopic == null) {
+                vpTopic = workload.virtualPartitionTopicWith(kafka, options.ioMessages(), BenchCase.VIRTUAL_PARTITIONS);
+            } else if (c.vp()) {
+                continue;
+            } else if (c.io() && ioTopic == null) {
                 ioTopic = workload.topicWith(kafka, options.ioMessages());
             } else if (!c.io() && mainTopic == null) {
                 mainTopic = workload.topicWith(kafka, options.messages());
@@ -137,12 +142,14 @@ public final class Benchmarks {
     private Measurement runCase(BenchCase c, String mainTopic, String ioTopic, long expected)
             throws InterruptedException {
         settle();
-        String topic = c.io() ? ioTopic : mainTopic;
+        String topic = c.vp() ? vpTopic : c.io() ? ioTopic : mainTopic;
         boolean exact = expected == (c.io() ? options.ioMessages() : options.messages());
         var props = workload.consumerProperties(workload.freshGroup(c));
         return switch (c) {
             case RAW -> RawLoop.run(props, topic, expected, 0, CASE_TIMEOUT_SECONDS);
-            case RAW_IO -> RawLoop.run(props, topic, expected, options.ioWaitNanos(), CASE_TIMEOUT_SECONDS);
+            case RAW_IO, RAW_VP -> RawLoop.run(props, topic, expected, options.ioWaitNanos(), CASE_TIMEOUT_SECONDS);
+            case SLUICE_VP -> SluiceRun.run(c, props, topic, expected, exact, null, BenchCase.VIRTUAL_PARTITIONS,
+                    options.ioWaitNanos(), CASE_TIMEOUT_SECONDS);
             case SLUICE, SLUICE_FILTERS ->
                     SluiceRun.run(c, props, topic, expected, exact, null, DEFAULT_WORKERS, 0, CASE_TIMEOUT_SECONDS);
             case SLUICE_IO -> SluiceRun.run(c, props, topic, expected, exact, null, options.ioWorkers(),

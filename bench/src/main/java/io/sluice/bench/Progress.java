@@ -17,6 +17,9 @@ final class Progress {
     private final AtomicLong firstAt = new AtomicLong();
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile long doneAt;
+    private final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicLong entries = new AtomicLong();
+    private final AtomicLong concurrencySum = new AtomicLong();
 
     Progress(long expected) {
         this.expected = expected;
@@ -27,6 +30,23 @@ final class Progress {
         if (firstAt.get() == 0) {
             firstAt.compareAndSet(0, System.nanoTime());
         }
+    }
+
+    /** Call when a batch enters the consumer: samples how many batches are inside, this one included. */
+    void enter() {
+        concurrencySum.addAndGet(inside.incrementAndGet());
+        entries.incrementAndGet();
+    }
+
+    /** Call when a batch leaves the consumer. */
+    void exit() {
+        inside.decrementAndGet();
+    }
+
+    /** The mean number of batches inside the consumer when one entered (0 when none entered). */
+    double meanConcurrency() {
+        long n = entries.get();
+        return n == 0 ? 0 : (double) concurrencySum.get() / n;
     }
 
     /** Counts {@code n} messages as done. */

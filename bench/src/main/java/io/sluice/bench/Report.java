@@ -190,6 +190,11 @@ final class Report {
         row(md, "M (main cases)", fmt("%,d messages", o.messages()));
         row(md, "M (`raw_io`, `sluice_io`)", fmt("%,d messages, %,d ns of blocking wait each (`LockSupport.parkNanos`)",
                 o.ioMessages(), o.ioWaitNanos()));
+        row(md, "`raw_vp`, `sluice_vp`", fmt("the I/O cases' M and wait on a one-partition topic whose keys take turns "
+                + "over %d keys, one per virtual partition; `sluice_vp`: %d virtual partitions, %d workers; its "
+                + "`meanGroupsInFlightX100` counter is the achieved concurrency (mean groups in the consumer when one "
+                + "began, ×100)", BenchCase.VIRTUAL_PARTITIONS, BenchCase.VIRTUAL_PARTITIONS,
+                BenchCase.VIRTUAL_PARTITIONS));
         row(md, "message", fmt("8-byte key, %d-byte value, no compression", o.valueBytes()));
         row(md, "topic", fmt("%d partitions on one in-process broker (`EmbeddedKafka`), pre-produced", o.partitions()));
         row(md, "consumers", "a fresh group per run; `max.poll.records=500`, `fetch.min.bytes=1`, "
@@ -208,7 +213,7 @@ final class Report {
                 + "fetch are excluded and the same for every case; the raw loop's last synchronous commit is "
                 + "included, Sluice commits its marks every 5 s and on close, as it does in production). "
                 + "**Paired ratio** = median over rounds of (case ÷ its baseline in the same round); the baseline "
-                + "of `sluice_io` is `raw_io`, of every other case `raw`.\n\n");
+                + "of `sluice_io` is `raw_io`, of `sluice_vp` `raw_vp`, of every other case `raw`.\n\n");
         for (String note : run.notes) {
             md.append("- ").append(note).append('\n');
         }

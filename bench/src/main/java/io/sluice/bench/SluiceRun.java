@@ -49,6 +49,11 @@ final class SluiceRun {
             // before close(): the listener and worker threads end with the runtime
             long cpu = ThreadCpu.ofThreadsNamed(runtime.name() + "-");
             Map<String, Long> counters = runtime.counters();
+            if (benchCase.vp()) {
+                // the achieved concurrency: how many batches (groups) were in the consumer, on average, when one began
+                counters = new java.util.LinkedHashMap<>(counters);
+                counters.put("meanGroupsInFlightX100", Math.round(progress.meanConcurrency() * 100));
+            }
             measurement = progress.measurement(cpu, counters.getOrDefault("jobsDispatched", -1L), counters);
         } finally {
             runtime.close();
@@ -66,6 +71,10 @@ final class SluiceRun {
         return switch (benchCase) {
             case SLUICE, SLUICE_IO -> Sluice.topology().topic(topic)
                     .consumer(() -> new Counting(progress, ioWaitNanos))
+                    .build();
+            case SLUICE_VP -> Sluice.topology().topic(topic)
+                    .consumer(() -> new Counting(progress, ioWaitNanos))
+                    .virtualPartitions(BenchCase.VIRTUAL_PARTITIONS)
                     .build();
             case SLUICE_FILTERS -> withStatelessFilters(Sluice.topology().topic(topic)
                     .consumer(() -> new Counting(progress, ioWaitNanos)))
@@ -103,10 +112,15 @@ final class SluiceRun {
         @Override
         public void consume(Batch<byte[], byte[]> batch, ConsumerContext context) {
             progress.started();
-            if (ioWaitNanos > 0) {
-                for (int i = 0; i < batch.size(); i++) {
-                    LockSupport.parkNanos(ioWaitNanos);
+            progress.enter();
+            try {
+                if (ioWaitNanos > 0) {
+                    for (int i = 0; i < batch.size(); i++) {
+                        LockSupport.parkNanos(ioWaitNanos);
+                    }
                 }
+            } finally {
+                progress.exit();
             }
             progress.done(batch.size());
         }

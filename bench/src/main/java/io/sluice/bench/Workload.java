@@ -61,7 +61,36 @@ final class Workload {
         return topic;
     }
 
+    /**
+     * A one-partition topic holding exactly {@code messages} messages whose keys take turns over {@code count} keys,
+     * chosen so that exactly one key maps to each of {@code count} virtual partitions (the default mapping).
+     */
+    synchronized String virtualPartitionTopicWith(EmbeddedKafka kafka, long messages, int count) {
+        String topic = "bench-vp" + count + "-" + messages;
+        if (topics.containsValue(topic)) {
+            return topic;
+        }
+        byte[][] keys = new byte[count][];
+        int found = 0;
+        for (long i = 0; found < count; i++) {
+            byte[] key = ByteBuffer.allocate(Long.BYTES).putLong(i).array();
+            int v = io.sluice.dsl.VirtualPartitioner.murmur2().virtualPartition(key, null, 0, count);
+            if (keys[v] == null) {
+                keys[v] = key;
+                found++;
+            }
+        }
+        kafka.createTopic(topic, 1);
+        produce(topic, messages, 1, keys);
+        topics.put(-messages, topic);
+        return topic;
+    }
+
     private void produce(String topic, long messages) {
+        produce(topic, messages, partitions, null);
+    }
+
+    private void produce(String topic, long messages, int partitions, byte[][] keys) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "1");
@@ -75,7 +104,8 @@ final class Workload {
         AtomicReference<Exception> failure = new AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             for (long i = 0; i < messages && failure.get() == null; i++) {
-                byte[] key = ByteBuffer.allocate(Long.BYTES).putLong(i).array();
+                byte[] key = keys != null ? keys[(int) (i % keys.length)]
+                        : ByteBuffer.allocate(Long.BYTES).putLong(i).array();
                 // the producer copies the value into its batch on send, so one array serves every message
                 producer.send(new ProducerRecord<>(topic, (int) (i % partitions), key, value), (meta, e) -> {
                     if (e != null) {

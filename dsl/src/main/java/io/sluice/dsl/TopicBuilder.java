@@ -45,4 +45,18 @@ public interface TopicBuilder<K, V> extends SettingsStep<TopicBuilder<K, V>>, To
 
     /** Drops the messages matching {@code predicate}; the opposite of {@link #keepIf}. */
     TopicBuilder<K, V> dropIf(Predicate<? super Message<K, V>> predicate);
+
+    /**
+     * Splits each partition into {@code count} virtual partitions (1..1024) with the default mapping (murmur2 of the
+     * key bytes modulo {@code count}; records without a key by offset): after the filter chain, which still runs
+     * once per fetched batch on the whole partition, the batch is split and each group runs as its own job, so one
+     * partition is processed in parallel while records of one key keep their order. See {@link VirtualPartitions}.
+     */
+    TopicBuilder<K, V> virtualPartitions(int count);
+
+    /** Like {@link #virtualPartitions(int)} with a custom mapping (a pure function of the record's bytes). */
+    TopicBuilder<K, V> virtualPartitions(int count, VirtualPartitioner partitioner);
+
+    /** Like {@link #virtualPartitions(int)} with every setting given. */
+    TopicBuilder<K, V> virtualPartitions(VirtualPartitions settings);
 }

@@ -20,15 +20,17 @@ import java.util.OptionalInt;
  *                           always retry forever.
  * @param initialOffset      where a partition without a valid offset starts; empty (the default): the consumer's
  *                           {@code auto.offset.reset}
+ * @param virtualPartitions  how each partition is split into virtual partitions; empty (the default): not split
  */
 public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadLetterQueue> deadLetterQueue,
                             List<Class<? extends Throwable>> nonRetryable,
                             OffsetOutOfRangePolicy onOffsetOutOfRange, OptionalInt infrastructureRetryLimit,
-                            Optional<InitialOffset> initialOffset) {
+                            Optional<InitialOffset> initialOffset,
+                            Optional<VirtualPartitions> virtualPartitions) {
 
     /** Automatic marking, the default backoff, no dead-letter queue, policy FAIL, the consumer's reset. */
     public static final TopicSettings DEFAULTS = new TopicSettings(MarkingMode.AUTOMATIC, Backoff.DEFAULT,
-            Optional.empty(), List.of(), OffsetOutOfRangePolicy.FAIL, OptionalInt.empty(), Optional.empty());
+            Optional.empty(), List.of(), OffsetOutOfRangePolicy.FAIL, OptionalInt.empty(), Optional.empty(), Optional.empty());
 
     /** Rejects nulls and freezes the list. */
     public TopicSettings {
@@ -39,10 +41,19 @@ public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadL
         Objects.requireNonNull(onOffsetOutOfRange, "onOffsetOutOfRange");
         Objects.requireNonNull(infrastructureRetryLimit, "infrastructureRetryLimit");
         Objects.requireNonNull(initialOffset, "initialOffset");
+        Objects.requireNonNull(virtualPartitions, "virtualPartitions");
         if (infrastructureRetryLimit.isPresent() && infrastructureRetryLimit.getAsInt() < 0) {
             throw new IllegalArgumentException("infrastructureRetryLimit must be >= 0, was "
                     + infrastructureRetryLimit.getAsInt());
         }
+    }
+
+    /** The settings of earlier versions, without virtual partitions. */
+    public TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadLetterQueue> deadLetterQueue,
+                         List<Class<? extends Throwable>> nonRetryable, OffsetOutOfRangePolicy onOffsetOutOfRange,
+                         OptionalInt infrastructureRetryLimit, Optional<InitialOffset> initialOffset) {
+        this(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
+                initialOffset, Optional.empty());
     }
 
     /** The settings of earlier versions, with the consumer's reset. */
@@ -74,42 +85,48 @@ public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadL
     /** A copy with another marking mode. */
     public TopicSettings withMarking(MarkingMode value) {
         return new TopicSettings(value, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset);
+                initialOffset, virtualPartitions);
     }
 
     /** A copy with another backoff. */
     public TopicSettings withBackoff(Backoff value) {
         return new TopicSettings(marking, value, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset);
+                initialOffset, virtualPartitions);
     }
 
     /** A copy with another dead-letter queue. */
     public TopicSettings withDeadLetterQueue(Optional<DeadLetterQueue> value) {
         return new TopicSettings(marking, backoff, value, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset);
+                initialOffset, virtualPartitions);
     }
 
     /** A copy with another list of non-retryable exceptions. */
     public TopicSettings withNonRetryable(List<Class<? extends Throwable>> value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, value, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset);
+                initialOffset, virtualPartitions);
     }
 
     /** A copy with another infrastructure retry limit. */
     public TopicSettings withInfrastructureRetryLimit(OptionalInt value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, value,
-                initialOffset);
+                initialOffset, virtualPartitions);
     }
 
     /** A copy with another initial offset. */
     public TopicSettings withInitialOffset(Optional<InitialOffset> value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange,
-                infrastructureRetryLimit, value);
+                infrastructureRetryLimit, value, virtualPartitions);
     }
 
     /** A copy with another out-of-range policy. */
     public TopicSettings withOnOffsetOutOfRange(OffsetOutOfRangePolicy value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, value, infrastructureRetryLimit,
-                initialOffset);
+                initialOffset, virtualPartitions);
+    }
+
+    /** A copy with other virtual partitions. */
+    public TopicSettings withVirtualPartitions(Optional<VirtualPartitions> value) {
+        return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange,
+                infrastructureRetryLimit, initialOffset, value);
     }
 }

@@ -435,6 +435,9 @@ final class TopologyDeclaration implements TopologyBuilder {
                         + " past every dead letter (through the offset authority), so Kafka's mark must follow it;"
                         + " drop markAfterDispatch(false)");
             }
+            if (authority.isPresent() && effective.virtualPartitions().isPresent()) {
+                problems.add(label + ": virtual partitions cannot be combined with an offset manager yet");
+            }
             if (problems.size() > before) {
                 return Optional.empty();
             }
@@ -572,6 +575,37 @@ final class TopologyDeclaration implements TopologyBuilder {
             @Override
             public TopicBuilder<BK, BV> onOffsetOutOfRange(OffsetOutOfRangePolicy policy) {
                 settings.onOffsetOutOfRange(policy);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> virtualPartitions(int count) {
+                return virtualPartitions(count, VirtualPartitioner.murmur2());
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> virtualPartitions(int count, VirtualPartitioner partitioner) {
+                if (count < 1 || count > VirtualPartitions.MAX_COUNT) {
+                    settings.problems.add("virtualPartitions must be 1.." + VirtualPartitions.MAX_COUNT + ", was "
+                            + count);
+                    return this;
+                }
+                try {
+                    return virtualPartitions(new VirtualPartitions(count, partitioner,
+                            VirtualPartitions.DEFAULT_MAX_IN_FLIGHT));
+                } catch (RuntimeException e) {
+                    settings.problems.add("virtualPartitions: " + e.getMessage());
+                    return this;
+                }
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> virtualPartitions(VirtualPartitions value) {
+                if (value == null) {
+                    settings.problems.add("virtualPartitions is null");
+                } else {
+                    settings.changes.add(s -> s.withVirtualPartitions(Optional.of(value)));
+                }
                 return this;
             }
 

@@ -47,6 +47,41 @@ sealed interface Command {
         }
     }
 
+    /**
+     * Run one group of a virtual partition (the consumer only; the chain already ran) on a worker.
+     *
+     * @param virtualPartition the virtual partition
+     * @param records          the records, in offset order, never empty
+     * @param fetchOffset      where the group's range began: the end of the previous group of its virtual
+     *                         partition, the assignment start or the last seek
+     * @param nextOffset       the chain batch's settled end when the group holds all of its virtual partition's
+     *                         messages of that batch, else the offset of its next message not in the group
+     * @param markedAtStart    the virtual partition's mark when the job starts (-1 when none)
+     * @param logStart         the log start as last read, when known
+     * @param logEnd           the log end last observed, when known
+     * @param attempt          1 plus the failed attempts of the first record
+     */
+    record LaunchGroup(int virtualPartition, List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset,
+                       long nextOffset, long markedAtStart, OptionalLong logStart, OptionalLong logEnd, int attempt)
+            implements Command {
+        public LaunchGroup {
+            records = List.copyOf(records);
+            if (records.isEmpty()) {
+                throw new IllegalArgumentException("a group launch needs records");
+            }
+        }
+    }
+
+    /** Dead-letter (or discard) one message of a virtual partition on a worker. */
+    record LaunchGroupDeadLetter(int virtualPartition, ConsumerRecord<byte[], byte[]> record, Throwable error,
+                                 int attempts, Optional<String> topic) implements Command {
+        public LaunchGroupDeadLetter {
+            Objects.requireNonNull(record, "record");
+            Objects.requireNonNull(error, "error");
+            Objects.requireNonNull(topic, "topic");
+        }
+    }
+
     /** Advance the offset authority to {@code nextOffset} on a worker (no publication). */
     record LaunchAdvance(long nextOffset) implements Command {
     }

@@ -35,6 +35,18 @@ final class Job<K, V> implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Job.class);
 
+    /** What a job does with its batch. */
+    enum Mode {
+        /** Chain, then consumer, on a partition without virtual partitions. */
+        BATCH,
+        /** Chain only, then split what is left by virtual partition ({@link Report.Split}); marks nothing. */
+        SPLIT,
+        /** The consumer on one group of a virtual partition (the chain already ran); marks only that partition. */
+        GROUP
+    }
+
+    private final Mode mode;
+
     private final TopicDefinition<K, V> topic;
     private final FilterChain<K, V> chain;
     private final Consumer<K, V> consumer;
@@ -50,6 +62,14 @@ final class Job<K, V> implements Runnable {
     Job(String instance, Events events, TopicDefinition<K, V> topic, FilterChain<K, V> chain, Consumer<K, V> consumer,
         PartitionContext context, List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset, long nextOffset,
         LongSupplier nanos, java.util.function.Consumer<Report> sink) {
+        this(Mode.BATCH, instance, events, topic, chain, consumer, context, records, fetchOffset, nextOffset, nanos,
+                sink);
+    }
+
+    Job(Mode mode, String instance, Events events, TopicDefinition<K, V> topic, FilterChain<K, V> chain,
+        Consumer<K, V> consumer, PartitionContext context, List<ConsumerRecord<byte[], byte[]>> records,
+        long fetchOffset, long nextOffset, LongSupplier nanos, java.util.function.Consumer<Report> sink) {
+        this.mode = mode;
         this.topic = topic;
         this.chain = chain;
         this.consumer = consumer;
@@ -128,6 +148,9 @@ final class Job<K, V> implements Runnable {
             events.emit(new SluiceEvent.Filtered(instance, tp, context.generation(), outcome.verdict(),
                     outcome.removedByFilters()));
         }
+        if (mode == Mode.SPLIT) {
+            return split(batch, outcome, chainNanos, poison, poisonOffset);
+        }
         int handed = batch.size();
         if (!batch.isEmpty()) {
             // the consumer's batch ends at the settled end; when nothing was cut that is the batch itself
@@ -172,7 +195,8 @@ final class Job<K, V> implements Runnable {
         }
 
         // automatic marking settles the whole batch, dropped tail included; manual honours the filters' clamped ask
-        Optional<OffsetAuthority> authority = topic.offsetAuthority();
+        // a group's marks are its virtual partition's alone: the partition's offset row is not its to move
+        Optional<OffsetAuthority> authority = mode == Mode.GROUP ? Optional.empty() : topic.offsetAuthority();
         long ownMark = topic.settings().marking() == MarkingMode.AUTOMATIC
                 ? settledEnd
                 : Math.min(outcome.filterMark().orElse(-1), settledEnd);
@@ -224,6 +248,55 @@ final class Job<K, V> implements Runnable {
         }
         return new Report(tp, context.generation(), reported,
                 new Report.Succeeded(verdict, cursor, deadline, handed, outcome.removedByFilters(), settledEnd));
+    }
+
+    /**
+     * A chain job of a partition with virtual partitions: what the chain left below its settled end is split by
+     * virtual partition; nothing is handed to the consumer and nothing is marked here. A poison message ends the
+     * batch: the messages before it are split and the partition goes on from the poison message, which then fails
+     * on its own (and is dead-lettered at the gate like any other).
+     */
+    private Report split(Batch<K, V> batch, ChainOutcome outcome, long chainNanos, Throwable poison,
+                         long poisonOffset) {
+        io.sluice.dsl.VirtualPartitions vps = topic.settings().virtualPartitions().orElseThrow();
+        java.util.Map<Long, ConsumerRecord<byte[], byte[]>> byOffset = new java.util.HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            byOffset.put(r.offset(), r);
+        }
+        java.util.Map<Integer, List<ConsumerRecord<byte[], byte[]>>> groups = new java.util.TreeMap<>();
+        long settledEnd = outcome.settledEnd();
+        for (Message<K, V> m : batch.messages()) {
+            ConsumerRecord<byte[], byte[]> r = byOffset.get(m.offset());
+            if (r == null || m.offset() >= settledEnd) {
+                continue;
+            }
+            int v;
+            try {
+                v = vps.of(r.key(), r.value(), r.offset());
+            } catch (Throwable e) {
+                LOG.warn("virtual partitioner of {} failed at {}: {}", context.topicPartition(), r.offset(),
+                        e.toString());
+                return failed(e, Report.Origin.CHAIN, OptionalLong.empty(), 0);
+            }
+            groups.computeIfAbsent(v, k -> new ArrayList<>()).add(r);
+        }
+        Verdict verdict = outcome.verdict();
+        OptionalLong cursor = verdict.resumeAt();
+        OptionalLong deadline = verdict instanceof Verdict.Pause p
+                ? OptionalLong.of(chainNanos + p.timeout().toNanos()) : OptionalLong.empty();
+        if (poison != null && (cursor.isEmpty() || cursor.getAsLong() == poisonOffset)) {
+            if (groups.isEmpty()) {
+                return failed(poison, Report.Origin.POISON, OptionalLong.of(poisonOffset), 0);
+            }
+            verdict = Verdict.seek(poisonOffset);
+            cursor = OptionalLong.of(poisonOffset);
+            deadline = OptionalLong.empty();
+            settledEnd = Math.min(settledEnd, poisonOffset);
+        }
+        Report.Succeeded chained = new Report.Succeeded(verdict, cursor, deadline, 0, outcome.removedByFilters(),
+                settledEnd);
+        return new Report(context.topicPartition(), context.generation(), OptionalLong.empty(),
+                new Report.Split(chained, fetchOffset, groups));
     }
 
     /**

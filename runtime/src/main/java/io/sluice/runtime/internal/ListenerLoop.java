@@ -405,6 +405,16 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 launch(a, new DeadLetterJob(a.revoked, tp, group, a.machine.generation(), d.topic(), d.record(),
                         d.error(), d.attempts(), details, deadLetters, a.topic.offsetAuthority(), this::offerReport),
                         Report.Origin.DEAD_LETTER_PUBLISH);
+            } else if (c instanceof Command.LaunchGroup g) {
+                int v = g.virtualPartition();
+                launch(a, a.groupJob(g, clock, nanos, group, r -> offerReport(ofGroup(v, r)), name, events),
+                        Report.Origin.CONSUMER, v);
+            } else if (c instanceof Command.LaunchGroupDeadLetter d) {
+                int v = d.virtualPartition();
+                boolean details = a.topic.settings().deadLetterQueue().map(DeadLetterQueue::errorDetails).orElse(true);
+                launch(a, new DeadLetterJob(a.revoked, tp, group, a.machine.generation(), d.topic(), d.record(),
+                        d.error(), d.attempts(), details, deadLetters, Optional.empty(),
+                        r -> offerReport(ofGroup(v, r))), Report.Origin.DEAD_LETTER_PUBLISH, v);
             } else if (c instanceof Command.LaunchAdvance adv) {
                 long generation = a.machine.generation();
                 Optional<OffsetAuthority> authority = a.topic.offsetAuthority();
@@ -441,21 +451,37 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     }
 
     private void launch(Assembly<?, ?> a, Runnable job, Report.Origin origin) {
+        launch(a, job, origin, -1);
+    }
+
+    /** Launches a job of virtual partition {@code virtualPartition} (-1: of the whole partition). */
+    private void launch(Assembly<?, ?> a, Runnable job, Report.Origin origin, int virtualPartition) {
         inFlight.merge(a.topicPartition, 1, Integer::sum);
         a.jobs++;
-        submit(a, job, origin);
+        submit(a, job, origin, virtualPartition);
     }
 
     /** Runs a job already counted in flight. */
     private void submit(Assembly<?, ?> a, Runnable job, Report.Origin origin) {
+        submit(a, job, origin, -1);
+    }
+
+    private void submit(Assembly<?, ?> a, Runnable job, Report.Origin origin, int virtualPartition) {
         try {
             executor.execute(job);
         } catch (RejectedExecutionException e) {
             // shutting down: the job never runs, so its partition must not stay in flight
             LOG.warn("[{}] a job of {} was rejected: {}", name, a.topicPartition, e.toString());
-            apply(new Report(a.topicPartition, a.machine.generation(), OptionalLong.empty(),
-                    Report.Failed.of(new InfrastructureFailure("the worker pool rejected the job", e), origin)));
+            Report rejected = new Report(a.topicPartition, a.machine.generation(), OptionalLong.empty(),
+                    Report.Failed.of(new InfrastructureFailure("the worker pool rejected the job", e), origin));
+            apply(virtualPartition < 0 ? rejected : ofGroup(virtualPartition, rejected));
         }
+    }
+
+    /** A report of a job of one virtual partition, as its partition's machine takes it. */
+    private static Report ofGroup(int virtualPartition, Report r) {
+        return new Report(r.topicPartition(), r.generation(), r.mark(),
+                new Report.OfGroup(virtualPartition, r.outcome()));
     }
 
     /**
@@ -957,6 +983,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         FilterChain<K, V> chain;
         final io.sluice.dsl.Consumer<K, V> consumer;
         final AtomicBoolean revoked = new AtomicBoolean();
+        /** One consumer instance per virtual partition, made when its first group runs. */
+        final Map<Integer, io.sluice.dsl.Consumer<K, V>> groupConsumers = new HashMap<>();
         PartitionMachine machine;
         int jobs;
 
@@ -1013,8 +1041,22 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             PartitionContext context = new PartitionContext(topicPartition, group, machine.generation(),
                     topic.settings(), clock, nanos, l.logStart(), l.logEnd(), revoked, l.markedAtStart(),
                     l.attempt());
-            return new Job<>(instance, events, topic, chain, consumer, context, l.records(), l.fetchOffset(),
+            Job.Mode mode = topic.settings().virtualPartitions().isPresent() ? Job.Mode.SPLIT : Job.Mode.BATCH;
+            return new Job<>(mode, instance, events, topic, chain, consumer, context, l.records(), l.fetchOffset(),
                     l.nextOffset(), nanos, sink);
+        }
+
+        /** A group of one virtual partition: the consumer only (the chain ran on the whole batch). */
+        Job<K, V> groupJob(Command.LaunchGroup g, Clock clock, LongSupplier nanos, String group,
+                           java.util.function.Consumer<Report> sink, String instance, Events events) {
+            PartitionContext context = new PartitionContext(topicPartition, group, machine.generation(),
+                    topic.settings(), clock, nanos, g.logStart(), g.logEnd(), revoked, g.markedAtStart(),
+                    g.attempt(), g.virtualPartition());
+            // each virtual partition has its own consumer instance: groups of one partition run at the same time
+            io.sluice.dsl.Consumer<K, V> own = groupConsumers.computeIfAbsent(g.virtualPartition(),
+                    v -> topic.newConsumer());
+            return new Job<>(Job.Mode.GROUP, instance, events, topic, new FilterChain<>(List.of()), own,
+                    context, g.records(), g.fetchOffset(), g.nextOffset(), nanos, sink);
         }
     }
 

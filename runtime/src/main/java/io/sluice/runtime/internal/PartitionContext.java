@@ -35,10 +35,21 @@ final class PartitionContext implements ConsumerContext {
     private volatile Verdict override;
     private volatile long overrideNanos;
     private volatile JobObserver observer = JobObserver.NONE;
+    /** The virtual partition this context's job runs, -1 for a whole partition. */
+    private final int virtualPartition;
 
     PartitionContext(TopicPartition topicPartition, String consumerGroup, long generation, TopicSettings settings,
                      Clock clock, java.util.function.LongSupplier nanos, OptionalLong logStart, OptionalLong logEnd,
                      AtomicBoolean revoked, long markedAtStart, int attempt) {
+        this(topicPartition, consumerGroup, generation, settings, clock, nanos, logStart, logEnd, revoked,
+                markedAtStart, attempt, -1);
+    }
+
+    /** A context for a group of virtual partition {@code virtualPartition} (-1: the whole partition). */
+    PartitionContext(TopicPartition topicPartition, String consumerGroup, long generation, TopicSettings settings,
+                     Clock clock, java.util.function.LongSupplier nanos, OptionalLong logStart, OptionalLong logEnd,
+                     AtomicBoolean revoked, long markedAtStart, int attempt, int virtualPartition) {
+        this.virtualPartition = virtualPartition;
         this.nanos = nanos;
         this.topicPartition = topicPartition;
         this.generation = generation;
@@ -147,13 +158,22 @@ final class PartitionContext implements ConsumerContext {
 
     @Override
     public void seek(long offset) {
+        requireWholePartition("seek");
         override = Verdict.seek(offset);
     }
 
     @Override
     public void pause(long offset, Duration timeout) {
+        requireWholePartition("pause");
         override = Verdict.pause(offset, timeout);
         overrideNanos = nanos.getAsLong();
+    }
+
+    private void requireWholePartition(String what) {
+        if (virtualPartition >= 0) {
+            throw new IllegalStateException("cannot " + what + " " + topicPartition + " from virtual partition "
+                    + virtualPartition + ": the position belongs to the whole partition; use a filter instead");
+        }
     }
 
     /** When the consumer asked for its pause, in the runtime's monotonic nanoseconds. */

@@ -78,7 +78,9 @@ final class PartitionMachine {
     enum State { ENFORCING, IDLE, IN_FLIGHT, DEAD_LETTERING, ADVANCING, PAUSED, BACKOFF, REVOKED }
 
     /** Why the partition is paused in the consumer; it is resumed only when none is left. */
-    enum PauseReason { WORK, FILTER, BACKOFF, CLOSING }
+    enum PauseReason { WORK, FILTER, BACKOFF, CLOSING,
+        /** Too many fetched messages wait in virtual-partition groups (see {@link VirtualPartitionTracker}). */
+        BACKPRESSURE }
 
     /** A moment: monotonic nanoseconds for deadlines, the wall instant for events. */
     record Now(long nanos, Instant instant) {
@@ -189,6 +191,10 @@ final class PartitionMachine {
     private boolean invalidOffsetSeen;
     private boolean enforcedBefore;
     private final Set<Long> skipped = new TreeSet<>();
+    /** The virtual partitions, when the topic has them; null otherwise. */
+    private final VirtualPartitionTracker virtual;
+    /** With virtual partitions, the Kafka mark L handed out so far (it only grows). */
+    private long kafkaMark = -1;
 
     private PartitionMachine(TopicPartition topicPartition, long generation, String instance, TopicSettings settings,
                              boolean offsetManaged, Timings timings, String consumerClass,
@@ -207,6 +213,9 @@ final class PartitionMachine {
         this.floor = position;
         this.logStart = logStart;
         this.logEnd = logEnd;
+        this.virtual = settings.virtualPartitions().isPresent()
+                ? new VirtualPartitionTracker(topicPartition, generation, instance, settings, counters, position)
+                : null;
     }
 
     /**
@@ -315,6 +324,9 @@ final class PartitionMachine {
         live("reset");
         position = resolved;
         floor = resolved;
+        if (virtual != null) {
+            virtual.sought(resolved);
+        }
         idleAdvance = -1; // the position was placed anew: a pending advance over the old one is moot
         gapStart = -1;
         counters.resets.incrementAndGet();
@@ -342,6 +354,25 @@ final class PartitionMachine {
     List<Command> reported(Report report, Now now) {
         live("report");
         Report.Outcome outcome = report.outcome();
+        if (virtual != null && outcome instanceof Report.OfGroup group) {
+            // a group decides only its own virtual partition's messages; the chain's state is not touched
+            virtual.reported(group.virtualPartition(), report.mark(), group.outcome(), now,
+                    !reasons.contains(PauseReason.CLOSING), out::add);
+            sync();
+            return drain();
+        }
+        if (virtual != null && outcome instanceof Report.Split split) {
+            // everything below the settled end is decided or now waits in a group (which holds the Kafka mark back)
+            require("split", State.IN_FLIGHT);
+            mark(split.chain().settledEnd());
+            virtual.add(split.fetchOffset(), split.chain().settledEnd(), split.groups());
+            succeeded(split.chain(), now);
+            if (!reasons.contains(PauseReason.CLOSING)) {
+                virtual.launchReady(now, out::add);
+            }
+            sync();
+            return drain();
+        }
         if (!(outcome instanceof Report.DeadLettered && unmarkedDeadLetters())) {
             report.mark().ifPresent(this::mark);
         }
@@ -415,7 +446,11 @@ final class PartitionMachine {
                 }
                 out.add(new Command.ResetPosition(true));
             }
-        } else if (state == State.IDLE && reasons.isEmpty() && idleAdvance > decidedUpTo()
+        }
+        if (virtual != null) {
+            virtual.tick(now, out::add);
+        }
+        if (state == State.IDLE && reasons.isEmpty() && idleAdvance > decidedUpTo()
                 && now.nanos() - idleAdvanceSince >= timings.commitInterval().toNanos()) {
             long target = idleAdvance;
             idleAdvance = -1;
@@ -434,6 +469,10 @@ final class PartitionMachine {
      * revocation's commit (except a dead letter's under manual marking, which only the consumer's marks cover).
      */
     void markWhileRevoking(Report report) {
+        if (virtual != null && report.outcome() instanceof Report.OfGroup group) {
+            virtual.reported(group.virtualPartition(), report.mark(), group.outcome(), null, false, out::add);
+            return;
+        }
         if (!(report.outcome() instanceof Report.DeadLettered && unmarkedDeadLetters())) {
             report.mark().ifPresent(this::mark);
         }
@@ -479,8 +518,17 @@ final class PartitionMachine {
         return position;
     }
 
+    /**
+     * The Kafka mark: everything below it is decided. With virtual partitions that is L, the lowest offset not yet
+     * decided — the chain's frontier, held back by the lowest message still waiting in a group.
+     */
     long marked() {
-        return marked;
+        if (virtual == null) {
+            return marked;
+        }
+        long l = marked < 0 ? -1 : Math.min(marked, virtual.lowestUndecided());
+        kafkaMark = Math.max(kafkaMark, l);
+        return kafkaMark;
     }
 
     long committed() {
@@ -489,7 +537,7 @@ final class PartitionMachine {
 
     /** A mark is waiting to be committed. */
     boolean dirty() {
-        return marked > committed;
+        return marked() > committed;
     }
 
     void committed(long offset) {
@@ -506,6 +554,9 @@ final class PartitionMachine {
         // nothing fetched yet: the log end read at enforcement (an offset-managed partition at its row) tells
         long end = latestLogEnd >= 0 ? latestLogEnd : logEnd.orElse(-1);
         if (state != State.IDLE || !reasons.isEmpty() || position < 0 || end < 0 || position < end) {
+            return false;
+        }
+        if (virtual != null && !virtual.drained()) {
             return false;
         }
         if (offsetManaged) {
@@ -529,6 +580,11 @@ final class PartitionMachine {
             next = idleAdvanceSince + timings.commitInterval().toNanos();
             any = true;
         }
+        OptionalLong lanes = virtual == null ? OptionalLong.empty() : virtual.nextDeadline();
+        if (lanes.isPresent() && (!any || lanes.getAsLong() - next < 0)) {
+            next = lanes.getAsLong();
+            any = true;
+        }
         return any ? OptionalLong.of(next) : OptionalLong.empty();
     }
 
@@ -541,10 +597,10 @@ final class PartitionMachine {
         Optional<Instant> until = state == State.PAUSED ? Optional.of(now.at(pauseDeadline))
                 : state == State.BACKOFF ? Optional.of(now.at(backoffDeadline)) : Optional.empty();
         OptionalLong end = latestLogEnd >= 0 ? OptionalLong.of(latestLogEnd) : logEnd;
-        long done = marked >= 0 ? marked : floor;
+        long done = marked() >= 0 ? marked() : floor;
         OptionalLong lag = end.isPresent() && done >= 0
                 ? OptionalLong.of(Math.max(0, end.getAsLong() - done)) : OptionalLong.empty();
-        return new PartitionState(topicPartition, generation, state.name(), position, marked, committed, until,
+        return new PartitionState(topicPartition, generation, state.name(), position, marked(), committed, until,
                 failingOffset >= 0 ? failingAttempts : batchAttempts, repeatedFailures, logStart, logEnd,
                 consumerClass, end, lag, why, lastVerdict, caughtUp());
     }
@@ -884,6 +940,9 @@ final class PartitionMachine {
         position = offset;
         idleAdvance = -1;
         gapStart = -1;
+        if (virtual != null) {
+            virtual.sought(offset);
+        }
         counters.seeks.incrementAndGet();
         out.add(new Command.Seek(offset));
     }
@@ -1022,6 +1081,14 @@ final class PartitionMachine {
 
     /** Pauses or resumes the partition in the consumer when the set of pause reasons turned (non-)empty. */
     private void sync() {
+        if (virtual != null) {
+            // backpressure is its own reason: the partition resumes only when no reason is left
+            if (virtual.full() && state != State.REVOKED) {
+                reasons.add(PauseReason.BACKPRESSURE);
+            } else {
+                reasons.remove(PauseReason.BACKPRESSURE);
+            }
+        }
         boolean want = !reasons.isEmpty();
         if (want != consumerPaused) {
             consumerPaused = want;

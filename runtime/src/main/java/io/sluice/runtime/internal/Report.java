@@ -26,7 +26,7 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
     }
 
     /** How a job ended. */
-    public sealed interface Outcome permits Succeeded, Failed, DeadLettered, Enforced, Advanced {
+    public sealed interface Outcome permits Succeeded, Failed, DeadLettered, Enforced, Advanced, Split, OfGroup {
     }
 
     /**
@@ -110,6 +110,43 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
 
     /** The offset authority was advanced to {@code nextOffset} (offsets with no records, or after a dead letter). */
     public record Advanced(long nextOffset) implements Outcome {
+    }
+
+    /**
+     * The filter chain of a partition with virtual partitions succeeded: what it left below its settled end is split
+     * into one group per virtual partition, each to run as its own job. The chain job itself marks nothing.
+     *
+     * @param chain       the chain's verdict and settled end, as for a batch job (nothing consumed yet)
+     * @param fetchOffset the offset the chain's batch was fetched from
+     * @param groups      the records left for the consumer, by virtual partition, each list in offset order
+     */
+    public record Split(Succeeded chain, long fetchOffset,
+                        java.util.Map<Integer, java.util.List<ConsumerRecord<byte[], byte[]>>> groups)
+            implements Outcome {
+        /** Rejects nulls and freezes the groups. */
+        public Split {
+            Objects.requireNonNull(chain, "chain");
+            java.util.Map<Integer, java.util.List<ConsumerRecord<byte[], byte[]>>> copy = new java.util.TreeMap<>();
+            groups.forEach((v, records) -> copy.put(v, java.util.List.copyOf(records)));
+            groups = java.util.Collections.unmodifiableMap(copy);
+        }
+    }
+
+    /**
+     * The outcome of a job of one virtual partition (a group, or a dead letter of one of its messages). The report's
+     * mark is that virtual partition's: every one of its messages below it is decided, and nothing else.
+     *
+     * @param virtualPartition the virtual partition
+     * @param outcome          how the group's job ended
+     */
+    public record OfGroup(int virtualPartition, Outcome outcome) implements Outcome {
+        /** Rejects nulls and nesting. */
+        public OfGroup {
+            Objects.requireNonNull(outcome, "outcome");
+            if (outcome instanceof OfGroup || outcome instanceof Split) {
+                throw new IllegalArgumentException("a group's outcome cannot be " + outcome);
+            }
+        }
     }
 
     /** The step of a job that failed. */
