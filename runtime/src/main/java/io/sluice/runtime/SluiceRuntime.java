@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +24,7 @@ import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private final String name;
     private final List<SluiceEventListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private JobObserver jobObserver = JobObserver.NONE;
+    private final Set<TopicPartition> operatorPauses = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private ExecutorService workers;
     private KafkaDeadLetterPublisher deadLetters;
     private final Properties deadLetterProducer = new Properties();
@@ -178,6 +181,41 @@ public final class SluiceRuntime implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Pauses {@code topicPartition} for an operator: an instance that holds it stops fetching it at its next step (a
+     * job in flight finishes), and keeps it paused through rebalances — an instance that is assigned it later pauses
+     * it before fetching — until {@link #resumeByOperator(TopicPartition)}. The wish lives in this runtime; the
+     * console's pauses topic carries it to every process and across restarts. May be called before or after
+     * {@link #start()}, from any thread.
+     *
+     * @return whether an instance of this runtime holds the partition now
+     */
+    public boolean pauseByOperator(TopicPartition topicPartition) {
+        operatorPauses.add(Objects.requireNonNull(topicPartition, "topicPartition"));
+        return holds(topicPartition);
+    }
+
+    /**
+     * Ends an operator's pause of {@code topicPartition}; other reasons to pause it (a filter's verdict, a backoff)
+     * still hold.
+     *
+     * @return whether an instance of this runtime holds the partition now
+     */
+    public boolean resumeByOperator(TopicPartition topicPartition) {
+        operatorPauses.remove(Objects.requireNonNull(topicPartition, "topicPartition"));
+        return holds(topicPartition);
+    }
+
+    /** The partitions operators want paused, unmodifiable. */
+    public Set<TopicPartition> operatorPauses() {
+        return Set.copyOf(operatorPauses);
+    }
+
+    private boolean holds(TopicPartition topicPartition) {
+        return partitions().values().stream().flatMap(List::stream)
+                .anyMatch(s -> s.topicPartition().equals(topicPartition));
+    }
+
     /** The job observer set with {@link #jobObserver(JobObserver)}; {@link JobObserver#NONE} by default. */
     public synchronized JobObserver jobObserver() {
         return jobObserver;
@@ -264,6 +302,7 @@ public final class SluiceRuntime implements AutoCloseable {
                         deadLetters);
                 loop.brokerSidePatterns(ConsumerConfigs.isConsumerProtocol(subscriptionProperties));
                 loop.jobObserver(jobObserver);
+                loop.operatorPauses(operatorPauses);
                 Instance instance = new Instance(instanceName, loop, consumer);
                 instances.add(instance);
                 instance.thread.start();

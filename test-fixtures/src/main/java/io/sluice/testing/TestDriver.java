@@ -56,6 +56,7 @@ public final class TestDriver implements AutoCloseable {
     private final List<SluiceEvent> events = new CopyOnWriteArrayList<>();
     private final List<SluiceEventListener> listeners = new CopyOnWriteArrayList<>();
     private JobObserver jobObserver = JobObserver.NONE;
+    private final java.util.Set<TopicPartition> operatorPauses = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<ProducerRecord<byte[], byte[]>> deadLetters = new CopyOnWriteArrayList<>();
     // Kafka runs with auto.offset.reset=none under Sluice: the runtime applies the user's reset itself
     private InMemoryConsumerConfig config = InMemoryConsumerConfig.forGroup("sluice-test")
@@ -145,6 +146,21 @@ public final class TestDriver implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Pauses a partition for an operator, as {@code SluiceRuntime.pauseByOperator} does: from the next step it is
+     * not fetched, through rebalances, until {@link #resumeByOperator(String, int)}.
+     */
+    public TestDriver pauseByOperator(String topic, int partition) {
+        operatorPauses.add(new TopicPartition(topic, partition));
+        return this;
+    }
+
+    /** Ends an operator's pause, as {@code SluiceRuntime.resumeByOperator} does. */
+    public TestDriver resumeByOperator(String topic, int partition) {
+        operatorPauses.remove(new TopicPartition(topic, partition));
+        return this;
+    }
+
     /** Creates a topic with {@code partitions} partitions; topics the topology names are created with 4. */
     public TestDriver createTopic(String topic, int partitions) {
         log.createTopic(topic, partitions);
@@ -186,6 +202,7 @@ public final class TestDriver implements AutoCloseable {
                 this::emit,
                 publisher());
         loop.jobObserver(jobObserver);
+        loop.operatorPauses(operatorPauses);
         loop.subscribe();
         return this;
     }

@@ -104,6 +104,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private boolean wokenUp;
     private boolean polled;
     private int consecutivePollFailures;
+    private volatile java.util.Set<TopicPartition> operatorPauses = java.util.Set.of();
     private boolean brokerSidePatterns;
     private final Set<String> overlapsLogged = new java.util.HashSet<>();
 
@@ -168,6 +169,14 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
      */
     public void brokerSidePatterns(boolean value) {
         this.brokerSidePatterns = value;
+    }
+
+    /**
+     * The partitions operators want paused, shared with the runtime and read at every step and assignment;
+     * call before {@link #subscribe()}.
+     */
+    public void operatorPauses(java.util.Set<TopicPartition> shared) {
+        this.operatorPauses = java.util.Objects.requireNonNull(shared, "shared");
     }
 
     /** Wraps every batch job launched from now on with {@code observer} (see {@link JobObserver}). */
@@ -361,7 +370,17 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private void tick() {
         PartitionMachine.Now now = now();
         for (Assembly<?, ?> a : List.copyOf(assemblies.values())) {
+            followOperator(a);
             execute(a, a.machine.tick(now));
+        }
+    }
+
+    /** Pauses or resumes {@code a}'s partition when an operator's wish differs from its machine's. */
+    private void followOperator(Assembly<?, ?> a) {
+        boolean wanted = operatorPauses.contains(a.topicPartition);
+        if (wanted != a.machine.operatorPaused()) {
+            LOG.info("[{}] {} {} by an operator", name, a.topicPartition, wanted ? "paused" : "resumed");
+            execute(a, a.machine.operatorPause(wanted));
         }
     }
 
@@ -910,6 +929,10 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         List<Command> first = new ArrayList<>();
         a.machine = PartitionMachine.assigned(tp, generation, name, topic.settings(), a.offsetManaged(), timings,
                 a.consumerClass(), counters, position, OptionalLong.empty(), OptionalLong.empty(), first);
+        if (operatorPauses.contains(tp)) {
+            // before anything is fetched: an operator's pause outlives the rebalance that moved the partition here
+            first.addAll(a.machine.operatorPause(true));
+        }
         assemblies.put(tp, a);
         unassembled.remove(tp);
         counters.assignments.incrementAndGet();

@@ -80,7 +80,9 @@ final class PartitionMachine {
     /** Why the partition is paused in the consumer; it is resumed only when none is left. */
     enum PauseReason { WORK, FILTER, BACKOFF, CLOSING,
         /** Too many fetched messages wait in virtual-partition groups (see {@link VirtualPartitionTracker}). */
-        BACKPRESSURE }
+        BACKPRESSURE,
+        /** An operator paused the partition; only an operator's resume removes it. */
+        OPERATOR }
 
     /** A moment: monotonic nanoseconds for deadlines, the wall instant for events. */
     record Now(long nanos, Instant instant) {
@@ -397,6 +399,27 @@ final class PartitionMachine {
             } else {
                 advancing = -1;
                 state = State.IDLE;
+            }
+        }
+        sync();
+        return drain();
+    }
+
+    /** Whether an operator holds the partition paused. */
+    boolean operatorPaused() {
+        return reasons.contains(PauseReason.OPERATOR);
+    }
+
+    /**
+     * An operator paused ({@code paused}) or resumed the partition: fetching stops or may go on, as the other
+     * reasons allow; a job in flight finishes either way.
+     */
+    List<Command> operatorPause(boolean paused) {
+        if (state != State.REVOKED) {
+            if (paused) {
+                reasons.add(PauseReason.OPERATOR);
+            } else {
+                reasons.remove(PauseReason.OPERATOR);
             }
         }
         sync();
