@@ -20,15 +20,17 @@ import java.util.OptionalInt;
  *                           always retry forever.
  * @param initialOffset      where a partition without a valid offset starts; empty (the default): the consumer's
  *                           {@code auto.offset.reset}
+ * @param kafkaTransactions  whether the consumer's output and the batch's offsets go out in one Kafka transaction
+ *                           (see {@link SettingsStep#kafkaTransactions()}); default false
  */
 public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadLetterQueue> deadLetterQueue,
                             List<Class<? extends Throwable>> nonRetryable,
                             OffsetOutOfRangePolicy onOffsetOutOfRange, OptionalInt infrastructureRetryLimit,
-                            Optional<InitialOffset> initialOffset) {
+                            Optional<InitialOffset> initialOffset, boolean kafkaTransactions) {
 
     /** Automatic marking, the default backoff, no dead-letter queue, policy FAIL, the consumer's reset. */
     public static final TopicSettings DEFAULTS = new TopicSettings(MarkingMode.AUTOMATIC, Backoff.DEFAULT,
-            Optional.empty(), List.of(), OffsetOutOfRangePolicy.FAIL, OptionalInt.empty(), Optional.empty());
+            Optional.empty(), List.of(), OffsetOutOfRangePolicy.FAIL, OptionalInt.empty(), Optional.empty(), false);
 
     /** Rejects nulls and freezes the list. */
     public TopicSettings {
@@ -43,6 +45,14 @@ public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadL
             throw new IllegalArgumentException("infrastructureRetryLimit must be >= 0, was "
                     + infrastructureRetryLimit.getAsInt());
         }
+    }
+
+    /** The settings of earlier versions, without Kafka transactions. */
+    public TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadLetterQueue> deadLetterQueue,
+                         List<Class<? extends Throwable>> nonRetryable, OffsetOutOfRangePolicy onOffsetOutOfRange,
+                         OptionalInt infrastructureRetryLimit, Optional<InitialOffset> initialOffset) {
+        this(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
+                initialOffset, false);
     }
 
     /** The settings of earlier versions, with the consumer's reset. */
@@ -74,42 +84,48 @@ public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadL
     /** A copy with another marking mode. */
     public TopicSettings withMarking(MarkingMode value) {
         return new TopicSettings(value, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset);
+                initialOffset, kafkaTransactions);
     }
 
     /** A copy with another backoff. */
     public TopicSettings withBackoff(Backoff value) {
         return new TopicSettings(marking, value, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset);
+                initialOffset, kafkaTransactions);
     }
 
     /** A copy with another dead-letter queue. */
     public TopicSettings withDeadLetterQueue(Optional<DeadLetterQueue> value) {
         return new TopicSettings(marking, backoff, value, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset);
+                initialOffset, kafkaTransactions);
     }
 
     /** A copy with another list of non-retryable exceptions. */
     public TopicSettings withNonRetryable(List<Class<? extends Throwable>> value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, value, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset);
+                initialOffset, kafkaTransactions);
     }
 
     /** A copy with another infrastructure retry limit. */
     public TopicSettings withInfrastructureRetryLimit(OptionalInt value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, value,
-                initialOffset);
+                initialOffset, kafkaTransactions);
     }
 
     /** A copy with another initial offset. */
     public TopicSettings withInitialOffset(Optional<InitialOffset> value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange,
-                infrastructureRetryLimit, value);
+                infrastructureRetryLimit, value, kafkaTransactions);
+    }
+
+    /** A copy with Kafka transactions on or off. */
+    public TopicSettings withKafkaTransactions(boolean value) {
+        return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange,
+                infrastructureRetryLimit, initialOffset, value);
     }
 
     /** A copy with another out-of-range policy. */
     public TopicSettings withOnOffsetOutOfRange(OffsetOutOfRangePolicy value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, value, infrastructureRetryLimit,
-                initialOffset);
+                initialOffset, kafkaTransactions);
     }
 }

@@ -321,6 +321,12 @@ final class TopologyDeclaration implements TopologyBuilder {
         }
 
         @Override
+        public Defaults kafkaTransactions() {
+            changes.add(s -> s.withKafkaTransactions(true));
+            return this;
+        }
+
+        @Override
         public Defaults onOffsetOutOfRange(OffsetOutOfRangePolicy policy) {
             if (policy == null) {
                 problems.add("onOffsetOutOfRange policy is null");
@@ -434,6 +440,17 @@ final class TopologyDeclaration implements TopologyBuilder {
                 problems.add(label + ": markAfterDispatch(false) on an offset-managed topic: its stored offset moves"
                         + " past every dead letter (through the offset authority), so Kafka's mark must follow it;"
                         + " drop markAfterDispatch(false)");
+            }
+            if (effective.kafkaTransactions()) {
+                if (authority.isPresent()) {
+                    problems.add(label + ": kafkaTransactions() with an offset manager ('"
+                            + authority.get().getClass().getSimpleName() + "'): the offsets would have two sources of"
+                            + " truth, the database row and the group's transactionally committed offset; keep one");
+                }
+                if (dlq.isPresent() && dlq.get().markAfterDispatch().equals(Optional.of(false))) {
+                    problems.add(label + ": markAfterDispatch(false) with kafkaTransactions(): a dead letter is sent"
+                            + " in a Kafka transaction together with the offset past it; drop markAfterDispatch(false)");
+                }
             }
             if (problems.size() > before) {
                 return Optional.empty();
@@ -566,6 +583,12 @@ final class TopologyDeclaration implements TopologyBuilder {
             @Override
             public TopicBuilder<BK, BV> initialOffset(InitialOffset where) {
                 settings.initialOffset(where);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> kafkaTransactions() {
+                settings.kafkaTransactions();
                 return this;
             }
 
