@@ -150,6 +150,9 @@ public final class InMemoryTransactions implements TransactionalProducers {
             }
             check();
             for (ProducerRecord<byte[], byte[]> r : records) {
+                if (log.partitionCount(r.topic()).isEmpty()) {
+                    log.createTopic(r.topic(), 1);
+                }
                 int partition = r.partition() != null ? r.partition()
                         : r.key() == null ? 0 : Math.floorMod(Arrays.hashCode(r.key()),
                         log.partitionCount(r.topic()).orElse(1));
