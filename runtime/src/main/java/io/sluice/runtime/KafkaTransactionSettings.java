@@ -28,7 +28,12 @@ import java.util.Objects;
 public record KafkaTransactionSettings(String transactionalIdPrefix, int producers, Duration maxJobDuration,
                                        Map<String, String> producerProperties) {
 
-    /** Validates and freezes. */
+    /**
+     * Validates and freezes.
+     *
+     * @throws IllegalArgumentException on a blank prefix, fewer than one producer, a {@code maxJobDuration} that is
+     *                                  not positive, or a {@code transaction.timeout.ms} that is not a positive number
+     */
     public KafkaTransactionSettings {
         Objects.requireNonNull(transactionalIdPrefix, "transactionalIdPrefix");
         if (transactionalIdPrefix.isBlank()) {
@@ -41,8 +46,23 @@ public record KafkaTransactionSettings(String transactionalIdPrefix, int produce
         if (maxJobDuration.isNegative() || maxJobDuration.isZero()) {
             throw new IllegalArgumentException("maxJobDuration must be positive, was " + maxJobDuration);
         }
-        producerProperties = Map.copyOf(producerProperties);
+        producerProperties = Map.copyOf(Objects.requireNonNull(producerProperties, "producerProperties"));
+        String timeout = producerProperties.get(TRANSACTION_TIMEOUT);
+        if (timeout != null) {
+            long ms;
+            try {
+                ms = Long.parseLong(timeout.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(TRANSACTION_TIMEOUT + " must be a number of milliseconds, was '"
+                        + timeout + "'", e);
+            }
+            if (ms <= 0) {
+                throw new IllegalArgumentException(TRANSACTION_TIMEOUT + " must be positive, was " + ms);
+            }
+        }
     }
+
+    private static final String TRANSACTION_TIMEOUT = "transaction.timeout.ms";
 
     /** {@code producers} producers with prefix {@code prefix}, jobs up to 30 s, Kafka's producer defaults. */
     public static KafkaTransactionSettings of(String prefix, int producers) {
@@ -63,7 +83,7 @@ public record KafkaTransactionSettings(String transactionalIdPrefix, int produce
      * The {@code transaction.timeout.ms} the producers run with: their own property, else Kafka's default (60 s).
      */
     public Duration transactionTimeout() {
-        String ms = producerProperties.get("transaction.timeout.ms");
+        String ms = producerProperties.get(TRANSACTION_TIMEOUT);
         return Duration.ofMillis(ms == null ? 60_000 : Long.parseLong(ms.trim()));
     }
 }

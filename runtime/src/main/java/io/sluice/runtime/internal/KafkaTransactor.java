@@ -42,7 +42,9 @@ public final class KafkaTransactor {
     /**
      * A test hook, for the integration test's deterministic zombie and its control; never set in production.
      * {@link #afterSends} runs after the block's sends, before the group metadata is asked for and the transaction
-     * committed; {@link #metadata} may replace the listener's answer.
+     * committed; {@link #metadata} may replace the listener's answer; {@link #beforeCommit} runs with the metadata
+     * in hand, before the offsets are added to the transaction and it is committed (the window only the broker's
+     * generation check closes).
      */
     public interface TestHook {
         /** Called on the job's thread after the block; may park it. */
@@ -51,6 +53,11 @@ public final class KafkaTransactor {
         /** The metadata to commit with instead of asking the listener, or empty to ask it (the default). */
         default Optional<ConsumerGroupMetadata> metadata(String groupId) {
             return Optional.empty();
+        }
+
+        /** Called on the job's thread with the metadata the transaction commits with; may park it. */
+        default void beforeCommit(TopicPartition tp, long nextOffset, String transactionalId,
+                                  ConsumerGroupMetadata metadata) {
         }
 
         /** Told how a transaction ended: {@code null} when committed, else why it aborted. */
@@ -148,6 +155,9 @@ public final class KafkaTransactor {
                     broken = !abort(producer);
                     throw new TransactionAbortedException("the assignment of " + tp + " (generation " + generation
                             + ") is no longer current: its offsets must not be committed", null);
+                }
+                if (h != null) {
+                    h.beforeCommit(tp, nextOffset, producer.transactionalId(), metadata.get());
                 }
                 producer.sendOffsets(Map.of(tp, new OffsetAndMetadata(nextOffset)), metadata.get());
                 producer.commit();
