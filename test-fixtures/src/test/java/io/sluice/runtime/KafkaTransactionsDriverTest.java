@@ -151,6 +151,28 @@ class KafkaTransactionsDriverTest {
     }
 
     @Test
+    void abortedTransactionsNeverCountTowardTheInfrastructureRetryLimitNorAreDeadLettered(TestDriver driver) {
+        // the limit is for the user's own infrastructure failures; an abort is the runtime's (a fenced producer, a
+        // zombie, a broker outage) and its Javadoc promises it is never dead-lettered
+        driver.start(topology(UPPER, t -> t.infrastructureRetryLimit(1).deadLetterQueue(DLQ, 0)));
+        driver.transactions().fenceNext(3);
+        driver.send(T, 0, "k", "a");
+        driver.assign(T, 0).runUntilIdle();
+        for (int i = 0; i < 10 && driver.committed(T, 0).isEmpty(); i++) {
+            driver.advanceAndRun(Duration.ofSeconds(10));
+        }
+        assertEquals(OptionalLong.of(1), driver.committed(T, 0));
+        assertTrue(driver.deadLetters().isEmpty() && driver.transactions().ended().stream()
+                .allMatch(t -> t.records().stream().noneMatch(r -> r.topic().equals(DLQ))),
+                "never dead-lettered");
+        List<SluiceEvent.Failed> failures = driver.events(SluiceEvent.Failed.class);
+        assertEquals(3, failures.size(), failures.toString());
+        assertTrue(failures.stream().allMatch(f -> f.kind() == FailureKind.INFRASTRUCTURE), failures.toString());
+        assertEquals(List.of("A"), driver.transactions().ended().stream().filter(InMemoryTransactions.Ended::committed)
+                .flatMap(t -> values(t).stream()).toList());
+    }
+
+    @Test
     void aTransactionOpenLongerThanTheLongestJobIsAbortedBeforeItCommits(TestDriver driver) {
         driver.kafkaTransactions(1, Duration.ofSeconds(5));
         boolean[] slow = {true};

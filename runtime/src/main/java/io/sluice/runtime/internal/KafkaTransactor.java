@@ -106,17 +106,7 @@ public final class KafkaTransactor {
      */
     void run(TopicPartition tp, long generation, AtomicBoolean revoked, long nextOffset,
              java.util.function.Consumer<KafkaTransaction> block) {
-        TransactionalProducer producer;
-        try {
-            producer = producers.acquire(acquireTimeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TransactionAbortedException("interrupted while waiting for a transactional producer", e);
-        }
-        if (producer == null) {
-            throw new TransactionAbortedException("no transactional producer became free within " + acquireTimeout,
-                    null);
-        }
+        TransactionalProducer producer = acquire();
         boolean broken = false;
         TestHook h = hook;
         RuntimeException userFailure = null;
@@ -196,17 +186,7 @@ public final class KafkaTransactor {
      * {@code metadata}; Sluice's own marks on transactional topics go this way, never through a plain commit.
      */
     void commitOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata metadata) {
-        TransactionalProducer producer;
-        try {
-            producer = producers.acquire(acquireTimeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TransactionAbortedException("interrupted while waiting for a transactional producer", e);
-        }
-        if (producer == null) {
-            throw new TransactionAbortedException("no transactional producer became free within " + acquireTimeout,
-                    null);
-        }
+        TransactionalProducer producer = acquire();
         boolean broken = false;
         try {
             producer.begin();
@@ -218,6 +198,28 @@ public final class KafkaTransactor {
         } finally {
             producers.release(producer, broken);
         }
+    }
+
+    /**
+     * A producer of the pool. Any failure to get one — none free in time, interrupted, or a new producer whose
+     * {@code initTransactions()} failed (the broker unreachable) — is a {@link TransactionAbortedException}: an
+     * infrastructure failure, never the message's.
+     */
+    private TransactionalProducer acquire() {
+        TransactionalProducer producer;
+        try {
+            producer = producers.acquire(acquireTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransactionAbortedException("interrupted while waiting for a transactional producer", e);
+        } catch (RuntimeException e) {
+            throw new TransactionAbortedException("could not get a transactional producer: " + e, e);
+        }
+        if (producer == null) {
+            throw new TransactionAbortedException("no transactional producer became free within " + acquireTimeout,
+                    null);
+        }
+        return producer;
     }
 
     /** Aborts; returns whether the producer is still usable. */
