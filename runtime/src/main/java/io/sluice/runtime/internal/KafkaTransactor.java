@@ -124,6 +124,11 @@ public final class KafkaTransactor {
             } finally {
                 handle.open = false;
             }
+            if (handle.failed != null && userError == null) {
+                // a send failed (the producer or the broker, not the message): abort as infrastructure, even when
+                // the block caught the failure or threw something else because of it
+                userFailure = handle.failed;
+            }
             if (userFailure != null || userError != null) {
                 broken = !abort(producer);
             } else {
@@ -246,10 +251,15 @@ public final class KafkaTransactor {
         }
     }
 
-    /** The block's view of the open transaction; closed when the block returns. */
+    /**
+     * The block's view of the open transaction; closed when the block returns. A send the producer refuses (a
+     * metadata timeout, the transaction already in an error state, a fenced producer) throws a
+     * {@link TransactionAbortedException} and dooms the transaction, whatever the block does with it.
+     */
     private static final class Handle implements KafkaTransaction {
         private final TransactionalProducer producer;
         private volatile boolean open = true;
+        private volatile TransactionAbortedException failed;
 
         Handle(TransactionalProducer producer) {
             this.producer = producer;
@@ -260,7 +270,17 @@ public final class KafkaTransactor {
             if (!open) {
                 throw new IllegalStateException("the transaction is over: send only inside its block");
             }
-            producer.send(java.util.Objects.requireNonNull(record, "record"));
+            java.util.Objects.requireNonNull(record, "record");
+            if (failed != null) {
+                throw failed;
+            }
+            try {
+                producer.send(record);
+            } catch (KafkaException e) {
+                failed = new TransactionAbortedException("sending to " + record.topic() + " in the transaction of "
+                        + producer.transactionalId() + " failed: " + e, e);
+                throw failed;
+            }
         }
     }
 }
