@@ -11,8 +11,9 @@ import java.util.Objects;
  * {@code <transactionalIdPrefix>-<group>-<slot>} (slot 0 to {@code producers - 1}); each lends itself to one job at a
  * time, so a producer has at most one open transaction. The prefix must be unique among the running members of a
  * group and stable across restarts of one member (a pod's name, a host name): a restarted member then fences the
- * producers of its previous incarnation and aborts what they left open, while two live members never fence each
- * other.
+ * producers of its previous incarnation and aborts what they left open — each slot when it is first used (the pool
+ * lends its slots in turn; what a slot never used again left open is aborted by the broker after
+ * {@code transaction.timeout.ms}) — while two live members never fence each other.
  *
  * @param transactionalIdPrefix this member's prefix
  * @param producers             how many producers per consumer group (at most that many transactions at once)
