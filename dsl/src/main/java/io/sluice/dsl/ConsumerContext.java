@@ -81,4 +81,27 @@ public interface ConsumerContext extends FilterContext {
             return null;
         });
     }
+
+    /**
+     * Runs {@code block} inside one Kafka transaction that also commits this batch's offsets (its next offset, as
+     * {@link Batch#nextOffset()} gives it, lowered to a {@link #seek} or {@link #pause} cursor asked for before this
+     * call): {@code read_committed} readers see what the block sent exactly when the group's committed offset moves
+     * past the batch. Only on a topic declared with {@code kafkaTransactions()}, at most once per call of
+     * {@link Consumer#consume}.
+     *
+     * <p>The job never touches the Kafka consumer: when the block is done, the runtime's listener hands over the
+     * consumer's current group metadata only while this job's assignment of the partition is still current;
+     * otherwise, or when the broker refuses the metadata (a newer generation or member epoch), the transaction is
+     * aborted. The producer comes from the runtime's pool of transactional producers; a fenced or timed-out one is
+     * replaced.
+     *
+     * @throws TransactionAbortedException when the transaction was aborted (nothing sent is visible, nothing is
+     *         committed); if the consumer catches it, the job fails anyway
+     * @throws IllegalStateException when the topic is not declared with {@code kafkaTransactions()}, or on a second
+     *         call in one job
+     */
+    default void transaction(java.util.function.Consumer<KafkaTransaction> block) {
+        throw new IllegalStateException("topic '" + topicPartition().topic() + "' is not declared with"
+                + " kafkaTransactions(); declare it to send in Kafka transactions");
+    }
 }

@@ -54,4 +54,12 @@ public interface SettingsStep<S extends SettingsStep<S>> {
      * a message failure (so it can be dead-lettered); by default such failures retry forever.
      */
     S infrastructureRetryLimit(int limit);
+
+    /**
+     * Consume → produce exactly once: the consumer sends its output with {@link ConsumerContext#transaction}, in
+     * one Kafka transaction with the batch's offsets, and Sluice makes no offset commit outside a transaction on the
+     * topic (its own marks go into offsets-only transactions; dead letters are sent inside one). Needs the runtime's
+     * transactional producers configured; {@code build()} rejects it together with an offset manager.
+     */
+    S kafkaTransactions();
 }

@@ -21,16 +21,19 @@ import java.util.OptionalInt;
  * @param initialOffset      where a partition without a valid offset starts; empty (the default): the consumer's
  *                           {@code auto.offset.reset}
  * @param virtualPartitions  how each partition is split into virtual partitions; empty (the default): not split
+ * @param kafkaTransactions  whether the consumer's output and the batch's offsets go out in one Kafka transaction
+ *                           (see {@link SettingsStep#kafkaTransactions()}); default false
  */
 public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadLetterQueue> deadLetterQueue,
                             List<Class<? extends Throwable>> nonRetryable,
                             OffsetOutOfRangePolicy onOffsetOutOfRange, OptionalInt infrastructureRetryLimit,
                             Optional<InitialOffset> initialOffset,
-                            Optional<VirtualPartitions> virtualPartitions) {
+                            Optional<VirtualPartitions> virtualPartitions, boolean kafkaTransactions) {
 
     /** Automatic marking, the default backoff, no dead-letter queue, policy FAIL, the consumer's reset. */
     public static final TopicSettings DEFAULTS = new TopicSettings(MarkingMode.AUTOMATIC, Backoff.DEFAULT,
-            Optional.empty(), List.of(), OffsetOutOfRangePolicy.FAIL, OptionalInt.empty(), Optional.empty(), Optional.empty());
+            Optional.empty(), List.of(), OffsetOutOfRangePolicy.FAIL, OptionalInt.empty(), Optional.empty(), Optional.empty(),
+            false);
 
     /** Rejects nulls and freezes the list. */
     public TopicSettings {
@@ -48,12 +51,21 @@ public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadL
         }
     }
 
+    /** The settings of earlier versions, without Kafka transactions. */
+    public TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadLetterQueue> deadLetterQueue,
+                         List<Class<? extends Throwable>> nonRetryable, OffsetOutOfRangePolicy onOffsetOutOfRange,
+                         OptionalInt infrastructureRetryLimit, Optional<InitialOffset> initialOffset,
+                         Optional<VirtualPartitions> virtualPartitions) {
+        this(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
+                initialOffset, virtualPartitions, false);
+    }
+
     /** The settings of earlier versions, without virtual partitions. */
     public TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadLetterQueue> deadLetterQueue,
                          List<Class<? extends Throwable>> nonRetryable, OffsetOutOfRangePolicy onOffsetOutOfRange,
                          OptionalInt infrastructureRetryLimit, Optional<InitialOffset> initialOffset) {
         this(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset, Optional.empty());
+                initialOffset, Optional.empty(), false);
     }
 
     /** The settings of earlier versions, with the consumer's reset. */
@@ -85,48 +97,54 @@ public record TopicSettings(MarkingMode marking, Backoff backoff, Optional<DeadL
     /** A copy with another marking mode. */
     public TopicSettings withMarking(MarkingMode value) {
         return new TopicSettings(value, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset, virtualPartitions);
+                initialOffset, virtualPartitions, kafkaTransactions);
     }
 
     /** A copy with another backoff. */
     public TopicSettings withBackoff(Backoff value) {
         return new TopicSettings(marking, value, deadLetterQueue, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset, virtualPartitions);
+                initialOffset, virtualPartitions, kafkaTransactions);
     }
 
     /** A copy with another dead-letter queue. */
     public TopicSettings withDeadLetterQueue(Optional<DeadLetterQueue> value) {
         return new TopicSettings(marking, backoff, value, nonRetryable, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset, virtualPartitions);
+                initialOffset, virtualPartitions, kafkaTransactions);
     }
 
     /** A copy with another list of non-retryable exceptions. */
     public TopicSettings withNonRetryable(List<Class<? extends Throwable>> value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, value, onOffsetOutOfRange, infrastructureRetryLimit,
-                initialOffset, virtualPartitions);
+                initialOffset, virtualPartitions, kafkaTransactions);
     }
 
     /** A copy with another infrastructure retry limit. */
     public TopicSettings withInfrastructureRetryLimit(OptionalInt value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange, value,
-                initialOffset, virtualPartitions);
+                initialOffset, virtualPartitions, kafkaTransactions);
     }
 
     /** A copy with another initial offset. */
     public TopicSettings withInitialOffset(Optional<InitialOffset> value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange,
-                infrastructureRetryLimit, value, virtualPartitions);
+                infrastructureRetryLimit, value, virtualPartitions, kafkaTransactions);
     }
 
     /** A copy with another out-of-range policy. */
     public TopicSettings withOnOffsetOutOfRange(OffsetOutOfRangePolicy value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, value, infrastructureRetryLimit,
-                initialOffset, virtualPartitions);
+                initialOffset, virtualPartitions, kafkaTransactions);
     }
 
     /** A copy with other virtual partitions. */
     public TopicSettings withVirtualPartitions(Optional<VirtualPartitions> value) {
         return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange,
-                infrastructureRetryLimit, initialOffset, value);
+                infrastructureRetryLimit, initialOffset, value, kafkaTransactions);
+    }
+
+    /** A copy with Kafka transactions on or off. */
+    public TopicSettings withKafkaTransactions(boolean value) {
+        return new TopicSettings(marking, backoff, deadLetterQueue, nonRetryable, onOffsetOutOfRange,
+                infrastructureRetryLimit, initialOffset, virtualPartitions, value);
     }
 }

@@ -321,6 +321,12 @@ final class TopologyDeclaration implements TopologyBuilder {
         }
 
         @Override
+        public Defaults kafkaTransactions() {
+            changes.add(s -> s.withKafkaTransactions(true));
+            return this;
+        }
+
+        @Override
         public Defaults onOffsetOutOfRange(OffsetOutOfRangePolicy policy) {
             if (policy == null) {
                 problems.add("onOffsetOutOfRange policy is null");
@@ -437,6 +443,21 @@ final class TopologyDeclaration implements TopologyBuilder {
             }
             if (authority.isPresent() && effective.virtualPartitions().isPresent()) {
                 problems.add(label + ": virtual partitions cannot be combined with an offset manager yet");
+            }
+            if (effective.kafkaTransactions()) {
+                if (authority.isPresent()) {
+                    problems.add(label + ": kafkaTransactions() with an offset manager ('"
+                            + authority.get().getClass().getSimpleName() + "'): the offsets would have two sources of"
+                            + " truth, the database row and the group's transactionally committed offset; keep one");
+                }
+                if (dlq.isPresent() && dlq.get().markAfterDispatch().equals(Optional.of(false))) {
+                    problems.add(label + ": markAfterDispatch(false) with kafkaTransactions(): a dead letter is sent"
+                            + " in a Kafka transaction together with the offset past it; drop markAfterDispatch(false)");
+                }
+                if (effective.virtualPartitions().isPresent()) {
+                    problems.add(label + ": kafkaTransactions() with virtualPartitions(): one committed offset"
+                            + " cannot protect outputs sent above the lowest offset not yet done; drop one of them");
+                }
             }
             if (problems.size() > before) {
                 return Optional.empty();
@@ -569,6 +590,12 @@ final class TopologyDeclaration implements TopologyBuilder {
             @Override
             public TopicBuilder<BK, BV> initialOffset(InitialOffset where) {
                 settings.initialOffset(where);
+                return this;
+            }
+
+            @Override
+            public TopicBuilder<BK, BV> kafkaTransactions() {
+                settings.kafkaTransactions();
                 return this;
             }
 

@@ -29,6 +29,17 @@ class VirtualPartitionsTest {
     }
 
     @Test
+    void buildRejectsVirtualPartitionsWithKafkaTransactionsNamingTheTopic() {
+        TopologyException e = assertThrows(TopologyException.class,
+                () -> orders().virtualPartitions(8).kafkaTransactions().build());
+        assertEquals(1, e.problems().size(), e.problems().toString());
+        assertTrue(e.problems().get(0).contains("'orders'") && e.problems().get(0).contains("virtualPartitions()")
+                && e.problems().get(0).contains("kafkaTransactions()"), e.problems().get(0));
+        orders().virtualPartitions(8).build();
+        orders().kafkaTransactions().build();
+    }
+
+    @Test
     void aCustomPartitionerNeedsAnId() {
         VirtualPartitioner nameless = new VirtualPartitioner() {
             @Override

@@ -54,6 +54,17 @@ class ReadmeSnippetsTest {
                 + " region (without its indentation) into README.md");
     }
 
+    @Test
+    void theKafkaTransactionsExampleInTheReadmeIsTheCompiledOne() throws IOException {
+        String source = "examples/src/test/java/io/sluice/examples/KafkaTransactionsSnippetTest.java";
+        String region = region(ROOT.resolve(source), "kafka-transactions");
+        String block = readmeBlock("<!-- included from " + source + ", region kafka-transactions -->");
+
+        assertTrue(region.contains("kafkaTransactions()"), "the region was not found");
+        assertEquals(region, block, "README.md's block differs from " + source + "'s region kafka-transactions: copy"
+                + " the region (without its indentation) into README.md");
+    }
+
     /** The lines between the markers, without their common indentation. */
     static String region(Path file, String name) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);

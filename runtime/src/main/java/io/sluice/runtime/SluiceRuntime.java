@@ -58,6 +58,9 @@ public final class SluiceRuntime implements AutoCloseable {
     private ExecutorService workers;
     private KafkaDeadLetterPublisher deadLetters;
     private final Properties deadLetterProducer = new Properties();
+    private KafkaTransactionSettings transactions;
+    private final Map<String, io.sluice.runtime.internal.KafkaTransactionalProducers> transactionalProducers =
+            new LinkedHashMap<>();
     private boolean started;
     private boolean stopped;
     private boolean halted;
@@ -249,6 +252,29 @@ public final class SluiceRuntime implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Configures the transactional producers that topics declared with {@code kafkaTransactions()} send through (see
+     * {@link KafkaTransactionSettings}); required for such a topology. Call before {@link #start()}. Returns this.
+     *
+     * @throws IllegalArgumentException when {@code transaction.timeout.ms} does not exceed the longest job
+     *                                  ({@code maxJobDuration}) plus the commit timeout
+     */
+    public synchronized SluiceRuntime kafkaTransactions(KafkaTransactionSettings value) {
+        if (started) {
+            throw new IllegalStateException("configure Kafka transactions before starting " + name);
+        }
+        Objects.requireNonNull(value, "value");
+        Duration needed = value.maxJobDuration().plus(settings.commitTimeout());
+        if (value.transactionTimeout().compareTo(needed) <= 0) {
+            throw new IllegalArgumentException("transaction.timeout.ms " + value.transactionTimeout().toMillis()
+                    + " must exceed the longest job (maxJobDuration " + value.maxJobDuration().toMillis()
+                    + " ms) plus the commit timeout (" + settings.commitTimeout().toMillis() + " ms): the broker would"
+                    + " abort transactions Sluice may still commit");
+        }
+        this.transactions = value;
+        return this;
+    }
+
     /** The consumer properties of {@code s}: the runtime's, its consumer group and its Kafka properties. */
     private Properties propertiesOf(Subscription s) {
         Properties p = new Properties();
@@ -278,6 +304,10 @@ public final class SluiceRuntime implements AutoCloseable {
         if (started) {
             throw new IllegalStateException(name + " is already started");
         }
+        if (transactions == null && topology.topics().stream().anyMatch(t -> t.settings().kafkaTransactions())) {
+            throw new IllegalStateException("the topology declares kafkaTransactions(); configure the transactional"
+                    + " producers with kafkaTransactions(KafkaTransactionSettings) before start()");
+        }
         started = true;
         workers = Executors.newFixedThreadPool(settings.workerThreads(), threads(name + "-worker"));
         deadLetters = new KafkaDeadLetterPublisher(properties, deadLetterProducer,
@@ -303,6 +333,17 @@ public final class SluiceRuntime implements AutoCloseable {
                 loop.brokerSidePatterns(ConsumerConfigs.isConsumerProtocol(subscriptionProperties));
                 loop.jobObserver(jobObserver);
                 loop.operatorPauses(operatorPauses);
+                if (transactions != null) {
+                    String group = subscriptionProperties.getProperty(ConsumerConfig.GROUP_ID_CONFIG).trim();
+                    loop.kafkaTransactions(transactionalProducers.computeIfAbsent(group, g -> {
+                        Properties own = new Properties();
+                        own.putAll(transactions.producerProperties());
+                        return new io.sluice.runtime.internal.KafkaTransactionalProducers(
+                                KafkaDeadLetterPublisher.producerProperties(subscriptionProperties, own),
+                                transactions.transactionalIdPrefix(), g, transactions.producers(),
+                                settings.commitTimeout());
+                    }), transactions.maxJobDuration());
+                }
                 Instance instance = new Instance(instanceName, loop, consumer);
                 instances.add(instance);
                 instance.thread.start();
@@ -452,6 +493,7 @@ public final class SluiceRuntime implements AutoCloseable {
             workers.shutdown();
         }
         deadLetters.close();
+        transactionalProducers.values().forEach(io.sluice.runtime.internal.KafkaTransactionalProducers::close);
         LOG.info("{} {}", name, crash ? "halted" : "closed");
     }
 

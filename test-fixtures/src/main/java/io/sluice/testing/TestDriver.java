@@ -67,6 +67,9 @@ public final class TestDriver implements AutoCloseable {
     private InMemoryConsumer consumer;
     private ListenerLoop loop;
     private Topology topology;
+    private InMemoryTransactions transactions;
+    private int transactionalProducers = 2;
+    private Duration maxJobDuration = Duration.ofSeconds(30);
 
     private TestDriver() {
     }
@@ -91,6 +94,28 @@ public final class TestDriver implements AutoCloseable {
     /** The consumer group this driver's runtime consumes in. */
     public String groupId() {
         return config.groupId();
+    }
+
+    /**
+     * Sets the transactional producers of topics declared with {@code kafkaTransactions()} (default 2 producers,
+     * jobs up to 30 s by the manual clock); before {@link #start}.
+     */
+    public TestDriver kafkaTransactions(int producers, Duration maxJob) {
+        requireNotStarted();
+        this.transactionalProducers = producers;
+        this.maxJobDuration = maxJob;
+        return this;
+    }
+
+    /**
+     * The in-memory transactional producers (available after {@link #start} when the topology declares
+     * {@code kafkaTransactions()}): what every transaction sent and committed, or aborted.
+     */
+    public InMemoryTransactions transactions() {
+        if (transactions == null) {
+            throw new IllegalStateException("the driver runs no Kafka transactions: declare kafkaTransactions()");
+        }
+        return transactions;
     }
 
     /** Sets {@code max.poll.records}; before {@link #start}. */
@@ -203,6 +228,11 @@ public final class TestDriver implements AutoCloseable {
                 publisher());
         loop.jobObserver(jobObserver);
         loop.operatorPauses(operatorPauses);
+        if (topology.topics().stream().anyMatch(t -> t.settings().kafkaTransactions())) {
+            transactions = new InMemoryTransactions(log, clock, () -> consumer, "driver-" + config.groupId(),
+                    transactionalProducers);
+            loop.kafkaTransactions(transactions, maxJobDuration);
+        }
         loop.subscribe();
         return this;
     }

@@ -32,6 +32,7 @@ final class DeadLetterJob implements Runnable {
     private final DeadLetterPublisher publisher;
     private final Optional<OffsetAuthority> authority;
     private final java.util.function.Consumer<Report> sink;
+    private KafkaTransactor transactor;
 
     DeadLetterJob(AtomicBoolean revoked, TopicPartition topicPartition, String group, long generation,
                   Optional<String> topic, ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts,
@@ -51,6 +52,15 @@ final class DeadLetterJob implements Runnable {
         this.sink = sink;
     }
 
+    /**
+     * On a topic with Kafka transactions: the dead letter is sent in a transaction together with the offset past
+     * the message (a discarded one is only marked, and its mark goes out in an offsets-only transaction).
+     */
+    DeadLetterJob transactions(KafkaTransactor value) {
+        this.transactor = value;
+        return this;
+    }
+
     @Override
     public void run() {
         long next = record.offset() + 1;
@@ -60,7 +70,12 @@ final class DeadLetterJob implements Runnable {
                 throw new IllegalStateException(topicPartition + " was revoked before its dead letter was sent");
             }
             if (topic.isPresent()) {
-                publisher.publish(DeadLetters.of(topic.get(), record, error, attempts, group, errorDetails));
+                var deadLetter = DeadLetters.of(topic.get(), record, error, attempts, group, errorDetails);
+                if (transactor != null) {
+                    transactor.run(topicPartition, generation, revoked, next, tx -> tx.send(deadLetter));
+                } else {
+                    publisher.publish(deadLetter);
+                }
             }
         } catch (Throwable e) {
             LOG.warn("dead-lettering {}@{} to {} failed; nothing is marked and it is tried again: {}", topicPartition,

@@ -58,6 +58,7 @@ final class Job<K, V> implements Runnable {
     private final String instance;
     private final Events events;
     private final LongSupplier nanos;
+    private KafkaTransactor transactor;
 
     Job(String instance, Events events, TopicDefinition<K, V> topic, FilterChain<K, V> chain, Consumer<K, V> consumer,
         PartitionContext context, List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset, long nextOffset,
@@ -81,6 +82,12 @@ final class Job<K, V> implements Runnable {
         this.sink = sink;
         this.instance = instance;
         this.events = events;
+    }
+
+    /** Lets the consumer run a Kafka transaction (a topic with {@code kafkaTransactions()}). */
+    Job<K, V> transactions(KafkaTransactor value) {
+        this.transactor = value;
+        return this;
     }
 
     @Override
@@ -158,10 +165,17 @@ final class Job<K, V> implements Runnable {
                     ? batch
                     : Batch.of(tp, fetchOffset, outcome.settledEnd(), batch.messages());
             long started = System.nanoTime();
+            if (transactor != null) {
+                context.transactions(transactor, forConsumer.nextOffset());
+            }
             try {
                 consumer.consume(forConsumer, context);
             } catch (Throwable e) {
                 return consumerFailed(forConsumer, e);
+            }
+            if (context.transactionFailure().isPresent()) {
+                // the consumer swallowed its aborted transaction: nothing it sent is visible, so nothing is decided
+                return consumerFailed(forConsumer, context.transactionFailure().get());
             }
             events.emit(new SluiceEvent.Consumed(instance, tp, context.generation(),
                     List.copyOf(forConsumer.messages()), Duration.ofNanos(System.nanoTime() - started)));

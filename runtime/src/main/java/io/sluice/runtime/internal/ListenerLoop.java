@@ -107,6 +107,18 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private volatile java.util.Set<TopicPartition> operatorPauses = java.util.Set.of();
     private boolean brokerSidePatterns;
     private final Set<String> overlapsLogged = new java.util.HashSet<>();
+    /** Runs the Kafka transactions of topics with {@code kafkaTransactions()}; null when none are configured. */
+    private KafkaTransactor transactor;
+    /** Jobs asking for the group metadata to commit their transaction with; served on the listener's thread. */
+    private final java.util.Queue<MetadataRequest> metadataRequests = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** The thread that runs {@link #step()}: the only one that may call the consumer. */
+    private volatile Thread owner;
+
+    /** A job's request for the consumer's group metadata, answered only while its assignment is current. */
+    private record MetadataRequest(TopicPartition tp, long generation, AtomicBoolean revoked,
+                                   java.util.concurrent.CompletableFuture<Optional<
+                                           org.apache.kafka.clients.consumer.ConsumerGroupMetadata>> answer) {
+    }
 
     /**
      * @param name        a name for logs (the consumer instance)
@@ -146,6 +158,10 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
      * (RE2/J); under {@code classic} the client does, on every metadata refresh ({@code metadata.max.age.ms}).
      */
     public void subscribe() {
+        if (transactor == null && topology.topics().stream().anyMatch(t -> t.settings().kafkaTransactions())) {
+            throw new IllegalStateException("the topology declares kafkaTransactions() but the runtime has no"
+                    + " transactional producers; configure them (SluiceRuntime.kafkaTransactions)");
+        }
         List<io.sluice.dsl.Subscription> subscriptions = topology.subscriptions();
         Optional<String> pattern = subscriptions.size() == 1 ? subscriptions.get(0).subscriptionPattern()
                 : Optional.empty();
@@ -161,6 +177,78 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             LOG.info("[{}] subscribing to the pattern {}", name, pattern.get());
             consumer.subscribe(java.util.regex.Pattern.compile(pattern.get()), this);
         }
+    }
+
+    /**
+     * Runs the topics declared with {@code kafkaTransactions()} with transactional producers from {@code producers}
+     * (this loop's consumer group's pool); a transaction open longer than {@code maxJobDuration} when its job asks to
+     * commit is aborted. Call before {@link #subscribe()}; without it such a topology is refused there.
+     */
+    public void kafkaTransactions(TransactionalProducers producers, Duration maxJobDuration) {
+        this.transactor = new KafkaTransactor(producers, this::groupMetadataFor, group, maxJobDuration,
+                settings.commitTimeout(), nanos);
+    }
+
+    /**
+     * The consumer's group metadata for a job of {@code tp} of {@code generation}, if that assignment is current:
+     * asked of the listener's thread (directly when the job runs on it, as in the test driver), waiting up to the
+     * commit timeout; empty, so the transaction aborts, when the partition is revoked or lost meanwhile.
+     */
+    private Optional<org.apache.kafka.clients.consumer.ConsumerGroupMetadata> groupMetadataFor(
+            TopicPartition tp, long generation, AtomicBoolean revoked) {
+        if (Thread.currentThread() == owner) {
+            return currentMetadata(tp, generation, revoked);
+        }
+        MetadataRequest request = new MetadataRequest(tp, generation, revoked,
+                new java.util.concurrent.CompletableFuture<>());
+        metadataRequests.add(request);
+        if (!halted) {
+            consumer.wakeup();
+        }
+        long deadline = System.nanoTime() + settings.commitTimeout().toNanos();
+        while (!revoked.get() && System.nanoTime() < deadline) {
+            try {
+                return request.answer().get(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                // ask again whether the partition was revoked meanwhile
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            } catch (java.util.concurrent.ExecutionException e) {
+                return Optional.empty();
+            }
+        }
+        request.answer().complete(Optional.empty());
+        return request.answer().join();
+    }
+
+    /** Answers the jobs waiting for group metadata; on the listener's thread. */
+    private void serveMetadata() {
+        MetadataRequest r;
+        while ((r = metadataRequests.poll()) != null) {
+            Optional<org.apache.kafka.clients.consumer.ConsumerGroupMetadata> answer;
+            try {
+                answer = currentMetadata(r.tp(), r.generation(), r.revoked());
+            } catch (RuntimeException e) {
+                LOG.warn("[{}] could not read the group metadata for {}: {}", name, r.tp(), e.toString());
+                answer = Optional.empty();
+            }
+            r.answer().complete(answer);
+        }
+    }
+
+    /** The group metadata, only while {@code tp}'s assignment of {@code generation} is current and not revoked. */
+    private Optional<org.apache.kafka.clients.consumer.ConsumerGroupMetadata> currentMetadata(
+            TopicPartition tp, long generation, AtomicBoolean revoked) {
+        Assembly<?, ?> a = assemblies.get(tp);
+        if (halted || revoked.get() || a == null || a.revoked != revoked || a.revoked.get()
+                || a.machine.generation() != generation || a.machine.state() == PartitionMachine.State.REVOKED
+                || !consumer.assignment().contains(tp)) {
+            LOG.info("[{}] refusing the group metadata to a job of {} generation {}: the assignment is not current",
+                    name, tp, generation);
+            return Optional.empty();
+        }
+        return Optional.of(consumer.groupMetadata());
     }
 
     /**
@@ -186,6 +274,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
 
     /** One iteration: apply reports, let time pass, commit when due, poll, and hand what came to the machines. */
     public void step() {
+        owner = Thread.currentThread();
+        serveMetadata();
         drainReports();
         tick();
         retryUnassembled();
@@ -227,6 +317,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         polled = true;
         dispatch(records);
         flushPositions();
+        serveMetadata();
     }
 
     /** Resolves the partitions that asked for a position or an enforcement during this step. */
@@ -418,12 +509,13 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             } else if (c instanceof Command.Pause || c instanceof Command.Resume) {
                 applyPause(a);
             } else if (c instanceof Command.Launch l) {
-                launch(a, a.job(l, clock, nanos, group, this::offerReport, name, events), Report.Origin.CHAIN);
+                launch(a, a.job(l, clock, nanos, group, this::offerReport, name, events)
+                        .transactions(transactional(a)), Report.Origin.CHAIN);
             } else if (c instanceof Command.LaunchDeadLetter d) {
                 boolean details = a.topic.settings().deadLetterQueue().map(DeadLetterQueue::errorDetails).orElse(true);
                 launch(a, new DeadLetterJob(a.revoked, tp, group, a.machine.generation(), d.topic(), d.record(),
-                        d.error(), d.attempts(), details, deadLetters, a.topic.offsetAuthority(), this::offerReport),
-                        Report.Origin.DEAD_LETTER_PUBLISH);
+                        d.error(), d.attempts(), details, deadLetters, a.topic.offsetAuthority(), this::offerReport)
+                        .transactions(transactional(a)), Report.Origin.DEAD_LETTER_PUBLISH);
             } else if (c instanceof Command.LaunchGroup g) {
                 int v = g.virtualPartition();
                 launch(a, a.groupJob(g, clock, nanos, group, r -> offerReport(ofGroup(v, r)), name, events),
@@ -454,6 +546,11 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 resets.merge(tp, r.committedFirst(), Boolean::logicalOr);
             }
         }
+    }
+
+    /** The transactor for {@code a}'s jobs when its topic runs Kafka transactions, else null. */
+    private KafkaTransactor transactional(Assembly<?, ?> a) {
+        return a.topic.settings().kafkaTransactions() ? transactor : null;
     }
 
     /** Pauses or resumes {@code a}'s partition in the consumer as its machine, closing and old jobs require. */
@@ -713,14 +810,20 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             return null;
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> transactional = new HashMap<>();
         for (TopicPartition tp : tps) {
             Assembly<?, ?> a = assemblies.get(tp);
             if (a != null && a.machine.dirty()) {
-                offsets.put(tp, new OffsetAndMetadata(a.machine.marked()));
+                if (transactor != null && a.topic.settings().kafkaTransactions()) {
+                    transactionalMark(a).ifPresent(o -> transactional.put(tp, new OffsetAndMetadata(o)));
+                } else {
+                    offsets.put(tp, new OffsetAndMetadata(a.machine.marked()));
+                }
             }
         }
+        RuntimeException failure = transactional.isEmpty() ? null : commitInTransaction(transactional);
         if (offsets.isEmpty()) {
-            return null;
+            return failure;
         }
         try {
             retryOnWakeup(() -> {
@@ -741,6 +844,47 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             events.emit(new SluiceEvent.CommitFailed(name, plain(offsets), e));
             LOG.warn("[{}] commit of {} failed; the marks stay and are committed later: {}", name, offsets,
                     e.toString());
+            return e;
+        }
+    }
+
+    /**
+     * The mark of a transactional topic's partition still to be committed, in an offsets-only transaction: none while
+     * a job is in flight (its transaction commits at least as far, and an offsets-only transaction racing it could
+     * land after it and move the group's offset back) or when the jobs' own transactions already committed it.
+     */
+    private Optional<Long> transactionalMark(Assembly<?, ?> a) {
+        TopicPartition tp = a.topicPartition;
+        if (busy(tp)) {
+            return Optional.empty();
+        }
+        long marked = a.machine.marked();
+        Optional<KafkaTransactor.Committed> done = transactor.committed(tp);
+        if (done.isPresent() && done.get().generation() == a.machine.generation() && done.get().offset() >= marked) {
+            a.machine.committed(marked);
+            return Optional.empty();
+        }
+        return Optional.of(marked);
+    }
+
+    /** Commits Sluice's own marks of transactional topics in an offsets-only transaction; returns the failure. */
+    private RuntimeException commitInTransaction(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        try {
+            transactor.commitOffsets(offsets, consumer.groupMetadata());
+            for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
+                Assembly<?, ?> a = assemblies.get(e.getKey());
+                if (a != null) {
+                    a.machine.committed(e.getValue().offset());
+                }
+            }
+            counters.commits.incrementAndGet();
+            events.emit(new SluiceEvent.Committed(name, plain(offsets)));
+            return null;
+        } catch (RuntimeException e) {
+            counters.commitFailures.incrementAndGet();
+            events.emit(new SluiceEvent.CommitFailed(name, plain(offsets), e));
+            LOG.warn("[{}] offsets-only transaction of {} failed; the marks stay and are committed later: {}", name,
+                    offsets, e.toString());
             return e;
         }
     }
@@ -818,6 +962,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             }
             resets.remove(tp);
         }
+        serveMetadata(); // jobs of these partitions waiting for group metadata are refused now
         if (!halted) {
             // during close() too: a rebalance then still gives in-flight jobs their grace, so their marks count
             awaitJobs(ours);
@@ -855,6 +1000,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                         + " them harmless)", name, stuck, settings.revocationGrace());
                 return;
             }
+            serveMetadata();
             Report r;
             try {
                 r = reports.await(left);

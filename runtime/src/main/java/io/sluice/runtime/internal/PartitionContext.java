@@ -37,6 +37,10 @@ final class PartitionContext implements ConsumerContext {
     private volatile JobObserver observer = JobObserver.NONE;
     /** The virtual partition this context's job runs, -1 for a whole partition. */
     private final int virtualPartition;
+    private volatile KafkaTransactor transactor;
+    private volatile long batchEnd = -1;
+    private volatile boolean transacted;
+    private volatile Throwable transactionFailure;
 
     PartitionContext(TopicPartition topicPartition, String consumerGroup, long generation, TopicSettings settings,
                      Clock clock, java.util.function.LongSupplier nanos, OptionalLong logStart, OptionalLong logEnd,
@@ -174,6 +178,52 @@ final class PartitionContext implements ConsumerContext {
             throw new IllegalStateException("cannot " + what + " " + topicPartition + " from virtual partition "
                     + virtualPartition + ": the position belongs to the whole partition; use a filter instead");
         }
+    }
+
+    /**
+     * Runs a Kafka transaction committing this batch's offsets: its end ({@link #batchEnd}), lowered to a cursor the
+     * consumer asked for already, never below the mark at the start of the job. A failure is remembered, so the
+     * job fails even if the consumer swallows it.
+     */
+    @Override
+    public void transaction(java.util.function.Consumer<io.sluice.dsl.KafkaTransaction> block) {
+        java.util.Objects.requireNonNull(block, "block");
+        KafkaTransactor tx = transactor;
+        if (tx == null || batchEnd < 0) {
+            io.sluice.dsl.ConsumerContext.super.transaction(block);
+            return;
+        }
+        synchronized (this) {
+            if (transacted) {
+                throw new IllegalStateException("a job of " + topicPartition + " may run one transaction; this batch's"
+                        + " transaction already ran");
+            }
+            transacted = true;
+        }
+        long offset = batchEnd;
+        Verdict own = override;
+        if (own != null && own.resumeAt().isPresent()) {
+            offset = Math.min(offset, own.resumeAt().getAsLong());
+        }
+        offset = Math.max(offset, markedAtStart);
+        try {
+            tx.run(topicPartition, generation, revoked, offset, block);
+        } catch (RuntimeException | Error e) {
+            transactionFailure = e;
+            throw e;
+        }
+        record(offset);
+    }
+
+    /** Lets {@link #transaction} run: on a topic with Kafka transactions, for a batch ending at {@code end}. */
+    void transactions(KafkaTransactor tx, long end) {
+        this.transactor = tx;
+        this.batchEnd = end;
+    }
+
+    /** The failure of this job's transaction, if it failed (whether or not the consumer caught it). */
+    Optional<Throwable> transactionFailure() {
+        return Optional.ofNullable(transactionFailure);
     }
 
     /** When the consumer asked for its pause, in the runtime's monotonic nanoseconds. */

@@ -5,6 +5,7 @@ import io.sluice.dsl.InfrastructureFailure;
 import io.sluice.dsl.MarkingMode;
 import io.sluice.dsl.OffsetRefusedException;
 import io.sluice.dsl.TopicSettings;
+import io.sluice.dsl.TransactionAbortedException;
 import io.sluice.dsl.Verdict;
 import io.sluice.runtime.FailureKind;
 import io.sluice.runtime.PartitionState;
@@ -991,7 +992,8 @@ final class PartitionMachine {
 
     /**
      * Whether an infrastructure failure is the user's own {@link InfrastructureFailure} (which a topic may limit),
-     * rather than one the runtime recognises on its own (a transient SQL error, the offset store's own failure).
+     * rather than one the runtime recognises on its own (a transient SQL error, the offset store's own failure, an
+     * aborted Kafka transaction).
      */
     private static boolean thrownByUser(Throwable error) {
         int depth = 0;
@@ -1001,6 +1003,9 @@ final class PartitionMachine {
             }
             if (t instanceof OffsetRefusedException || t.getClass().getName().startsWith("io.sluice.filters.")) {
                 return false; // the offset store's own failure
+            }
+            if (t instanceof TransactionAbortedException) {
+                return false; // the runtime aborted a Kafka transaction: never counted, never dead-lettered
             }
         }
         return true;
