@@ -322,6 +322,15 @@ public final class SluiceConsole implements AutoCloseable {
             @Override
             public void send(OperatorCommand command) throws Exception {
                 String signed = settings.commandSigner().orElseThrow().sign(command);
+                String key = SluiceCommands.pauseKey(command.group(), command.topic(), command.partition());
+                if (command instanceof OperatorCommand.Pause) {
+                    // the wish that outlives rebalances and restarts: every runtime of the group reads it
+                    producer.send(new ProducerRecord<>(settings.topics().pauses(), key, signed))
+                            .get(10, TimeUnit.SECONDS);
+                } else if (command instanceof OperatorCommand.Resume) {
+                    producer.send(new ProducerRecord<>(settings.topics().pauses(), key, null))
+                            .get(10, TimeUnit.SECONDS);
+                }
                 producer.send(new ProducerRecord<>(settings.topics().commands(), command.id().toString(), signed))
                         .get(10, TimeUnit.SECONDS);
             }

@@ -164,7 +164,8 @@ public final class SluiceReporter implements AutoCloseable {
         for (Map.Entry<String, List<PartitionState>> e : runtime.partitions().entrySet()) {
             for (PartitionState s : e.getValue()) {
                 TopicPartition tp = s.topicPartition();
-                partitions.add(new PartitionReport(tp.topic(), tp.partition(), e.getKey(), s.state(),
+                String state = s.pauseReasons().contains("operator") ? "OPERATOR_PAUSED" : s.state();
+                partitions.add(new PartitionReport(tp.topic(), tp.partition(), e.getKey(), state,
                         s.fetchPosition(), s.committed(), s.marked(), settings.databaseOffsets().apply(tp),
                         s.latestLogEnd(), s.lag(), s.lastVerdict() == null ? "" : s.lastVerdict()));
             }

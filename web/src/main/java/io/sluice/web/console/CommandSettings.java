@@ -1,0 +1,36 @@
+package io.sluice.web.console;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link SluiceCommands} takes operator commands. Immutable.
+ *
+ * @param topics the console's topics (their prefix)
+ * @param signer the key the console signs with, shared by the runtimes
+ * @param expiry how long a command stays valid after it was issued
+ * @param clock  the clock the expiry is judged by
+ */
+public record CommandSettings(ConsoleTopics topics, CommandSigner signer, Duration expiry, Clock clock) {
+
+    /** Checks for nulls and a positive expiry. */
+    public CommandSettings {
+        Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(signer, "signer");
+        Objects.requireNonNull(clock, "clock");
+        if (expiry.isNegative() || expiry.isZero()) {
+            throw new IllegalArgumentException("the expiry must be positive: " + expiry);
+        }
+    }
+
+    /** Unprefixed topics, commands valid for 60 s, the system clock. */
+    public static CommandSettings of(CommandSigner signer) {
+        return new CommandSettings(ConsoleTopics.standard(), signer, CommandGate.DEFAULT_EXPIRY, Clock.systemUTC());
+    }
+
+    /** A copy with the topics of {@code value}. */
+    public CommandSettings withTopics(ConsoleTopics value) {
+        return new CommandSettings(value, signer, expiry, clock);
+    }
+}
