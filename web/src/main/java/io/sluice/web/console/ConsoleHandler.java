@@ -379,18 +379,23 @@ final class ConsoleHandler implements HttpHandler {
         return Optional.empty();
     }
 
+    /**
+     * Whether a POST comes from this console's own pages. A browser says so with {@code Sec-Fetch-Site}; one that
+     * does not send it is judged by {@code Origin}, which must name this console ({@code null}, sent for opaque
+     * origins, does not); a client that sends neither is not a browser, and a cross-site forgery needs a browser.
+     */
     private boolean sameOrigin(HttpExchange exchange) {
         Headers h = exchange.getRequestHeaders();
-        String site = h.getFirst("Sec-Fetch-Site");
-        if (site != null && !site.equals("same-origin")) {
+        String origin = h.getFirst("Origin");
+        String own = (secure ? "https://" : "http://") + h.getFirst("Host");
+        if (origin != null && !origin.equals("null") && !origin.equalsIgnoreCase(own)) {
             return false;
         }
-        String origin = h.getFirst("Origin");
-        if (origin == null) {
-            return true; // not a browser, or a browser that sent Sec-Fetch-Site already checked above
+        String site = h.getFirst("Sec-Fetch-Site");
+        if (site != null) {
+            return site.equals("same-origin");
         }
-        String host = h.getFirst("Host");
-        return origin.equalsIgnoreCase((secure ? "https://" : "http://") + host);
+        return origin == null || !origin.equals("null");
     }
 
     private boolean hostAllowed(String host) {
@@ -465,7 +470,8 @@ final class ConsoleHandler implements HttpHandler {
         h.set("Content-Type", contentType);
         h.set("Cache-Control", cacheControl);
         h.set("X-Content-Type-Options", "nosniff");
-        h.set("Referrer-Policy", "no-referrer");
+        // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with the console's own forms
+        h.set("Referrer-Policy", "same-origin");
         h.set("X-Frame-Options", "DENY");
         h.set("Content-Security-Policy", POLICY);
         if ("HEAD".equals(exchange.getRequestMethod())) {

@@ -208,6 +208,21 @@ class ConsoleHttpTest {
         assertEquals(403, request("POST", "/commands/pause", otherOrigin, form + "&csrf=" + token).status());
         assertEquals(List.of(), sent, "nothing was sent by a refused request");
 
+        Map<String, String> opaque = new LinkedHashMap<>(withSession);
+        opaque.put("Origin", "null");
+        assertEquals(403, request("POST", "/commands/pause", opaque, form + "&csrf=" + token).status(),
+                "an opaque origin without Sec-Fetch-Site");
+        Map<String, String> sameSite = new LinkedHashMap<>(withSession);
+        sameSite.put("Sec-Fetch-Site", "same-site");
+        assertEquals(403, request("POST", "/commands/pause", sameSite, form + "&csrf=" + token).status());
+        assertEquals(List.of(), sent);
+        // what Chromium sends for the console's own form: Origin null (a no-referrer policy) and same-origin
+        Map<String, String> browserForm = new LinkedHashMap<>(withSession);
+        browserForm.put("Origin", "null");
+        browserForm.put("Sec-Fetch-Site", "same-origin");
+        assertEquals(303, request("POST", "/commands/resume", browserForm, form + "&csrf=" + token).status());
+        sent.clear();
+
         Map<String, String> sameOrigin = new LinkedHashMap<>(withSession);
         sameOrigin.put("Origin", "http://127.0.0.1:" + port);
         sameOrigin.put("Sec-Fetch-Site", "same-origin");
