@@ -23,7 +23,17 @@ enum BenchCase {
     /** The raw I/O loop on the one-partition topic of the virtual-partition case. */
     RAW_VP(true, 0.0, true),
     /** Sluice on one partition split into 16 virtual partitions (one key each), 16 workers, the same I/O. */
-    SLUICE_VP(true, 12.0, true);
+    SLUICE_VP(true, 12.0, true),
+    /**
+     * The offset manager on PostgreSQL on the virtual-partition topic, the I/O wait inside each transaction, no
+     * virtual partitions: the baseline of {@code sluice_vp_tx_pg}; skipped without PostgreSQL binaries.
+     */
+    SLUICE_TX_PG_SERIAL(true, 0.0, true),
+    /** The same with {@value #TX_VIRTUAL_PARTITIONS} virtual partitions. */
+    SLUICE_VP_TX_PG(true, 5.0, true);
+
+    /** The virtual partitions of {@code sluice_vp_tx_pg}. */
+    static final int TX_VIRTUAL_PARTITIONS = 8;
 
     /** The virtual partitions (and workers) of {@code sluice_vp}; its topic has one key per virtual partition. */
     static final int VIRTUAL_PARTITIONS = 16;
@@ -59,11 +69,14 @@ enum BenchCase {
 
     /** Whether this case is a baseline (its ratio is 1 by definition). */
     boolean baseline() {
-        return this == RAW || this == RAW_IO || this == RAW_VP;
+        return this == RAW || this == RAW_IO || this == RAW_VP || this == SLUICE_TX_PG_SERIAL;
     }
 
     /** The baseline of this case's paired ratio. */
     BenchCase baselineCase() {
+        if (this == SLUICE_VP_TX_PG) {
+            return SLUICE_TX_PG_SERIAL;
+        }
         return vp ? RAW_VP : io ? RAW_IO : RAW;
     }
 

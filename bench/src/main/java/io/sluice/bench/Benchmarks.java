@@ -55,12 +55,16 @@ public final class Benchmarks {
 
         List<BenchCase> cases = new ArrayList<>(options.cases());
         Optional<OffsetDatabase> postgres = Optional.empty();
-        if (cases.contains(BenchCase.SLUICE_TX_PG)) {
-            postgres = OffsetDatabase.postgres(DEFAULT_WORKERS + 2);
+        List<BenchCase> needPostgres = List.of(BenchCase.SLUICE_TX_PG, BenchCase.SLUICE_TX_PG_SERIAL,
+                BenchCase.SLUICE_VP_TX_PG);
+        if (cases.stream().anyMatch(needPostgres::contains)) {
+            // one connection per worker of the virtual-partition cases, plus the store's own
+            postgres = OffsetDatabase.postgres(Math.max(DEFAULT_WORKERS, BenchCase.VIRTUAL_PARTITIONS) + 2);
             if (postgres.isEmpty()) {
-                Console.progress("no PostgreSQL binaries: sluice_tx_pg is skipped");
-                run.notes().add("`sluice_tx_pg` was skipped: no PostgreSQL binaries on this machine.");
-                cases.remove(BenchCase.SLUICE_TX_PG);
+                Console.progress("no PostgreSQL binaries: the PostgreSQL cases are skipped");
+                run.notes().add("`sluice_tx_pg`, `sluice_tx_pg_serial` and `sluice_vp_tx_pg` were skipped: no"
+                        + " PostgreSQL binaries on this machine.");
+                cases.removeAll(needPostgres);
             }
         }
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
@@ -150,6 +154,8 @@ public final class Benchmarks {
             case RAW_IO, RAW_VP -> RawLoop.run(props, topic, expected, options.ioWaitNanos(), CASE_TIMEOUT_SECONDS);
             case SLUICE_VP -> SluiceRun.run(c, props, topic, expected, exact, null, BenchCase.VIRTUAL_PARTITIONS,
                     options.ioWaitNanos(), CASE_TIMEOUT_SECONDS);
+            case SLUICE_TX_PG_SERIAL, SLUICE_VP_TX_PG -> SluiceRun.run(c, props, topic, expected, exact,
+                    offsets(postgres), BenchCase.VIRTUAL_PARTITIONS, options.ioWaitNanos(), CASE_TIMEOUT_SECONDS);
             case SLUICE, SLUICE_FILTERS ->
                     SluiceRun.run(c, props, topic, expected, exact, null, DEFAULT_WORKERS, 0, CASE_TIMEOUT_SECONDS);
             case SLUICE_IO -> SluiceRun.run(c, props, topic, expected, exact, null, options.ioWorkers(),

@@ -195,6 +195,10 @@ final class Report {
                 + "`meanGroupsInFlightX100` counter is the achieved concurrency (mean groups in the consumer when one "
                 + "began, ×100)", BenchCase.VIRTUAL_PARTITIONS, BenchCase.VIRTUAL_PARTITIONS,
                 BenchCase.VIRTUAL_PARTITIONS));
+        row(md, "`sluice_tx_pg_serial`, `sluice_vp_tx_pg`", fmt("the same topic, M and wait, the wait inside each "
+                + "offset-manager transaction on PostgreSQL (pool of %d connections), %d workers; without and with %d "
+                + "virtual partitions", BenchCase.VIRTUAL_PARTITIONS + 2, BenchCase.VIRTUAL_PARTITIONS,
+                BenchCase.TX_VIRTUAL_PARTITIONS));
         row(md, "message", fmt("8-byte key, %d-byte value, no compression", o.valueBytes()));
         row(md, "topic", fmt("%d partitions on one in-process broker (`EmbeddedKafka`), pre-produced", o.partitions()));
         row(md, "consumers", "a fresh group per run; `max.poll.records=500`, `fetch.min.bytes=1`, "
@@ -213,7 +217,7 @@ final class Report {
                 + "fetch are excluded and the same for every case; the raw loop's last synchronous commit is "
                 + "included, Sluice commits its marks every 5 s and on close, as it does in production). "
                 + "**Paired ratio** = median over rounds of (case ÷ its baseline in the same round); the baseline "
-                + "of `sluice_io` is `raw_io`, of `sluice_vp` `raw_vp`, of every other case `raw`.\n\n");
+                + "of `sluice_io` is `raw_io`, of `sluice_vp` `raw_vp`, of `sluice_vp_tx_pg` `sluice_tx_pg_serial`, of every other case `raw`.\n\n");
         for (String note : run.notes) {
             md.append("- ").append(note).append('\n');
         }

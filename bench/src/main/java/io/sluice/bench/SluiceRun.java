@@ -76,6 +76,15 @@ final class SluiceRun {
                     .consumer(() -> new Counting(progress, ioWaitNanos))
                     .virtualPartitions(BenchCase.VIRTUAL_PARTITIONS)
                     .build();
+            case SLUICE_TX_PG_SERIAL -> Sluice.topology().topic(topic)
+                    .consumer(() -> new Transactional(progress, offsets, ioWaitNanos))
+                    .filter(OffsetManager.using(offsets))
+                    .build();
+            case SLUICE_VP_TX_PG -> Sluice.topology().topic(topic)
+                    .consumer(() -> new Transactional(progress, offsets, ioWaitNanos))
+                    .filter(OffsetManager.using(offsets))
+                    .virtualPartitions(BenchCase.TX_VIRTUAL_PARTITIONS)
+                    .build();
             case SLUICE_FILTERS -> withStatelessFilters(Sluice.topology().topic(topic)
                     .consumer(() -> new Counting(progress, ioWaitNanos)))
                     .build();
@@ -131,15 +140,33 @@ final class SluiceRun {
         private final Progress progress;
         private final PartitionOffsets offsets;
 
+        private final long ioWaitNanos;
+
         Transactional(Progress progress, PartitionOffsets offsets) {
+            this(progress, offsets, 0);
+        }
+
+        /** With a blocking wait per message inside the transaction, as database work would. */
+        Transactional(Progress progress, PartitionOffsets offsets, long ioWaitNanos) {
             this.progress = progress;
             this.offsets = offsets;
+            this.ioWaitNanos = ioWaitNanos;
         }
 
         @Override
         public void consume(Batch<byte[], byte[]> batch, ConsumerContext context) throws Exception {
             progress.started();
-            int applied = offsets.consume(context, batch, (tx, messages) -> { });
+            progress.enter();
+            int applied;
+            try {
+                applied = offsets.consume(context, batch, (tx, messages) -> {
+                    for (int i = 0; i < messages.size() && ioWaitNanos > 0; i++) {
+                        LockSupport.parkNanos(ioWaitNanos);
+                    }
+                });
+            } finally {
+                progress.exit();
+            }
             progress.done(applied);
         }
     }

@@ -104,4 +104,19 @@ public interface ConsumerContext extends FilterContext {
         throw new IllegalStateException("topic '" + topicPartition().topic() + "' is not declared with"
                 + " kafkaTransactions(); declare it to send in Kafka transactions");
     }
+
+    /**
+     * The virtual partition this job's batch belongs to, when the topic has virtual partitions; empty for a job of
+     * a whole partition. Within a virtual partition, {@link #markAsConsumed(long)} marks only that virtual
+     * partition, and {@link #seek}/{@link #pause} throw {@link IllegalStateException} (the position belongs to the
+     * whole partition).
+     */
+    default java.util.OptionalInt virtualPartition() {
+        return java.util.OptionalInt.empty();
+    }
+
+    /** The mapping ({@link VirtualPartitions#mapping()}) this job's virtual partition belongs to, when it has one. */
+    default java.util.Optional<String> virtualMapping() {
+        return java.util.Optional.empty();
+    }
 }

@@ -441,8 +441,10 @@ final class TopologyDeclaration implements TopologyBuilder {
                         + " past every dead letter (through the offset authority), so Kafka's mark must follow it;"
                         + " drop markAfterDispatch(false)");
             }
-            if (authority.isPresent() && effective.virtualPartitions().isPresent()) {
-                problems.add(label + ": virtual partitions cannot be combined with an offset manager yet");
+            if (authority.isPresent() && effective.virtualPartitions().isPresent()
+                    && !(authority.get() instanceof VirtualOffsetAuthority)) {
+                problems.add(label + ": virtual partitions need an offset store that keeps virtual partitions"
+                        + " (a VirtualOffsetAuthority, such as PartitionOffsets); this topic's keeps only partitions");
             }
             if (effective.kafkaTransactions()) {
                 if (authority.isPresent()) {

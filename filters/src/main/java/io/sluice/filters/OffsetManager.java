@@ -124,7 +124,10 @@ public final class OffsetManager implements Filter<Object, Object> {
     }
 
     private Verdict decide(LockedRow row, Batch<?, ?> batch, FilterContext context, long logStart, long logEnd) {
-        long stored = row.nextOffset();
+        // with virtual partitions the partition resumes at max(W, min r_v), not at W
+        long stored = context.settings().virtualPartitions().isPresent()
+                ? offsets.virtualStart(row, context.settings().virtualPartitions().get().count())
+                : row.nextOffset();
         long fetched = batch.fetchOffset();
         OptionalLong start = OptionalLong.of(logStart);
         OptionalLong end = OptionalLong.of(logEnd);

@@ -106,7 +106,7 @@ import org.slf4j.LoggerFactory;
  * is rejected by {@link Builder#build()} unless {@link Builder#lockTimeoutStatement} supplies its lock-timeout
  * statement.
  */
-public final class PartitionOffsets implements OffsetAuthority {
+public final class PartitionOffsets implements io.sluice.dsl.VirtualOffsetAuthority {
 
     /** The version of the table layout documented above. */
     public static final int FORMAT_VERSION = 2;
@@ -135,6 +135,8 @@ public final class PartitionOffsets implements OffsetAuthority {
     private static final Field<String> TOPIC = DSL.field(DSL.name("topic"), SQLDataType.VARCHAR(255).notNull());
     private static final Field<Integer> PARTITION = DSL.field(DSL.name("partition"), SQLDataType.INTEGER.notNull());
     private static final Field<Long> NEXT_OFFSET = DSL.field(DSL.name("next_offset"), SQLDataType.BIGINT.notNull());
+    private static final Field<Integer> VP = DSL.field(DSL.name("vp"), SQLDataType.INTEGER.notNull());
+    private static final Field<String> MAPPING = DSL.field(DSL.name("mapping"), SQLDataType.VARCHAR(300).notNull());
     private static final Field<Long> EPOCH =
             DSL.field(DSL.name("epoch"), SQLDataType.BIGINT.notNull().defaultValue(0L));
 
@@ -175,6 +177,14 @@ public final class PartitionOffsets implements OffsetAuthority {
      */
     private final Map<RowKey, Long> committedRows = new ConcurrentHashMap<>();
     private volatile boolean tableReady;
+    private volatile boolean virtualTableReady;
+    private final Table<?> virtualTable;
+    private final Field<String> vGroup;
+    private final Field<String> vTopic;
+    private final Field<Integer> vPartition;
+    private final Field<Integer> vIndex;
+    private final Field<Long> vNext;
+    private final Field<String> vMapping;
 
     private PartitionOffsets(Builder builder, StoreDialect storeDialect) {
         this.dataSource = builder.dataSource;
@@ -188,6 +198,14 @@ public final class PartitionOffsets implements OffsetAuthority {
         this.partition = DSL.field(DSL.name(tableName, "partition"), PARTITION.getDataType());
         this.nextOffset = DSL.field(DSL.name(tableName, "next_offset"), NEXT_OFFSET.getDataType());
         this.epoch = DSL.field(DSL.name(tableName, "epoch"), SQLDataType.BIGINT.notNull());
+        String virtualName = tableName + "_virtual";
+        this.virtualTable = DSL.table(DSL.name(virtualName));
+        this.vGroup = DSL.field(DSL.name(virtualName, "consumer_group"), GROUP.getDataType());
+        this.vTopic = DSL.field(DSL.name(virtualName, "topic"), TOPIC.getDataType());
+        this.vPartition = DSL.field(DSL.name(virtualName, "partition"), PARTITION.getDataType());
+        this.vIndex = DSL.field(DSL.name(virtualName, "vp"), VP.getDataType());
+        this.vNext = DSL.field(DSL.name(virtualName, "next_offset"), NEXT_OFFSET.getDataType());
+        this.vMapping = DSL.field(DSL.name(virtualName, "mapping"), MAPPING.getDataType());
         this.lockTimeout = builder.lockTimeout;
         this.idleInTransactionTimeout = builder.idleInTransactionTimeout;
         this.schemaManagement = builder.schemaManagement;
@@ -506,6 +524,252 @@ public final class PartitionOffsets implements OffsetAuthority {
         return consumeLocked(context, batch, (row, messages) -> work.apply(row.connection(), messages));
     }
 
+    // ------------------------------------------------------------------------------------ virtual partitions
+
+    /**
+     * The name of the table of virtual-partition rows: the offset table's name with {@code _virtual} appended. Its
+     * rows are keyed by {@code (consumer_group, topic, partition, vp)} and hold {@code next_offset} (every message of
+     * that virtual partition below it is applied) and {@code mapping} (the count and partitioner id they belong to).
+     */
+    public String virtualTableName() {
+        return tableName + "_virtual";
+    }
+
+    private void createVirtualTableIfMissing() {
+        createTableIfMissing();
+        if (virtualTableReady) {
+            return;
+        }
+        withConnection("prepare the virtual-partition table", ctx -> {
+            if (!probeVirtual(ctx)) {
+                if (schemaManagement == SchemaManagement.NONE) {
+                    throw new OffsetTableException("virtual-partition table \"" + virtualTableName() + "\" does not"
+                            + " exist and schema management is NONE", null);
+                }
+                try {
+                    ctx.createTableIfNotExists(virtualTable)
+                            .column(GROUP).column(TOPIC).column(PARTITION).column(VP).column(NEXT_OFFSET)
+                            .column(MAPPING)
+                            .constraints(DSL.primaryKey(GROUP, TOPIC, PARTITION, VP))
+                            .execute();
+                    LOG.info("virtual-partition table \"{}\" created", virtualTableName());
+                } catch (DataAccessException e) {
+                    if (!probeVirtual(ctx)) {
+                        throw e;
+                    }
+                }
+            }
+            return null;
+        });
+        virtualTableReady = true;
+    }
+
+    private boolean probeVirtual(DSLContext ctx) {
+        try {
+            ctx.select(vGroup, vTopic, vPartition, vIndex, vNext, vMapping).from(virtualTable)
+                    .where(DSL.falseCondition()).fetch();
+            return true;
+        } catch (DataAccessException e) {
+            if (InfrastructureFailure.isInfrastructure(e)) {
+                throw new OffsetStoreUnavailableException("offset store: cannot inspect table \""
+                        + virtualTableName() + "\": " + e.getMessage(), e);
+            }
+            return false;
+        }
+    }
+
+    private Condition virtualRowsOf(RowKey key) {
+        return vGroup.eq(key.group())
+                .and(vTopic.eq(key.topicPartition().topic()))
+                .and(vPartition.eq(key.topicPartition().partition()));
+    }
+
+    @Override
+    public Stored readVirtual(String consumerGroup, TopicPartition topicPartition) {
+        RowKey key = new RowKey(validateGroup(consumerGroup), topicPartition);
+        createVirtualTableIfMissing();
+        OptionalLong w = read(consumerGroup, topicPartition);
+        return withConnection("read the virtual-partition rows of " + key, ctx -> {
+            Map<Integer, Long> rows = new java.util.HashMap<>();
+            Optional<String> mapping = Optional.empty();
+            for (var r : ctx.select(vIndex, vNext, vMapping).from(virtualTable).where(virtualRowsOf(key)).fetch()) {
+                rows.put(r.value1(), r.value2());
+                mapping = Optional.of(r.value3());
+            }
+            return new Stored(w, mapping, rows);
+        });
+    }
+
+    @Override
+    public Optional<String> advanceWatermark(String consumerGroup, TopicPartition topicPartition, long watermark,
+                                             String mapping, int count, boolean drained) {
+        RowKey key = new RowKey(validateGroup(consumerGroup), topicPartition);
+        createVirtualTableIfMissing();
+        long[] seen = new long[2];
+        Optional<String> after = locked(consumerGroup, topicPartition, watermark, row -> {
+            refuseOnEpoch(key, row, watermark);
+            long w = row.advanceTo(watermark);
+            seen[0] = w;
+            seen[1] = row.epoch();
+            DSLContext tx = row.tx();
+            // lock order: W (above), then every virtual-partition row in ascending order
+            var rows = ownStatement(key, "lock the virtual-partition rows", () -> storeDialect.withLockTimeout(tx,
+                    lockTimeout, () -> tx.select(vIndex, vNext, vMapping).from(virtualTable)
+                            .where(virtualRowsOf(key)).orderBy(vIndex.asc()).forUpdate().fetch()));
+            Optional<String> stored = rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0).value3());
+            if (stored.equals(Optional.of(mapping)) || !drained) {
+                return stored;
+            }
+            for (var r : rows) {
+                if (r.value2() > w) {
+                    LOG.info("{}: virtual partition {} is at {} above the watermark {}: not a drain point yet", key,
+                            r.value1(), r.value2(), w);
+                    return stored;
+                }
+            }
+            ownStatement(key, "replace the virtual-partition rows", () -> {
+                tx.deleteFrom(virtualTable).where(virtualRowsOf(key)).execute();
+                for (int v = 0; v < count; v++) {
+                    tx.insertInto(virtualTable, vGroup, vTopic, vPartition, vIndex, vNext, vMapping)
+                            .values(key.group(), topicPartition.topic(), topicPartition.partition(), v, w, mapping)
+                            .execute();
+                }
+                return null;
+            });
+            LOG.info("{}: virtual-partition rows {} at {} (mapping {}, was {})", key,
+                    stored.isEmpty() ? "created" : "replaced", w, mapping, stored.orElse("none"));
+            return Optional.of(mapping);
+        });
+        observedEpochs.putIfAbsent(key, seen[1]);
+        committedRows.merge(key, seen[0], Math::max);
+        return after;
+    }
+
+    @Override
+    public void advanceVirtual(String consumerGroup, TopicPartition topicPartition, int virtualPartition,
+                               String mapping, long next) throws Exception {
+        RowKey key = new RowKey(validateGroup(consumerGroup), topicPartition);
+        createVirtualTableIfMissing();
+        inVirtualRow(key, virtualPartition, mapping, next, (tx, connection, stored) -> {
+            if (next > stored) {
+                writeVirtual(tx, key, virtualPartition, next);
+            }
+            return null;
+        });
+    }
+
+    /** What runs under one virtual-partition row's lock. */
+    @FunctionalInterface
+    private interface VirtualWork<R> {
+        R run(DSLContext tx, Connection connection, long stored) throws Exception;
+    }
+
+    /**
+     * Runs {@code work} in one transaction holding the lock of virtual partition {@code v}'s row; refuses when the
+     * row is missing (rows are created only at a drain point, never by a group) or belongs to another mapping.
+     */
+    private <R> R inVirtualRow(RowKey key, int v, String mapping, long offset, VirtualWork<R> work) throws Exception {
+        Connection connection = connect();
+        try {
+            Transaction transaction = Transaction.begin(connection);
+            try {
+                DSLContext tx = DSL.using(connection, dialect);
+                ownStatement(key, "begin", () -> {
+                    storeDialect.begin(tx, idleInTransactionTimeout);
+                    return null;
+                });
+                var row = ownStatement(key, "lock virtual partition " + v, () -> storeDialect.lockRow(tx,
+                        tx.select(vNext, vMapping).from(virtualTable).where(virtualRowsOf(key).and(vIndex.eq(v))),
+                        lockTimeout));
+                if (row == null) {
+                    throw refused(key, -1, offset, "virtual partition " + v + " has no row (rows are created at a"
+                            + " drain point of the partition's mapping)");
+                }
+                if (!row.value2().equals(mapping)) {
+                    throw refused(key, row.value1(), offset, "virtual partition " + v + " belongs to mapping "
+                            + row.value2() + ", this member runs " + mapping);
+                }
+                R result = work.run(tx, connection, row.value1());
+                transaction.commit(this, key);
+                return result;
+            } catch (Throwable t) {
+                transaction.rollbackAfter(t);
+                throw t;
+            } finally {
+                transaction.restore();
+            }
+        } finally {
+            closeQuietly(connection);
+        }
+    }
+
+    /**
+     * Where a partition with virtual partitions resumes, under its W lock: {@code max(W, min over all n of r_v)},
+     * n being the stored mapping's count (else {@code ownCount}), a missing row counting as nothing applied.
+     */
+    long virtualStart(LockedRow row, int ownCount) {
+        createVirtualTableIfMissing();
+        RowKey key = new RowKey(row.consumerGroup(), row.topicPartition());
+        DSLContext tx = row.tx();
+        Map<Integer, Long> rows = new java.util.HashMap<>();
+        String mapping = null;
+        for (var r : ownStatement(key, "read the virtual-partition rows", () -> tx.select(vIndex, vNext, vMapping)
+                .from(virtualTable).where(virtualRowsOf(key)).fetch())) {
+            rows.put(r.value1(), r.value2());
+            mapping = r.value3();
+        }
+        int count = mapping == null ? ownCount : Integer.parseInt(mapping.substring(0, mapping.indexOf(':')));
+        return new Stored(OptionalLong.of(row.nextOffset()), Optional.ofNullable(mapping), rows).start(count)
+                .orElse(row.nextOffset());
+    }
+
+    private void writeVirtual(DSLContext tx, RowKey key, int v, long next) {
+        ownStatement(key, "write virtual partition " + v, () -> tx.update(virtualTable).set(vNext, next)
+                .where(virtualRowsOf(key).and(vIndex.eq(v))).execute());
+    }
+
+    /**
+     * {@link #consume} for a group of one virtual partition: its own row only. Refuses as the whole-partition
+     * consume does, against {@code max(r_v, W)} (W read without a lock), and fences below it.
+     */
+    private <K, V> int consumeVirtual(RowKey key, ConsumerContext context, Batch<K, V> batch, RowWork<K, V> work,
+                                      boolean fencing) throws Exception {
+        int v = context.virtualPartition().getAsInt();
+        String mapping = context.virtualMapping().orElseThrow(
+                () -> new IllegalStateException("a virtual partition's context names no mapping"));
+        createVirtualTableIfMissing();
+        long[] mark = {-1};
+        int applied = inVirtualRow(key, v, mapping, batch.fetchOffset(), (tx, connection, stored) -> {
+            if (fencing && context.revoked()) {
+                return 0;
+            }
+            Long w = ownStatement(key, "read", () -> tx.select(nextOffset).from(table).where(rowOf(key))
+                    .fetchOne(nextOffset));
+            long floor = Math.max(stored, w == null ? -1 : w);
+            if (fencing && batch.fetchOffset() > floor) {
+                throw refused(key, floor, batch.fetchOffset(), "the group of virtual partition " + v + " was"
+                        + " fetched from above max(r_v, W): offsets " + floor + ".." + (batch.fetchOffset() - 1)
+                        + " would be skipped");
+            }
+            List<Message<K, V>> fresh = fencing
+                    ? batch.stream().filter(m -> m.offset() >= floor).toList()
+                    : batch.messages();
+            if (!fresh.isEmpty()) {
+                work.apply(new LockedRow(this, tx, connection, key.group(), key.topicPartition(), stored, 0, false),
+                        fresh);
+            }
+            if (batch.nextOffset() > stored) {
+                writeVirtual(tx, key, v, batch.nextOffset());
+            }
+            mark[0] = Math.max(stored, batch.nextOffset());
+            return fresh.size();
+        });
+        if (mark[0] >= 0 && !context.markAsConsumed(mark[0])) {
+            LOG.debug("{} revoked after the group of virtual partition {} committed", key, v);
+        }
+        return applied;
+    }
+
     /** The warning {@link Builder#expectedConcurrency} logged at build time, if any (for tests). */
     Optional<String> poolWarning() {
         return poolWarning;
@@ -552,6 +816,9 @@ public final class PartitionOffsets implements OffsetAuthority {
         if (fencing && context.revoked()) {
             LOG.debug("{} revoked before its batch {} was applied: nothing applied", tp, batch);
             return 0;
+        }
+        if (context.virtualPartition().isPresent()) {
+            return consumeVirtual(key, context, batch, work, fencing);
         }
         Consumed consumed = locked(key.group(), tp, batch.fetchOffset(),
                 row -> applyLocked(key, row, context, batch, work, fencing, false));

@@ -37,6 +37,8 @@ final class ModelStore implements AutoCloseable {
     private final PreparedStatement readApplied;
     private final PreparedStatement wipeRows;
     private final PreparedStatement wipeApplied;
+    private final PreparedStatement wipeVirtual;
+    private final PreparedStatement readVirtual;
     private final Connection lockHolder;
     private boolean lockHeld;
 
@@ -46,7 +48,9 @@ final class ModelStore implements AutoCloseable {
             pool = JdbcConnectionPool.create(url, "sa", "");
             pool.setMaxConnections(16);
             flaky = new FlakyDataSource(pool);
-            newOffsets().createTableIfMissing();
+            PartitionOffsets setup = newOffsets();
+            setup.createTableIfMissing();
+            setup.readVirtual("model-setup", new TopicPartition("model-setup", 0)); // creates the virtual table
             checker = pool.getConnection();
             try (Statement s = checker.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS \"model_applied\" (\"grp\" VARCHAR(255) NOT NULL,"
@@ -59,6 +63,9 @@ final class ModelStore implements AutoCloseable {
                     + " WHERE \"grp\" = ? AND \"topic\" = ? AND \"part\" = ? GROUP BY \"off\"");
             wipeRows = checker.prepareStatement("DELETE FROM \"" + TABLE + "\" WHERE \"topic\" = ?");
             wipeApplied = checker.prepareStatement("DELETE FROM \"model_applied\" WHERE \"topic\" = ?");
+            wipeVirtual = checker.prepareStatement("DELETE FROM \"" + TABLE + "_virtual\" WHERE \"topic\" = ?");
+            readVirtual = checker.prepareStatement("SELECT \"vp\", \"next_offset\", \"mapping\" FROM \"" + TABLE
+                    + "_virtual\" WHERE \"consumer_group\" = ? AND \"topic\" = ? AND \"partition\" = ?");
             lockHolder = pool.getConnection();
             lockHolder.setAutoCommit(false);
         } catch (SQLException e) {
@@ -82,8 +89,38 @@ final class ModelStore implements AutoCloseable {
             wipeRows.executeUpdate();
             wipeApplied.setString(1, topic);
             wipeApplied.executeUpdate();
+            wipeVirtual.setString(1, topic);
+            wipeVirtual.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("cannot wipe " + topic, e);
+        }
+    }
+
+    /** The virtual-partition rows of {@code tp}: r_v by virtual partition, and their mapping (null: none). */
+    record VirtualRows(Map<Integer, Long> rows, String mapping) {
+    }
+
+    /** Reads the virtual-partition rows behind the store's back. */
+    VirtualRows virtualRows(String group, TopicPartition tp) {
+        try {
+            readVirtual.setString(1, group);
+            readVirtual.setString(2, tp.topic());
+            readVirtual.setInt(3, tp.partition());
+            Map<Integer, Long> rows = new java.util.TreeMap<>();
+            String mapping = null;
+            try (java.sql.ResultSet rs = readVirtual.executeQuery()) {
+                while (rs.next()) {
+                    rows.put(rs.getInt(1), rs.getLong(2));
+                    if (mapping != null && !mapping.equals(rs.getString(3))) {
+                        throw new ModelViolation("safety: mixed mappings", tp + " has rows of " + mapping + " and "
+                                + rs.getString(3));
+                    }
+                    mapping = rs.getString(3);
+                }
+            }
+            return new VirtualRows(rows, mapping);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the virtual rows of " + tp, e);
         }
     }
 

@@ -75,6 +75,11 @@ final class ModelWorld implements AutoCloseable {
     }
 
     final int partitions;
+    /** 0: no virtual partitions; else the count members start with. */
+    final int virtualPartitions;
+    /** Draws keys and the counts members restart with (mixed counts). */
+    private final java.util.Random keys;
+    private final List<TreeMap<Long, byte[]>> producedKeys = new ArrayList<>();
     final int maxRetries;
     final int maxPollRecords;
     final ModelStore store;
@@ -96,6 +101,7 @@ final class ModelWorld implements AutoCloseable {
         int crashes;
         long acrossHandoverDuplicates;
         int events;
+        int vpCount;
         ModelViolation violation;
 
         Group(String name) {
@@ -126,15 +132,19 @@ final class ModelWorld implements AutoCloseable {
 
     ModelWorld(Schedule schedule, ModelStore store) {
         this.partitions = schedule.partitions();
+        this.virtualPartitions = schedule.virtualPartitions();
+        this.keys = new java.util.Random(schedule.seed() * 31 + 7);
         this.maxRetries = schedule.maxRetries();
         this.maxPollRecords = schedule.maxPollRecords();
         this.store = store;
         store.wipe(TOPIC);
         for (int p = 0; p < partitions; p++) {
             produced.add(new TreeMap<>());
+            producedKeys.add(new TreeMap<>());
         }
         for (int g = 0; g < schedule.groups(); g++) {
             Group group = new Group(GROUPS[g]);
+            group.vpCount = virtualPartitions;
             groups.add(group);
             group.offsets = store.newOffsets();
             group.driver = newDriver(group);
@@ -214,7 +224,7 @@ final class ModelWorld implements AutoCloseable {
             return s;
         };
         PartitionOffsets offsets = group.offsets;
-        return Sluice.topology().topic(TOPIC)
+        io.sluice.dsl.TopicBuilder<String, String> topic = Sluice.topology().topic(TOPIC)
                 .deserializers(new StringDeserializer(), values)
                 .consumer(() -> (batch, ctx) -> consume(group, offsets, batch, ctx))
                 .filter(OffsetManager.using(offsets))
@@ -223,8 +233,11 @@ final class ModelWorld implements AutoCloseable {
                 .filter(tp -> (batch, context) -> script(group, batch, context))
                 .deadLetterQueue(DLQ, maxRetries)
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(1))
-                .onOffsetOutOfRange(OffsetOutOfRangePolicy.RESET_TO_LOG_START)
-                .build();
+                .onOffsetOutOfRange(OffsetOutOfRangePolicy.RESET_TO_LOG_START);
+        if (group.vpCount > 0) {
+            topic = topic.virtualPartitions(group.vpCount);
+        }
+        return topic.build();
     }
 
     /** The scripted filter: a pause or a seek back the schedule armed, on the next batch with messages. */
@@ -296,14 +309,16 @@ final class ModelWorld implements AutoCloseable {
         for (String v : values) {
             byte[] value = v.getBytes(StandardCharsets.UTF_8);
             long offset = -1;
+            byte[] key = virtualPartitions > 0 ? ("k" + keys.nextInt(6)).getBytes(StandardCharsets.UTF_8) : KEY;
             for (Group g : groups) {
-                long o = g.driver.log().append(tp(p), KEY, value);
+                long o = g.driver.log().append(tp(p), key, value);
                 if (offset >= 0 && o != offset) {
                     throw new IllegalStateException("the groups' logs disagree: " + offset + " vs " + o);
                 }
                 offset = o;
             }
             produced.get(p).put(offset, v);
+            producedKeys.get(p).put(offset, key);
         }
     }
 
@@ -498,6 +513,10 @@ final class ModelWorld implements AutoCloseable {
         old.halt();
         old.close();
         group.offsets = store.newOffsets();
+        if (virtualPartitions > 0) {
+            // members with mixed counts: the restarted one may run another (the rows change at a drain point)
+            group.vpCount = 1 + keys.nextInt(8);
+        }
         group.driver = newDriver(group);
         group.driver.clock().advanceTo(old.clock().instant());
         copyLog(old, group.driver, TOPIC, partitions);
@@ -623,6 +642,9 @@ final class ModelWorld implements AutoCloseable {
                             + (row.isPresent() ? row.getAsLong() : "(none)"));
                 }
             }
+            if (virtualPartitions > 0) {
+                checkVirtualRows(group, p, part, values);
+            }
             if (row.isPresent()) {
                 for (Map.Entry<Long, String> e : values.headMap(row.getAsLong(), false).entrySet()) {
                     long o = e.getKey();
@@ -632,6 +654,39 @@ final class ModelWorld implements AutoCloseable {
                                 + " but was neither applied, dead-lettered, dropped nor expired");
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * For each virtual partition v of the stored mapping: every v-message below r_v is decided, and none at or above
+     * r_v is applied.
+     */
+    private void checkVirtualRows(Group group, int p, Part part, TreeMap<Long, String> values) {
+        TopicPartition tp = tp(p);
+        ModelStore.VirtualRows rows = store.virtualRows(group.name, tp);
+        if (rows.mapping() == null) {
+            return;
+        }
+        int n = Integer.parseInt(rows.mapping().substring(0, rows.mapping().indexOf(':')));
+        if (rows.rows().size() != n) {
+            throw new ModelViolation("safety: rows do not match their mapping", group + " " + tp + ": "
+                    + rows.rows().size() + " rows of mapping " + rows.mapping());
+        }
+        for (Map.Entry<Long, String> e : values.entrySet()) {
+            long o = e.getKey();
+            int v = io.sluice.dsl.VirtualPartitioner.murmur2().virtualPartition(producedKeys.get(p).get(o), null, o,
+                    n);
+            long r = rows.rows().get(v);
+            if (o < r && !decided(part, p, o) && !part.expired.contains(o)) {
+                throw new ModelViolation("safety: undecided below r_v", group + " " + tp + "@" + o + " ("
+                        + e.getValue() + ") of virtual partition " + v + " is below r_v " + r + " (mapping "
+                        + rows.mapping() + ") but undecided");
+            }
+            if (o >= r && part.applied.containsKey(o)) {
+                throw new ModelViolation("safety: applied at or above r_v", group + " " + tp + "@" + o
+                        + " of virtual partition " + v + " is applied, but r_v is " + r + " (mapping "
+                        + rows.mapping() + ")");
             }
         }
     }

@@ -14,9 +14,10 @@ import java.util.Random;
  * @param maxPollRecords 1, 3 or 500
  * @param groups         1, or 2 consumer groups keeping their offsets in one table
  * @param actions        at most {@link #MAX_ACTIONS}
+ * @param virtualPartitions 0 (none), or the count the members start with (a crash may restart a member with another)
  */
 record Schedule(long seed, int partitions, int maxRetries, int maxPollRecords, int groups,
-                List<ModelAction> actions) {
+                List<ModelAction> actions, int virtualPartitions) {
 
     /** At most this many actions in one schedule. */
     static final int MAX_ACTIONS = 60;
@@ -37,15 +38,19 @@ record Schedule(long seed, int partitions, int maxRetries, int maxPollRecords, i
         for (int i = 0; i < length; i++) {
             actions.add(ModelAction.random(r, partitions, groups));
         }
-        return new Schedule(seed, partitions, maxRetries, maxPollRecords, groups, actions);
+        // drawn apart from the actions, so every seed keeps the actions it always had
+        Random v = new Random(seed ^ 0x5DEECE66DL);
+        int virtualPartitions = v.nextInt(3) == 0 ? 1 + v.nextInt(8) : 0;
+        return new Schedule(seed, partitions, maxRetries, maxPollRecords, groups, actions, virtualPartitions);
     }
 
     Schedule withActions(List<ModelAction> replaced) {
-        return new Schedule(seed, partitions, maxRetries, maxPollRecords, groups, replaced);
+        return new Schedule(seed, partitions, maxRetries, maxPollRecords, groups, replaced, virtualPartitions);
     }
 
     Schedule withShape(int newPartitions, int newMaxRetries, int newMaxPollRecords, int newGroups) {
-        return new Schedule(seed, newPartitions, newMaxRetries, newMaxPollRecords, newGroups, actions);
+        return new Schedule(seed, newPartitions, newMaxRetries, newMaxPollRecords, newGroups, actions,
+                virtualPartitions);
     }
 
     /** The schedule as a developer reads it: its shape, then one numbered action per line. */
@@ -53,7 +58,9 @@ record Schedule(long seed, int partitions, int maxRetries, int maxPollRecords, i
         StringBuilder b = new StringBuilder();
         b.append("  topic of ").append(partitions).append(" partition(s), maxRetries ").append(maxRetries)
                 .append(", max.poll.records ").append(maxPollRecords)
-                .append(groups > 1 ? ", groups a and b on one offset table" : "").append('\n');
+                .append(groups > 1 ? ", groups a and b on one offset table" : "")
+                .append(virtualPartitions > 0 ? ", " + virtualPartitions + " virtual partitions, random keys" : "")
+                .append('\n');
         for (int i = 0; i < actions.size(); i++) {
             b.append(String.format("  %2d. %s%n", i + 1, actions.get(i)));
         }

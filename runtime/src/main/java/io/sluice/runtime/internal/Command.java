@@ -62,8 +62,8 @@ sealed interface Command {
      * @param attempt          1 plus the failed attempts of the first record
      */
     record LaunchGroup(int virtualPartition, List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset,
-                       long nextOffset, long markedAtStart, OptionalLong logStart, OptionalLong logEnd, int attempt)
-            implements Command {
+                       long nextOffset, long markedAtStart, OptionalLong logStart, OptionalLong logEnd, int attempt,
+                       String mapping) implements Command {
         public LaunchGroup {
             records = List.copyOf(records);
             if (records.isEmpty()) {
@@ -72,14 +72,27 @@ sealed interface Command {
         }
     }
 
-    /** Dead-letter (or discard) one message of a virtual partition on a worker. */
+    /**
+     * Dead-letter (or discard) one message of a virtual partition on a worker; afterwards the virtual partition is
+     * decided up to {@code nextOffset} (its group's end when the message is the group's last, else the message's own
+     * next offset). Without {@code publish} the letter was published already and only the row advance is retried.
+     */
     record LaunchGroupDeadLetter(int virtualPartition, ConsumerRecord<byte[], byte[]> record, Throwable error,
-                                 int attempts, Optional<String> topic) implements Command {
+                                 int attempts, Optional<String> topic, String mapping, long nextOffset,
+                                 boolean publish) implements Command {
         public LaunchGroupDeadLetter {
             Objects.requireNonNull(record, "record");
             Objects.requireNonNull(error, "error");
             Objects.requireNonNull(topic, "topic");
         }
+    }
+
+    /**
+     * Move the partition row W of an offset-managed partition with virtual partitions to {@code max(W, watermark)}
+     * on a worker (creating or replacing the virtual-partition rows with {@code mapping} when {@code drained} and
+     * they differ); never for a revoked assignment.
+     */
+    record LaunchWatermark(long watermark, String mapping, int count, boolean drained) implements Command {
     }
 
     /** Advance the offset authority to {@code nextOffset} on a worker (no publication). */

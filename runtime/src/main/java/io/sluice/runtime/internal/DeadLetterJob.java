@@ -33,11 +33,22 @@ final class DeadLetterJob implements Runnable {
     private final Optional<OffsetAuthority> authority;
     private final java.util.function.Consumer<Report> sink;
     private KafkaTransactor transactor;
+    /** What is decided once the message is: its own next offset, or a virtual partition's group end. */
+    private final long next;
 
     DeadLetterJob(AtomicBoolean revoked, TopicPartition topicPartition, String group, long generation,
                   Optional<String> topic, ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts,
                   boolean errorDetails, DeadLetterPublisher publisher,
                   Optional<OffsetAuthority> authority, java.util.function.Consumer<Report> sink) {
+        this(revoked, topicPartition, group, generation, topic, record, error, attempts, errorDetails, publisher,
+                authority, sink, record.offset() + 1);
+    }
+
+    DeadLetterJob(AtomicBoolean revoked, TopicPartition topicPartition, String group, long generation,
+                  Optional<String> topic, ConsumerRecord<byte[], byte[]> record, Throwable error, int attempts,
+                  boolean errorDetails, DeadLetterPublisher publisher,
+                  Optional<OffsetAuthority> authority, java.util.function.Consumer<Report> sink, long next) {
+        this.next = next;
         this.revoked = revoked;
         this.topicPartition = topicPartition;
         this.group = group;
@@ -63,7 +74,6 @@ final class DeadLetterJob implements Runnable {
 
     @Override
     public void run() {
-        long next = record.offset() + 1;
         try {
             if (revoked.get()) {
                 // the partition moved on: its new owner decides this message again

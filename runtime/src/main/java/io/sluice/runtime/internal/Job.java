@@ -46,6 +46,8 @@ final class Job<K, V> implements Runnable {
     }
 
     private final Mode mode;
+    /** The mapping a SPLIT job splits by (the one the partition's lanes run); null otherwise. */
+    private final io.sluice.dsl.VirtualPartitions split;
 
     private final TopicDefinition<K, V> topic;
     private final FilterChain<K, V> chain;
@@ -64,13 +66,15 @@ final class Job<K, V> implements Runnable {
         PartitionContext context, List<ConsumerRecord<byte[], byte[]>> records, long fetchOffset, long nextOffset,
         LongSupplier nanos, java.util.function.Consumer<Report> sink) {
         this(Mode.BATCH, instance, events, topic, chain, consumer, context, records, fetchOffset, nextOffset, nanos,
-                sink);
+                sink, null);
     }
 
     Job(Mode mode, String instance, Events events, TopicDefinition<K, V> topic, FilterChain<K, V> chain,
         Consumer<K, V> consumer, PartitionContext context, List<ConsumerRecord<byte[], byte[]>> records,
-        long fetchOffset, long nextOffset, LongSupplier nanos, java.util.function.Consumer<Report> sink) {
+        long fetchOffset, long nextOffset, LongSupplier nanos, java.util.function.Consumer<Report> sink,
+        io.sluice.dsl.VirtualPartitions split) {
         this.mode = mode;
+        this.split = split;
         this.topic = topic;
         this.chain = chain;
         this.consumer = consumer;
@@ -267,12 +271,13 @@ final class Job<K, V> implements Runnable {
     /**
      * A chain job of a partition with virtual partitions: what the chain left below its settled end is split by
      * virtual partition; nothing is handed to the consumer and nothing is marked here. A poison message ends the
-     * batch: the messages before it are split and the partition goes on from the poison message, which then fails
-     * on its own (and is dead-lettered at the gate like any other).
+     * batch: it joins its virtual partition's group (which fails on it and dead-letters it there), and the partition
+     * goes on after it.
      */
     private Report split(Batch<K, V> batch, ChainOutcome outcome, long chainNanos, Throwable poison,
                          long poisonOffset) {
-        io.sluice.dsl.VirtualPartitions vps = topic.settings().virtualPartitions().orElseThrow();
+        io.sluice.dsl.VirtualPartitions vps = split != null ? split
+                : topic.settings().virtualPartitions().orElseThrow();
         java.util.Map<Long, ConsumerRecord<byte[], byte[]>> byOffset = new java.util.HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
             byOffset.put(r.offset(), r);
@@ -298,14 +303,22 @@ final class Job<K, V> implements Runnable {
         OptionalLong cursor = verdict.resumeAt();
         OptionalLong deadline = verdict instanceof Verdict.Pause p
                 ? OptionalLong.of(chainNanos + p.timeout().toNanos()) : OptionalLong.empty();
-        if (poison != null && (cursor.isEmpty() || cursor.getAsLong() == poisonOffset)) {
-            if (groups.isEmpty()) {
-                return failed(poison, Report.Origin.POISON, OptionalLong.of(poisonOffset), 0);
+        if (poison != null && cursor.isEmpty()) {
+            // the poison message goes to its own virtual partition, whose group fails on it, retries it and
+            // dead-letters it (moving only that virtual partition's row): it blocks no other virtual partition.
+            // The partition goes on after it (the records behind it were not deserialized: fetched again).
+            ConsumerRecord<byte[], byte[]> r = byOffset.get(poisonOffset);
+            int v;
+            try {
+                v = vps.of(r.key(), r.value(), r.offset());
+            } catch (Throwable e) {
+                return failed(e, Report.Origin.CHAIN, OptionalLong.empty(), 0);
             }
-            verdict = Verdict.seek(poisonOffset);
-            cursor = OptionalLong.of(poisonOffset);
+            groups.computeIfAbsent(v, k -> new ArrayList<>()).add(r);
+            verdict = Verdict.seek(poisonOffset + 1);
+            cursor = OptionalLong.of(poisonOffset + 1);
             deadline = OptionalLong.empty();
-            settledEnd = Math.min(settledEnd, poisonOffset);
+            settledEnd = poisonOffset + 1;
         }
         Report.Succeeded chained = new Report.Succeeded(verdict, cursor, deadline, 0, outcome.removedByFilters(),
                 settledEnd);

@@ -6,6 +6,7 @@ import io.sluice.dsl.FilterFactory;
 import io.sluice.dsl.InfrastructureFailure;
 import io.sluice.dsl.OffsetAuthority;
 import io.sluice.dsl.TopicDefinition;
+import io.sluice.dsl.VirtualOffsetAuthority;
 import io.sluice.dsl.Topology;
 import io.sluice.runtime.PartitionState;
 import io.sluice.runtime.JobObserver;
@@ -75,6 +76,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private static final Duration ASSIGNMENT_RETRY = Duration.ofSeconds(5);
     /** A committed offset that could not be read. */
     private static final long UNKNOWN = -2;
+    /** The pseudo virtual partition of a watermark job, for a rejected launch. */
+    private static final int WATERMARK = -2;
 
     private final Topology topology;
     private final Consumer<byte[], byte[]> consumer;
@@ -523,9 +526,47 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             } else if (c instanceof Command.LaunchGroupDeadLetter d) {
                 int v = d.virtualPartition();
                 boolean details = a.topic.settings().deadLetterQueue().map(DeadLetterQueue::errorDetails).orElse(true);
-                launch(a, new DeadLetterJob(a.revoked, tp, group, a.machine.generation(), d.topic(), d.record(),
-                        d.error(), d.attempts(), details, deadLetters, Optional.empty(),
-                        r -> offerReport(ofGroup(v, r))), Report.Origin.DEAD_LETTER_PUBLISH, v);
+                // on an offset-managed topic a group's dead letter moves only its own row r_v
+                Optional<OffsetAuthority> own = a.topic.offsetAuthority()
+                        .filter(VirtualOffsetAuthority.class::isInstance).map(VirtualOffsetAuthority.class::cast)
+                        .map(va -> new OffsetAuthority() {
+                            @Override
+                            public OptionalLong read(String g, TopicPartition p) {
+                                throw new UnsupportedOperationException("a virtual partition's row is not read here");
+                            }
+
+                            @Override
+                            public void advance(String g, TopicPartition p, long next) throws Exception {
+                                va.advanceVirtual(g, p, v, d.mapping(), next);
+                            }
+                        });
+                // a letter already published is not published again: only the row advance is retried
+                launch(a, new DeadLetterJob(a.revoked, tp, group, a.machine.generation(),
+                        d.publish() ? d.topic() : Optional.empty(), d.record(), d.error(), d.attempts(), details,
+                        deadLetters, own, r -> offerReport(ofGroup(v, r)), d.nextOffset()),
+                        Report.Origin.DEAD_LETTER_PUBLISH, v);
+            } else if (c instanceof Command.LaunchWatermark w) {
+                VirtualOffsetAuthority va = (VirtualOffsetAuthority) a.topic.offsetAuthority().orElseThrow();
+                long generation = a.machine.generation();
+                AtomicBoolean revoked = a.revoked;
+                launch(a, () -> {
+                    Report.Outcome outcome;
+                    if (revoked.get()) {
+                        // never by a revoked generation: the next owner decides from the rows as they are
+                        outcome = new Report.Watermark(w.watermark(), Optional.empty(),
+                                Optional.of(new IllegalStateException(tp + " was revoked")));
+                    } else {
+                        try {
+                            outcome = new Report.Watermark(w.watermark(), va.advanceWatermark(group, tp,
+                                    w.watermark(), w.mapping(), w.count(), w.drained()), Optional.empty());
+                        } catch (Throwable e) {
+                            LOG.warn("[{}] moving the watermark of {} to {} failed; it is tried again: {}", name, tp,
+                                    w.watermark(), e.toString());
+                            outcome = new Report.Watermark(w.watermark(), Optional.empty(), Optional.of(e));
+                        }
+                    }
+                    offerReport(new Report(tp, generation, OptionalLong.empty(), outcome));
+                }, Report.Origin.ADVANCE, WATERMARK);
             } else if (c instanceof Command.LaunchAdvance adv) {
                 long generation = a.machine.generation();
                 Optional<OffsetAuthority> authority = a.topic.offsetAuthority();
@@ -590,7 +631,20 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
             LOG.warn("[{}] a job of {} was rejected: {}", name, a.topicPartition, e.toString());
             Report rejected = new Report(a.topicPartition, a.machine.generation(), OptionalLong.empty(),
                     Report.Failed.of(new InfrastructureFailure("the worker pool rejected the job", e), origin));
+            if (virtualPartition == WATERMARK) {
+                rejected = new Report(a.topicPartition, a.machine.generation(), OptionalLong.empty(),
+                        new Report.Watermark(-1, Optional.empty(), Optional.of(e)));
+            }
             apply(virtualPartition < 0 ? rejected : ofGroup(virtualPartition, rejected));
+        }
+    }
+
+    /** The count of a stored mapping ({@code n:id}); 0 when it cannot be read. */
+    private static int countOf(String mapping) {
+        try {
+            return Integer.parseInt(mapping.substring(0, Math.max(0, mapping.indexOf(':'))));
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 
@@ -637,10 +691,18 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                 continue;
             }
             OffsetAuthority authority = a.topic.offsetAuthority().orElseThrow();
+            Optional<io.sluice.dsl.VirtualPartitions> vps = a.topic.settings().virtualPartitions();
             submit(a, () -> {
                 Report.Outcome outcome;
                 try {
-                    outcome = new Report.Enforced(authority.read(group, tp), start, end);
+                    if (vps.isPresent() && authority instanceof VirtualOffsetAuthority va) {
+                        // S = max(W, min over all n of r_v), n of the stored mapping, a missing row applied nothing
+                        VirtualOffsetAuthority.Stored stored = va.readVirtual(group, tp);
+                        int n = stored.mapping().map(ListenerLoop::countOf).orElse(vps.get().count());
+                        outcome = new Report.Enforced(stored.start(n), start, end, stored.mapping());
+                    } else {
+                        outcome = new Report.Enforced(authority.read(group, tp), start, end);
+                    }
                 } catch (Throwable e) {
                     LOG.warn("reading the stored offset of {} failed; it is tried again: {}", tp, e.toString());
                     outcome = Report.Failed.of(e, Report.Origin.ENFORCEMENT);
@@ -1212,7 +1274,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                     l.attempt());
             Job.Mode mode = topic.settings().virtualPartitions().isPresent() ? Job.Mode.SPLIT : Job.Mode.BATCH;
             return new Job<>(mode, instance, events, topic, chain, consumer, context, l.records(), l.fetchOffset(),
-                    l.nextOffset(), nanos, sink);
+                    l.nextOffset(), nanos, sink, machine.virtualPartitions());
         }
 
         /** A group of one virtual partition: the consumer only (the chain ran on the whole batch). */
@@ -1220,12 +1282,12 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                            java.util.function.Consumer<Report> sink, String instance, Events events) {
             PartitionContext context = new PartitionContext(topicPartition, group, machine.generation(),
                     topic.settings(), clock, nanos, g.logStart(), g.logEnd(), revoked, g.markedAtStart(),
-                    g.attempt(), g.virtualPartition());
+                    g.attempt(), g.virtualPartition(), g.mapping());
             // each virtual partition has its own consumer instance: groups of one partition run at the same time
             io.sluice.dsl.Consumer<K, V> own = groupConsumers.computeIfAbsent(g.virtualPartition(),
                     v -> topic.newConsumer());
             return new Job<>(Job.Mode.GROUP, instance, events, topic, new FilterChain<>(List.of()), own,
-                    context, g.records(), g.fetchOffset(), g.nextOffset(), nanos, sink);
+                    context, g.records(), g.fetchOffset(), g.nextOffset(), nanos, sink, null);
         }
     }
 

@@ -41,19 +41,22 @@ final class PartitionContext implements ConsumerContext {
     private volatile long batchEnd = -1;
     private volatile boolean transacted;
     private volatile Throwable transactionFailure;
+    /** The mapping that virtual partition belongs to; null for a whole partition. */
+    private final String mapping;
 
     PartitionContext(TopicPartition topicPartition, String consumerGroup, long generation, TopicSettings settings,
                      Clock clock, java.util.function.LongSupplier nanos, OptionalLong logStart, OptionalLong logEnd,
                      AtomicBoolean revoked, long markedAtStart, int attempt) {
         this(topicPartition, consumerGroup, generation, settings, clock, nanos, logStart, logEnd, revoked,
-                markedAtStart, attempt, -1);
+                markedAtStart, attempt, -1, null);
     }
 
     /** A context for a group of virtual partition {@code virtualPartition} (-1: the whole partition). */
     PartitionContext(TopicPartition topicPartition, String consumerGroup, long generation, TopicSettings settings,
                      Clock clock, java.util.function.LongSupplier nanos, OptionalLong logStart, OptionalLong logEnd,
-                     AtomicBoolean revoked, long markedAtStart, int attempt, int virtualPartition) {
+                     AtomicBoolean revoked, long markedAtStart, int attempt, int virtualPartition, String mapping) {
         this.virtualPartition = virtualPartition;
+        this.mapping = mapping;
         this.nanos = nanos;
         this.topicPartition = topicPartition;
         this.generation = generation;
@@ -171,6 +174,16 @@ final class PartitionContext implements ConsumerContext {
         requireWholePartition("pause");
         override = Verdict.pause(offset, timeout);
         overrideNanos = nanos.getAsLong();
+    }
+
+    @Override
+    public java.util.OptionalInt virtualPartition() {
+        return virtualPartition < 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(virtualPartition);
+    }
+
+    @Override
+    public Optional<String> virtualMapping() {
+        return Optional.ofNullable(mapping);
     }
 
     private void requireWholePartition(String what) {

@@ -194,10 +194,19 @@ final class PartitionMachine {
     private boolean invalidOffsetSeen;
     private boolean enforcedBefore;
     private final Set<Long> skipped = new TreeSet<>();
-    /** The virtual partitions, when the topic has them; null otherwise. */
-    private final VirtualPartitionTracker virtual;
+    /** The virtual partitions, when the topic has them; null otherwise. Replaced only at a drain point. */
+    private VirtualPartitionTracker virtual;
     /** With virtual partitions, the Kafka mark L handed out so far (it only grows). */
     private long kafkaMark = -1;
+    /** Offset-managed with virtual partitions: whether the stored rows belong to this member's own mapping. */
+    private boolean mappingCurrent;
+    /** A watermark job (W := max(W, L)) is running. */
+    private boolean watermarkInFlight;
+    /** That job is also replacing the rows at a drain point: the partition fetches nothing meanwhile. */
+    private boolean swapping;
+    /** The highest W this assignment wrote: Kafka is marked only up to it. */
+    private long watermarkDurable = -1;
+    private long lastWatermarkNanos = Long.MIN_VALUE;
 
     private PartitionMachine(TopicPartition topicPartition, long generation, String instance, TopicSettings settings,
                              boolean offsetManaged, Timings timings, String consumerClass,
@@ -217,8 +226,12 @@ final class PartitionMachine {
         this.logStart = logStart;
         this.logEnd = logEnd;
         this.virtual = settings.virtualPartitions().isPresent()
-                ? new VirtualPartitionTracker(topicPartition, generation, instance, settings, counters, position)
+                ? new VirtualPartitionTracker(topicPartition, generation, instance, settings,
+                settings.virtualPartitions().get(), counters, position)
                 : null;
+        if (virtual != null && offsetManaged) {
+            virtual.hold(true); // until enforcement has shown the rows exist for the mapping in use
+        }
     }
 
     /**
@@ -289,7 +302,10 @@ final class PartitionMachine {
         }
         // everything below the old position is decided, or about to be by a pending idle advance that covers it
         if (next > old && (decidedUpTo() >= old || idleAdvance >= old)) {
-            if (offsetManaged) {
+            if (virtual != null) {
+                // the watermark job (offset-managed) or the next commit carries it
+                mark(next);
+            } else if (offsetManaged) {
                 if (idleAdvance < 0) {
                     idleAdvanceSince = now.nanos(); // a later marker does not postpone it
                 }
@@ -364,10 +380,20 @@ final class PartitionMachine {
             sync();
             return drain();
         }
+        if (virtual != null && outcome instanceof Report.Watermark wm) {
+            watermarked(wm, now);
+            sync();
+            return drain();
+        }
         if (virtual != null && outcome instanceof Report.Split split) {
             // everything below the settled end is decided or now waits in a group (which holds the Kafka mark back)
             require("split", State.IN_FLIGHT);
             mark(split.chain().settledEnd());
+            if (offsetManaged && split.chain().cursor().isPresent()
+                    && split.chain().cursor().getAsLong() > split.chain().settledEnd()) {
+                // a seek forward past the batch (the offset manager to the stored start): what it skips is decided
+                mark(split.chain().cursor().getAsLong());
+            }
             virtual.add(split.fetchOffset(), split.chain().settledEnd(), split.groups());
             succeeded(split.chain(), now);
             if (!reasons.contains(PauseReason.CLOSING)) {
@@ -473,6 +499,9 @@ final class PartitionMachine {
         }
         if (virtual != null) {
             virtual.tick(now, out::add);
+            if (offsetManaged) {
+                maybeWatermark(now);
+            }
         }
         if (state == State.IDLE && reasons.isEmpty() && idleAdvance > decidedUpTo()
                 && now.nanos() - idleAdvanceSince >= timings.commitInterval().toNanos()) {
@@ -550,9 +579,139 @@ final class PartitionMachine {
         if (virtual == null) {
             return marked;
         }
-        long l = marked < 0 ? -1 : Math.min(marked, virtual.lowestUndecided());
-        kafkaMark = Math.max(kafkaMark, l);
+        if (offsetManaged) {
+            // Kafka's copy never runs ahead of the durable watermark
+            return watermarkDurable;
+        }
+        kafkaMark = Math.max(kafkaMark, marked < 0 ? -1 : Math.min(marked, virtual.lowestUndecided()));
         return kafkaMark;
+    }
+
+    /**
+     * L: what the chain decided (its frontier, or where the assignment was placed), held back by the lowest message
+     * still undecided in a group (-1: nothing known yet).
+     */
+    private long lowestUndecided() {
+        long decided = decidedUpTo();
+        return decided < 0 ? -1 : Math.min(decided, virtual.lowestUndecided());
+    }
+
+    /** The mapping the partition's virtual partitions run now (null without virtual partitions). */
+    io.sluice.dsl.VirtualPartitions virtualPartitions() {
+        return virtual == null ? null : virtual.mapping();
+    }
+
+    /**
+     * Offset-managed with virtual partitions: launches the watermark job when W lags L (at most every fifth of a
+     * commit interval), or at once when the rows must be created (lanes held, nothing in flight) or replaced (a drain
+     * point: no chain job, no group in flight or waiting; the partition fetches nothing until it is done).
+     */
+    private void maybeWatermark(Now now) {
+        if (watermarkInFlight || state == State.ENFORCING || state == State.REVOKED) {
+            return;
+        }
+        long l = lowestUndecided();
+        if (l < 0) {
+            return;
+        }
+        io.sluice.dsl.VirtualPartitions own = settings.virtualPartitions().orElseThrow();
+        boolean ownActive = virtual.mapping().mapping().equals(own.mapping());
+        boolean due = lastWatermarkNanos == Long.MIN_VALUE
+                || now.nanos() - lastWatermarkNanos >= timings.commitInterval().toNanos() / 5;
+        if (!due) {
+            return;
+        }
+        if (!mappingCurrent && ownActive && virtual.lanesInFlight() == 0) {
+            launchWatermark(l, own, true, now);
+        } else if (!mappingCurrent && !ownActive && state == State.IDLE && reasons.isEmpty() && virtual.drained()) {
+            // a drain point here; the store checks that every stored r_v is at most the W it writes
+            swapping = true;
+            reasons.add(PauseReason.WORK);
+            launchWatermark(l, own, true, now);
+        } else if (l > watermarkDurable) {
+            launchWatermark(l, own, false, now);
+        }
+    }
+
+    private void launchWatermark(long l, io.sluice.dsl.VirtualPartitions own, boolean drained, Now now) {
+        watermarkInFlight = true;
+        lastWatermarkNanos = now.nanos();
+        out.add(new Command.LaunchWatermark(l, own.mapping(), own.count(), drained));
+    }
+
+    private void watermarked(Report.Watermark wm, Now now) {
+        watermarkInFlight = false;
+        if (swapping) {
+            swapping = false;
+            removeReason(PauseReason.WORK);
+        }
+        if (wm.error().isPresent()) {
+            // retried when next due; nothing was written, so nothing more is marked
+            emit(new SluiceEvent.Failed(instance, topicPartition, generation, FailureKind.INFRASTRUCTURE, 1,
+                    OptionalLong.empty(), wm.error().get(), Duration.ZERO));
+            return;
+        }
+        watermarkDurable = Math.max(watermarkDurable, wm.watermark());
+        io.sluice.dsl.VirtualPartitions own = settings.virtualPartitions().orElseThrow();
+        if (!mappingCurrent && wm.mapping().equals(Optional.of(own.mapping()))) {
+            mappingCurrent = true;
+            if (!virtual.mapping().mapping().equals(own.mapping())) {
+                // the drain point: nothing waits in the old lanes, so the new ones start empty
+                virtual = new VirtualPartitionTracker(topicPartition, generation, instance, settings, own, counters,
+                        position);
+            }
+            virtual.hold(false);
+            if (!reasons.contains(PauseReason.CLOSING)) {
+                virtual.launchReady(now, out::add);
+            }
+        }
+    }
+
+    /**
+     * At enforcement, with virtual partitions on an offset-managed topic: the lanes run the stored mapping (until a
+     * drain point replaces it with this member's), or this member's when none is stored (held until the rows are
+     * created). False when the stored mapping cannot be computed here: the partition is blocked.
+     */
+    private boolean adoptMapping(Optional<String> stored, Now now) {
+        io.sluice.dsl.VirtualPartitions own = settings.virtualPartitions().orElseThrow();
+        io.sluice.dsl.VirtualPartitions active = own;
+        if (stored.isPresent() && !stored.get().equals(own.mapping())) {
+            String m = stored.get();
+            int colon = m.indexOf(':');
+            String id = colon < 0 ? "" : m.substring(colon + 1);
+            io.sluice.dsl.VirtualPartitioner partitioner = id.equals(own.partitioner().id()) ? own.partitioner()
+                    : id.equals(io.sluice.dsl.VirtualPartitioner.murmur2().id())
+                    ? io.sluice.dsl.VirtualPartitioner.murmur2() : null;
+            int count;
+            try {
+                count = Integer.parseInt(m.substring(0, Math.max(colon, 0)));
+            } catch (NumberFormatException e) {
+                count = -1;
+            }
+            if (partitioner == null || count < 1 || count > io.sluice.dsl.VirtualPartitions.MAX_COUNT) {
+                removeReason(PauseReason.WORK);
+                IllegalStateException error = new IllegalStateException("the virtual-partition rows of "
+                        + topicPartition + " belong to mapping '" + m + "', which this member cannot compute (it runs '"
+                        + own.mapping() + "'): drain the partition first with members running '" + m + "' (stop"
+                        + " producing or let them catch up, then stop them) or run a member that knows its partitioner;"
+                        + " the rows are replaced at the next drain point");
+                blocked(now, FailureKind.INFRASTRUCTURE, error, true);
+                backoff(new Retry.Enforce(), FailureKind.INFRASTRUCTURE, ++repeatedFailures, error,
+                        OptionalLong.empty(), now);
+                return false;
+            }
+            active = new io.sluice.dsl.VirtualPartitions(count, partitioner, own.maxInFlightMessages());
+        }
+        mappingCurrent = stored.isPresent() && stored.get().equals(own.mapping());
+        if (enforcedBefore && virtual.mapping().mapping().equals(active.mapping())) {
+            // enforced again within the assignment: the lanes and what waits in them stay
+            virtual.hold(stored.isEmpty());
+            return true;
+        }
+        virtual = new VirtualPartitionTracker(topicPartition, generation, instance, settings, active, counters,
+                position);
+        virtual.hold(stored.isEmpty());
+        return true;
     }
 
     long committed() {
@@ -582,6 +741,9 @@ final class PartitionMachine {
         }
         if (virtual != null && !virtual.drained()) {
             return false;
+        }
+        if (offsetManaged && virtual != null) {
+            return marked() >= position;
         }
         if (offsetManaged) {
             // the store, not the consumer, says what is decided: the row must have followed the position
@@ -817,6 +979,9 @@ final class PartitionMachine {
     private void enforced(Report.Enforced e, Now now) {
         logStart = OptionalLong.of(e.logStart());
         logEnd = OptionalLong.of(e.logEnd());
+        if (virtual != null && offsetManaged && !adoptMapping(e.mapping(), now)) {
+            return;
+        }
         if (enforcedBefore) {
             // enforced again (an invalid offset, a refusal): the offset manager must decide again too, so that an
             // out-of-range policy is applied to the row by the next batch

@@ -26,7 +26,8 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
     }
 
     /** How a job ended. */
-    public sealed interface Outcome permits Succeeded, Failed, DeadLettered, Enforced, Advanced, Split, OfGroup {
+    public sealed interface Outcome permits Succeeded, Failed, DeadLettered, Enforced, Advanced, Split, OfGroup,
+            Watermark {
     }
 
     /**
@@ -100,11 +101,35 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
      * @param stored   the stored next offset, empty when nothing is stored
      * @param logStart the log start read just before
      * @param logEnd   the log end read just before
+     * @param mapping  with virtual partitions, the mapping their rows belong to (empty: none stored)
      */
-    public record Enforced(OptionalLong stored, long logStart, long logEnd) implements Outcome {
+    public record Enforced(OptionalLong stored, long logStart, long logEnd, Optional<String> mapping)
+            implements Outcome {
         /** Rejects nulls. */
         public Enforced {
             Objects.requireNonNull(stored, "stored");
+            Objects.requireNonNull(mapping, "mapping");
+        }
+
+        /** Without virtual partitions. */
+        public Enforced(OptionalLong stored, long logStart, long logEnd) {
+            this(stored, logStart, logEnd, Optional.empty());
+        }
+    }
+
+    /**
+     * A watermark job ended: with virtual partitions on an offset-managed topic, the partition row W was moved to
+     * {@code watermark} (and the virtual-partition rows possibly created or replaced), or it failed.
+     *
+     * @param watermark the W written (when it did not fail)
+     * @param mapping   the mapping stored afterwards
+     * @param error     the failure, if it failed (nothing was written)
+     */
+    public record Watermark(long watermark, Optional<String> mapping, Optional<Throwable> error) implements Outcome {
+        /** Rejects nulls. */
+        public Watermark {
+            Objects.requireNonNull(mapping, "mapping");
+            Objects.requireNonNull(error, "error");
         }
     }
 

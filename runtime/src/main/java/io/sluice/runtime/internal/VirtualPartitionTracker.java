@@ -3,6 +3,7 @@ package io.sluice.runtime.internal;
 import io.sluice.dsl.DeadLetterQueue;
 import io.sluice.dsl.InfrastructureFailure;
 import io.sluice.dsl.TopicSettings;
+import io.sluice.dsl.VirtualPartitions;
 import io.sluice.runtime.FailureKind;
 import io.sluice.runtime.SluiceEvent;
 import java.time.Duration;
@@ -70,6 +71,8 @@ final class VirtualPartitionTracker {
         int batchAttempts;
         long narrowUntil = -1;
         VirtualPartitionTracker.PendingLetter deadLetter;
+        /** The dead letter in progress was published: a retry only advances the row (published once per owner). */
+        boolean published;
     }
 
     /** A message of a lane whose attempts are spent, on its way to the dead-letter topic. */
@@ -84,17 +87,23 @@ final class VirtualPartitionTracker {
     private final ListenerLoop.LoopCounters counters;
     private final int maxInFlight;
     private final Lane[] lanes;
+    private final VirtualPartitions mapping;
     private int unfinished;
+    /** Whether a chain batch has been split into groups in this assignment. */
+    private boolean splitSeen;
+    /** Lanes launch nothing while held (an offset-managed partition whose rows do not exist yet). */
+    private boolean held;
 
     VirtualPartitionTracker(TopicPartition topicPartition, long generation, String instance, TopicSettings settings,
-                            ListenerLoop.LoopCounters counters, long assignedPosition) {
+                            VirtualPartitions mapping, ListenerLoop.LoopCounters counters, long assignedPosition) {
         this.topicPartition = topicPartition;
         this.generation = generation;
         this.instance = instance;
         this.settings = settings;
         this.counters = counters;
-        this.maxInFlight = settings.virtualPartitions().orElseThrow().maxInFlightMessages();
-        int n = settings.virtualPartitions().orElseThrow().count();
+        this.mapping = mapping;
+        this.maxInFlight = mapping.maxInFlightMessages();
+        int n = mapping.count();
         this.lanes = new Lane[n];
         for (int i = 0; i < n; i++) {
             lanes[i] = new Lane();
@@ -109,6 +118,7 @@ final class VirtualPartitionTracker {
                 return;
             }
             Lane lane = lanes[v];
+            splitSeen = true;
             long from = lane.end >= 0 ? lane.end : fetchOffset;
             lane.segments.add(new Segment(records, Math.min(from, records.get(0).offset()), settledEnd));
             lane.end = settledEnd;
@@ -119,10 +129,18 @@ final class VirtualPartitionTracker {
         });
     }
 
-    /** The partition's position was placed anew at {@code offset}: the next group of a lane starts there. */
+    /**
+     * The partition's position was placed at {@code offset}. Before the first split of the assignment that is where
+     * every lane's first group starts (the assignment start: enforcement, a reset). Later seeks change nothing: a lane's
+     * next group continues from the end of its previous one, so that its range stays contiguous with what its row
+     * says is applied, however the partition's position moved meanwhile (a throttle's resume, a seek back).
+     */
     void sought(long offset) {
+        if (splitSeen) {
+            return;
+        }
         for (Lane lane : lanes) {
-            lane.end = Math.max(lane.end, offset);
+            lane.end = offset;
         }
     }
 
@@ -149,8 +167,12 @@ final class VirtualPartitionTracker {
             }
             counters.jobsSucceeded.incrementAndGet();
             counters.messagesConsumed.addAndGet(ok.consumed());
-        } else if (outcome instanceof Report.DeadLettered dl) {
+        } else if (outcome instanceof Report.DeadLettered reported) {
+            PendingLetter letter = lane.deadLetter;
+            Report.DeadLettered dl = letter == null ? reported
+                    : new Report.DeadLettered(reported.offset(), letter.topic(), letter.attempts());
             lane.deadLetter = null;
+            lane.published = false;
             lane.inFlight = false;
             lane.undecided.remove(dl.offset());
             skipRecord(lane, dl.offset());
@@ -186,8 +208,21 @@ final class VirtualPartitionTracker {
         launchReady(now, out);
     }
 
+    /** The mapping the lanes run. */
+    VirtualPartitions mapping() {
+        return mapping;
+    }
+
+    /** Holds or releases the lanes. */
+    void hold(boolean value) {
+        held = value;
+    }
+
     /** Launches the next group of every lane that has one and is free. */
     void launchReady(PartitionMachine.Now now, Consumer<Command> out) {
+        if (held) {
+            return;
+        }
         for (int v = 0; v < lanes.length; v++) {
             Lane lane = lanes[v];
             if (lane.inFlight || lane.backingOff) {
@@ -196,7 +231,13 @@ final class VirtualPartitionTracker {
             if (lane.deadLetter != null) {
                 lane.inFlight = true;
                 PendingLetter l = lane.deadLetter;
-                out.accept(new Command.LaunchGroupDeadLetter(v, l.record(), l.error(), l.attempts(), l.topic()));
+                long offset = l.record().offset();
+                Segment head = lane.segments.peekFirst();
+                // the last record of its group: the row moves to the group's end, so the next group continues there
+                long next = head != null && head.remaining() == 1 && head.records.get(head.next).offset() == offset
+                        ? head.nextOffset : offset + 1;
+                out.accept(new Command.LaunchGroupDeadLetter(v, l.record(), l.error(), l.attempts(), l.topic(),
+                        mapping.mapping(), next, !lane.published));
                 continue;
             }
             skipDecided(lane);
@@ -216,14 +257,17 @@ final class VirtualPartitionTracker {
             List<ConsumerRecord<byte[], byte[]>> records = seg.records.subList(seg.next, seg.next + size);
             long next = seg.next + size < seg.records.size() ? seg.records.get(seg.next + size).offset()
                     : seg.nextOffset;
-            long fetch = Math.min(Math.max(seg.cursor, lane.mark), first.offset());
+            // where the lane's contiguous range begins: what its marks (its row, on an offset-managed topic) say is
+            // decided, else its previous group's end; a group that only repeated decided records (a seek back) moved
+            // no row, so its end is not where the next one starts
+            long fetch = lane.mark >= 0 ? Math.min(lane.mark, first.offset()) : Math.min(seg.cursor, first.offset());
             lane.inFlight = true;
             lane.launched = size;
             lane.launchedNext = next;
             int attempt = first.offset() == lane.failingOffset ? lane.failingAttempts + 1 : 1;
             counters.jobsDispatched.incrementAndGet();
             out.accept(new Command.LaunchGroup(v, records, fetch, next, lane.mark, OptionalLong.empty(),
-                    OptionalLong.empty(), attempt));
+                    OptionalLong.empty(), attempt, mapping.mapping()));
         }
     }
 
@@ -287,6 +331,9 @@ final class VirtualPartitionTracker {
     private void failed(int v, Lane lane, Report.Failed f, PartitionMachine.Now now, Consumer<Command> out) {
         counters.jobsFailed.incrementAndGet();
         counters.messagesConsumed.addAndGet(f.consumedBefore());
+        if (f.origin() == Report.Origin.DEAD_LETTER_ADVANCE) {
+            lane.published = true;
+        }
         if (f.origin() == Report.Origin.DEAD_LETTER_PUBLISH || f.origin() == Report.Origin.DEAD_LETTER_ADVANCE
                 || f.origin() == Report.Origin.ADVANCE) {
             backoff(lane, FailureKind.INFRASTRUCTURE, ++lane.repeated, f, OptionalLong.empty(), now, out);
@@ -359,6 +406,8 @@ final class VirtualPartitionTracker {
         Segment seg;
         while ((seg = lane.segments.peekFirst()) != null) {
             while (seg.remaining() > 0 && seg.records.get(seg.next).offset() < lane.mark) {
+                // covered by a mark made after it was added (its row already moved past it: fenced)
+                lane.undecided.remove(seg.records.get(seg.next).offset());
                 seg.next++;
                 unfinished--;
             }
@@ -376,7 +425,7 @@ final class VirtualPartitionTracker {
             return;
         }
         seg.next++;
-        seg.cursor = offset + 1;
+        seg.cursor = Math.max(seg.cursor, Math.max(offset + 1, lane.mark));
         unfinished--;
         if (seg.remaining() == 0) {
             lane.segments.pollFirst();
