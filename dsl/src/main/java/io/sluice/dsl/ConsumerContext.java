@@ -30,7 +30,9 @@ public interface ConsumerContext extends FilterContext {
      * @return whether the mark was taken: {@code false} once the partition is {@linkplain #revoked() revoked}, in
      *         which case nothing is recorded and the partition's new owner decides those messages again; a
      *         {@code true} mark is committed with the next commit of this assignment (a revocation commits marks
-     *         taken before it)
+     *         taken before it). On a topic with Kafka transactions, also {@code false} once this job's
+     *         {@link #transaction} aborted: the marks this job made, before or inside the transaction, are dropped
+     *         with it, since what the block sent is not visible
      * @throws IllegalArgumentException when {@code message} is of another partition
      */
     boolean markAsConsumed(Message<?, ?> message);
@@ -38,7 +40,8 @@ public interface ConsumerContext extends FilterContext {
     /**
      * Marks everything below {@code nextOffset} as consumed (a next offset, as Kafka commits it).
      *
-     * @return whether the mark was taken: {@code false} once the partition is {@linkplain #revoked() revoked}
+     * @return whether the mark was taken: {@code false} once the partition is {@linkplain #revoked() revoked} or
+     *         this job's {@link #transaction} aborted (see {@link #markAsConsumed(Message)})
      * @throws IllegalArgumentException when {@code nextOffset} is negative
      */
     boolean markAsConsumed(long nextOffset);
@@ -51,6 +54,9 @@ public interface ConsumerContext extends FilterContext {
      * more seeking filter: the lowest cursor wins, and a pause (the filters') still pauses. No mark the runtime
      * makes for this job covers {@code offset} or anything above it; on an offset-managed topic a seek forward past
      * the batch first moves the stored offset to {@code offset}, so the skipped offsets count as decided.
+     *
+     * @throws IllegalStateException on a topic with Kafka transactions, when this job's {@link #transaction} already
+     *         committed the offsets past {@code offset} (ask for the cursor inside the transaction's block instead)
      */
     void seek(long offset);
 
@@ -59,6 +65,9 @@ public interface ConsumerContext extends FilterContext {
      * from this call). Combined with the filters' verdict like one more pausing filter: the lowest cursor and the
      * earliest deadline win. No mark the runtime makes for this job covers {@code offset} or anything above it
      * (your own marks are yours to keep below it).
+     *
+     * @throws IllegalStateException on a topic with Kafka transactions, when this job's {@link #transaction} already
+     *         committed the offsets past {@code offset} (ask for the cursor inside the transaction's block instead)
      */
     void pause(long offset, Duration timeout);
 
@@ -84,9 +93,10 @@ public interface ConsumerContext extends FilterContext {
 
     /**
      * Runs {@code block} inside one Kafka transaction that also commits this batch's offsets (its next offset, as
-     * {@link Batch#nextOffset()} gives it, lowered to a {@link #seek} or {@link #pause} cursor asked for before this
-     * call): {@code read_committed} readers see what the block sent exactly when the group's committed offset moves
-     * past the batch. Only on a topic declared with {@code kafkaTransactions()}, at most once per call of
+     * {@link Batch#nextOffset()} gives it, lowered to a {@link #seek} or {@link #pause} cursor asked for before the
+     * block returns): {@code read_committed} readers see what the block sent exactly when the group's committed
+     * offset moves past the batch. A {@link MessageFailedException} thrown from the block aborts the transaction, and
+     * the messages before the one it names are run again (their outputs were aborted with it). Only on a topic declared with {@code kafkaTransactions()}, at most once per call of
      * {@link Consumer#consume}.
      *
      * <p>The job never touches the Kafka consumer: when the block is done, the runtime's listener hands over the

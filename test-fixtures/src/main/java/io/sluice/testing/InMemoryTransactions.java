@@ -42,6 +42,7 @@ public final class InMemoryTransactions implements TransactionalProducers {
     private final List<Ended> ended = new CopyOnWriteArrayList<>();
     private final List<String> replaced = new CopyOnWriteArrayList<>();
     private int fence;
+    private int timeOuts;
     private int incarnation;
 
     InMemoryTransactions(InMemoryLog log, ManualClock clock, java.util.function.Supplier<InMemoryConsumer> consumer,
@@ -57,6 +58,23 @@ public final class InMemoryTransactions implements TransactionalProducers {
     /** Makes the next {@code count} commits fail as fenced (the producer is then replaced by the runtime). */
     public synchronized void fenceNext(int count) {
         fence = count;
+    }
+
+    /**
+     * Makes the next {@code count} commits time out on the client after the broker committed them, as
+     * {@code commitTransaction()} may ({@code TimeoutException}, outcome unknown to the caller); calling
+     * {@code commit()} again then returns at once, as {@code KafkaProducer} does when the commit completed.
+     */
+    public synchronized void timeOutNextCommits(int count) {
+        timeOuts = count;
+    }
+
+    private synchronized boolean takeTimeOut() {
+        if (timeOuts > 0) {
+            timeOuts--;
+            return true;
+        }
+        return false;
     }
 
     /** Every transaction that ended, committed or aborted, in order. */
@@ -102,6 +120,7 @@ public final class InMemoryTransactions implements TransactionalProducers {
         private List<ProducerRecord<byte[], byte[]>> records;
         private Map<TopicPartition, OffsetAndMetadata> offsets = Map.of();
         private boolean fenced;
+        private boolean committedUnacknowledged;
 
         Producer(String id) {
             this.id = id;
@@ -118,6 +137,7 @@ public final class InMemoryTransactions implements TransactionalProducers {
         @Override
         public void begin() {
             check();
+            committedUnacknowledged = false;
             if (records != null) {
                 throw new IllegalStateException(id + " (#" + made + ") already has an open transaction");
             }
@@ -149,6 +169,11 @@ public final class InMemoryTransactions implements TransactionalProducers {
                 fenced = true;
             }
             check();
+            if (records == null && committedUnacknowledged) {
+                // the retried commit of a transaction that committed while the caller timed out
+                committedUnacknowledged = false;
+                return;
+            }
             for (ProducerRecord<byte[], byte[]> r : records) {
                 if (log.partitionCount(r.topic()).isEmpty()) {
                     log.createTopic(r.topic(), 1);
@@ -164,6 +189,11 @@ public final class InMemoryTransactions implements TransactionalProducers {
             }
             ended.add(new Ended(id, List.copyOf(records), offsets, true));
             records = null;
+            if (takeTimeOut()) {
+                committedUnacknowledged = true;
+                throw new org.apache.kafka.common.errors.TimeoutException(
+                        "timed out waiting for the commit of " + id + " (injected by the test)");
+            }
         }
 
         @Override

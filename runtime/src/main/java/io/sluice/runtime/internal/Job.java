@@ -344,7 +344,10 @@ final class Job<K, V> implements Runnable {
         } else if (handed.size() == 1) {
             failedOffset = OptionalLong.of(handed.get(0).offset());
         }
-        if (failedOffset.isPresent() && e instanceof MessageFailedException
+        // on a topic with Kafka transactions the messages before the failing one are handled only if the
+        // transaction carrying their outputs committed (its mark is then past them already); an aborted one, or
+        // none at all, produced nothing visible for them, so they are run again, never marked
+        if (failedOffset.isPresent() && e instanceof MessageFailedException && transactor == null
                 && topic.settings().marking() == MarkingMode.AUTOMATIC
                 && failedOffset.getAsLong() > context.markedOffset()
                 && !(topic.offsetAuthority().isPresent())) {

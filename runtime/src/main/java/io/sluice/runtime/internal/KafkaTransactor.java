@@ -67,6 +67,12 @@ public final class KafkaTransactor {
 
     private static volatile TestHook hook;
 
+    /** How long the listener waits for a producer at a time before it answers its jobs again. */
+    private static final Duration WAIT_SLICE = Duration.ofMillis(10);
+
+    /** How many times a commit that timed out on the client is tried in all. */
+    private static final int COMMIT_ATTEMPTS = 5;
+
     /** What a transaction of a partition's assignment committed last. */
     record Committed(long generation, long offset) {
     }
@@ -106,6 +112,17 @@ public final class KafkaTransactor {
      */
     void run(TopicPartition tp, long generation, AtomicBoolean revoked, long nextOffset,
              java.util.function.Consumer<KafkaTransaction> block) {
+        run(tp, generation, revoked, () -> nextOffset, block);
+    }
+
+    /**
+     * As {@link #run(TopicPartition, long, AtomicBoolean, long, java.util.function.Consumer)}, with the offset to
+     * commit read once the block is done — so a cursor the consumer asked for inside the block bounds it; returns
+     * the offset committed.
+     */
+    long run(TopicPartition tp, long generation, AtomicBoolean revoked, LongSupplier offsetAfterBlock,
+             java.util.function.Consumer<KafkaTransaction> block) {
+        long nextOffset = -1;
         TransactionalProducer producer = acquire();
         boolean broken = false;
         TestHook h = hook;
@@ -132,6 +149,7 @@ public final class KafkaTransactor {
             if (userFailure != null || userError != null) {
                 broken = !abort(producer);
             } else {
+                nextOffset = offsetAfterBlock.getAsLong();
                 if (h != null) {
                     h.afterSends(tp, nextOffset, producer.transactionalId());
                 }
@@ -155,7 +173,7 @@ public final class KafkaTransactor {
                     h.beforeCommit(tp, nextOffset, producer.transactionalId(), metadata.get());
                 }
                 producer.sendOffsets(Map.of(tp, new OffsetAndMetadata(nextOffset)), metadata.get());
-                producer.commit();
+                commit(producer);
                 committed.merge(tp, new Committed(generation, nextOffset),
                         (old, now) -> old.generation() == now.generation() && old.offset() > now.offset() ? old : now);
                 LOG.debug("committed the transaction of {} ({}) up to {}", tp, producer.transactionalId(), nextOffset);
@@ -184,6 +202,7 @@ public final class KafkaTransactor {
         if (userError != null) {
             throw userError;
         }
+        return nextOffset;
     }
 
     /**
@@ -191,7 +210,18 @@ public final class KafkaTransactor {
      * {@code metadata}; Sluice's own marks on transactional topics go this way, never through a plain commit.
      */
     void commitOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata metadata) {
-        TransactionalProducer producer = acquire();
+        commitOffsets(offsets, metadata, () -> { });
+    }
+
+    /**
+     * As {@link #commitOffsets(Map, ConsumerGroupMetadata)}, running {@code whileWaiting} (the listener answering its
+     * jobs' metadata requests) while every producer of the pool is lent out: a job holds its producer until the
+     * listener answers it, so a listener that only waited would wait for itself, and the job's transaction would be
+     * aborted when its own wait ran out.
+     */
+    void commitOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata metadata,
+                       Runnable whileWaiting) {
+        TransactionalProducer producer = acquireServing(whileWaiting);
         boolean broken = false;
         try {
             producer.begin();
@@ -202,6 +232,32 @@ public final class KafkaTransactor {
             throw e;
         } finally {
             producers.release(producer, broken);
+        }
+    }
+
+    /** A producer of the pool, waited for in short slices with {@code whileWaiting} run between them. */
+    private TransactionalProducer acquireServing(Runnable whileWaiting) {
+        long deadline = System.nanoTime() + acquireTimeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            Duration slice = Duration.ofNanos(Math.max(0, Math.min(left, WAIT_SLICE.toNanos())));
+            TransactionalProducer producer;
+            try {
+                producer = producers.acquire(slice);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TransactionAbortedException("interrupted while waiting for a transactional producer", e);
+            } catch (RuntimeException e) {
+                throw new TransactionAbortedException("could not get a transactional producer: " + e, e);
+            }
+            if (producer != null) {
+                return producer;
+            }
+            whileWaiting.run();
+            if (left <= 0) {
+                throw new TransactionAbortedException("no transactional producer became free within "
+                        + acquireTimeout, null);
+            }
         }
     }
 
@@ -225,6 +281,29 @@ public final class KafkaTransactor {
                     null);
         }
         return producer;
+    }
+
+    /**
+     * Commits, retrying the same commit while the client times out: the broker may have committed already (the
+     * outcome is unknown to the caller), and aborting, or retrying the batch in a new transaction, would then commit
+     * its outputs twice. Kafka's producer allows calling {@code commitTransaction()} again after a timeout; it
+     * completes the same transaction. After {@link #COMMIT_ATTEMPTS} timeouts the last one is thrown.
+     */
+    private static void commit(TransactionalProducer producer) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                producer.commit();
+                return;
+            } catch (TimeoutException e) {
+                if (attempt >= COMMIT_ATTEMPTS) {
+                    LOG.error("the commit of {} timed out {} times; its outcome is unknown and the batch is retried,"
+                            + " which may duplicate its outputs", producer.transactionalId(), attempt);
+                    throw e;
+                }
+                LOG.warn("the commit of {} timed out (attempt {}); committing it again: {}",
+                        producer.transactionalId(), attempt, e.toString());
+            }
+        }
     }
 
     /** Aborts; returns whether the producer is still usable. */

@@ -932,7 +932,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     /** Commits Sluice's own marks of transactional topics in an offsets-only transaction; returns the failure. */
     private RuntimeException commitInTransaction(Map<TopicPartition, OffsetAndMetadata> offsets) {
         try {
-            transactor.commitOffsets(offsets, consumer.groupMetadata());
+            // the jobs holding the pool's producers wait for this thread to answer them: keep answering meanwhile
+            transactor.commitOffsets(offsets, consumer.groupMetadata(), this::serveMetadata);
             for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
                 Assembly<?, ?> a = assemblies.get(e.getKey());
                 if (a != null) {

@@ -43,6 +43,8 @@ final class PartitionContext implements ConsumerContext {
     private volatile Throwable transactionFailure;
     /** The mapping that virtual partition belongs to; null for a whole partition. */
     private final String mapping;
+    /** The offset this job's transaction committed, -1 before. */
+    private volatile long committedByTransaction = -1;
 
     PartitionContext(TopicPartition topicPartition, String consumerGroup, long generation, TopicSettings settings,
                      Clock clock, java.util.function.LongSupplier nanos, OptionalLong logStart, OptionalLong logEnd,
@@ -143,7 +145,13 @@ final class PartitionContext implements ConsumerContext {
             // the partition is no longer this assignment's: the new owner decides these messages again
             return false;
         }
-        record(nextOffset);
+        synchronized (this) {
+            if (transactionFailure != null) {
+                // this batch's transaction aborted: nothing of it is decided, its messages are run again
+                return false;
+            }
+            record(nextOffset);
+        }
         return true;
     }
 
@@ -166,12 +174,14 @@ final class PartitionContext implements ConsumerContext {
     @Override
     public void seek(long offset) {
         requireWholePartition("seek");
+        requireNotCommitted("seek", offset);
         override = Verdict.seek(offset);
     }
 
     @Override
     public void pause(long offset, Duration timeout) {
         requireWholePartition("pause");
+        requireNotCommitted("pause", offset);
         override = Verdict.pause(offset, timeout);
         overrideNanos = nanos.getAsLong();
     }
@@ -213,19 +223,40 @@ final class PartitionContext implements ConsumerContext {
             }
             transacted = true;
         }
+        long offset;
+        try {
+            // read once the block is done: a seek or pause the consumer asks for inside it bounds the offset too
+            offset = tx.run(topicPartition, generation, revoked, this::transactionOffset, block);
+        } catch (RuntimeException | Error e) {
+            synchronized (this) {
+                // what the consumer marked went down with the transaction: its outputs are not visible
+                transactionFailure = e;
+                mark = -1;
+            }
+            throw e;
+        }
+        committedByTransaction = offset;
+        record(offset);
+    }
+
+    /** The offset this batch's transaction commits: its end, lowered to the consumer's cursor, never below the mark. */
+    private long transactionOffset() {
         long offset = batchEnd;
         Verdict own = override;
         if (own != null && own.resumeAt().isPresent()) {
             offset = Math.min(offset, own.resumeAt().getAsLong());
         }
-        offset = Math.max(offset, markedAtStart);
-        try {
-            tx.run(topicPartition, generation, revoked, offset, block);
-        } catch (RuntimeException | Error e) {
-            transactionFailure = e;
-            throw e;
+        return Math.max(offset, markedAtStart);
+    }
+
+    /** Refuses a cursor below what this job's transaction committed: that cannot be taken back. */
+    private void requireNotCommitted(String what, long offset) {
+        long committed = committedByTransaction;
+        if (committed >= 0 && offset < committed) {
+            throw new IllegalStateException("cannot " + what + " " + topicPartition + " at " + offset + ": this"
+                    + " batch's transaction already committed its offsets up to " + committed + "; ask for the cursor"
+                    + " inside the transaction's block");
         }
-        record(offset);
     }
 
     /** Lets {@link #transaction} run: on a topic with Kafka transactions, for a batch ending at {@code end}. */
