@@ -3,6 +3,7 @@ package io.sluice.web;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.sluice.web.internal.HostAllowList;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Map;
@@ -11,17 +12,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves the dashboard's one HTTP context on the JDK's HTTP server, routed by {@link DashboardRoutes} on the raw
- * (still percent-encoded) path at the server's root. HEAD answers with the headers GET would send,
- * {@code Content-Length} included, and no body.
+ * (still percent-encoded) path at the server's root. A request whose {@code Host} is not one of the dashboard's
+ * names (see {@link HostAllowList}) gets 421 and nothing else, so a DNS-rebinding page cannot read it. HEAD
+ * answers with the headers GET would send, {@code Content-Length} included, and no body.
  */
 final class DashboardHandler implements HttpHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(DashboardHandler.class);
 
     private final DashboardRoutes routes;
+    private final HostAllowList hosts;
 
-    DashboardHandler(DashboardRoutes routes) {
+    DashboardHandler(DashboardRoutes routes, HostAllowList hosts) {
         this.routes = routes;
+        this.hosts = hosts;
     }
 
     @Override
@@ -30,6 +34,11 @@ final class DashboardHandler implements HttpHandler {
             String method = exchange.getRequestMethod();
             String path = exchange.getRequestURI().getRawPath();
             LOG.trace("{} {}", method, path);
+            if (!hosts.allows(exchange.getRequestHeaders().getFirst("Host"))) {
+                send(exchange, DashboardRoutes.text(421, "Misdirected Request: this dashboard does not answer for"
+                        + " that host\n"));
+                return;
+            }
             send(exchange, routes.route(method, path, "/"));
         } catch (IOException e) {
             LOG.debug("dashboard request failed: {}", e.toString()); // the browser went away

@@ -1,6 +1,7 @@
 package io.sluice.web;
 
 import io.sluice.web.internal.Assets;
+import io.sluice.web.internal.HostAllowList;
 import io.sluice.web.internal.SluiceVersion;
 import com.sun.net.httpserver.HttpServer;
 import io.sluice.runtime.SluiceRuntime;
@@ -120,7 +121,8 @@ public final class SluiceDashboard implements AutoCloseable {
             return t;
         });
         server.createContext("/", new DashboardHandler(new DashboardRoutes(model, new Assets(),
-                settings.refreshInterval().toMillis(), UnaryOperator.identity())));
+                settings.refreshInterval().toMillis(), UnaryOperator.identity()),
+                HostAllowList.of(settings.address(), settings.publicHosts())));
         server.setExecutor(threads);
         server.start();
         SluiceDashboard dashboard = new SluiceDashboard(server, threads, view.name());

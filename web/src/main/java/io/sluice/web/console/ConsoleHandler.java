@@ -4,6 +4,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.sluice.web.internal.Assets;
+import io.sluice.web.internal.HostAllowList;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,8 +21,8 @@ import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -38,9 +39,9 @@ import org.slf4j.LoggerFactory;
  *   <li>GET never changes state; without operator tokens every other method gets 405 with
  *       {@code Allow: GET, HEAD};</li>
  *   <li>with operator tokens, {@code POST /login} exchanges a token for an HttpOnly, SameSite=Strict session cookie
- *       (failed logins from one address are limited to 5 a minute and logged), and every other POST needs that
- *       session, the session's CSRF token in the form and, when the browser sends them, an {@code Origin} of this
- *       console and {@code Sec-Fetch-Site: same-origin}; otherwise 403;</li>
+ *       (failed logins from one client, an IPv4 address or an IPv6 /64, are limited to 5 a minute and logged),
+ *       and every other POST needs that session, the session's CSRF token in the form and, when the browser sends
+ *       them, an {@code Origin} of this console and {@code Sec-Fetch-Site: same-origin}; otherwise 403;</li>
  *   <li>every response carries the security headers; assets are immutable under their version token, everything
  *       else {@code no-cache}.</li>
  * </ul>
@@ -90,7 +91,7 @@ final class ConsoleHandler implements HttpHandler {
     private final Backend backend;
     private final Assets assets;
     private final Optional<OperatorTokens> tokens;
-    private final Set<String> hosts;
+    private final HostAllowList hosts;
     private final boolean secure;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
@@ -102,20 +103,14 @@ final class ConsoleHandler implements HttpHandler {
         this.backend = backend;
         this.assets = assets;
         this.tokens = tokens;
-        this.hosts = hosts;
+        this.hosts = HostAllowList.of(InetAddress.getLoopbackAddress(), hosts);
         this.secure = secure;
         this.clock = clock;
     }
 
     /** The host names a console bound to {@code address} accepts: loopback names, the address, and {@code extra}. */
     static Set<String> allowedHosts(InetAddress address, Set<String> extra) {
-        Set<String> hosts = new java.util.HashSet<>(Set.of("localhost", "127.0.0.1", "[::1]"));
-        if (!address.isAnyLocalAddress()) {
-            String literal = address.getHostAddress();
-            hosts.add(literal.contains(":") ? "[" + literal + "]" : literal);
-        }
-        extra.forEach(h -> hosts.add(h.toLowerCase(Locale.ROOT)));
-        return Set.copyOf(hosts);
+        return HostAllowList.of(address, extra).names();
     }
 
     @Override
@@ -199,8 +194,11 @@ final class ConsoleHandler implements HttpHandler {
             case "/dead-letters" -> {
                 String topic = query.getOrDefault("topic", "");
                 title = "Dead letters";
-                body = ConsolePages.deadLetters(backend.deadLetterTopics(), topic,
-                        topic.isEmpty() ? List.of() : backend.deadLetters(topic, viewer.loggedIn()), viewer,
+                List<String> topics = backend.deadLetterTopics();
+                // only a dead-letter topic is read: the page is no way to read any topic the console may read
+                List<DeadLetterBrowser.Letter> letters = topics.contains(topic)
+                        ? backend.deadLetters(topic, viewer.loggedIn()) : List.of();
+                body = ConsolePages.deadLetters(topics, topics.contains(topic) ? topic : "", letters, viewer,
                         query.getOrDefault("outcome", ""));
             }
             case "/login" -> {
@@ -276,9 +274,12 @@ final class ConsoleHandler implements HttpHandler {
         DeadLetterBrowser.Replay done;
         try {
             topic = required(form, "topic");
-            int partition = Integer.parseInt(required(form, "partition"));
-            long from = Long.parseLong(required(form, "from"));
-            int count = Integer.parseInt(form.getOrDefault("count", "1").strip());
+            if (!backend.deadLetterTopics().contains(topic)) {
+                throw new IllegalArgumentException("only a dead-letter topic's messages are replayed");
+            }
+            int partition = (int) whole(form, "partition", Integer.MAX_VALUE);
+            long from = whole(form, "from", Long.MAX_VALUE);
+            int count = (int) whole(Map.of("count", form.getOrDefault("count", "1")), "count", Integer.MAX_VALUE);
             boolean force = "true".equals(form.get("force"));
             try {
                 done = backend.replay(topic, partition, from, count, force, operator);
@@ -286,7 +287,7 @@ final class ConsoleHandler implements HttpHandler {
                 throw e;
             } catch (Exception e) {
                 LOG.warn("operator {} could not replay {}: {}", operator, topic, e.toString());
-                text(exchange, 503, "Service Unavailable: the replay failed: " + e.getMessage() + "\n");
+                text(exchange, 503, "Service Unavailable: the replay failed (see the console's log)\n");
                 return;
             }
             LOG.info("operator {} replayed {} message(s) of {}-{} from {} (force {}): {}", operator, done.replayed(),
@@ -296,35 +297,47 @@ final class ConsoleHandler implements HttpHandler {
             return;
         }
         String outcome = done.replayed() + " replayed, " + done.alreadyReplayed() + " refused as already replayed, "
-                + done.withoutOrigin() + " without an original topic";
+                + done.withoutOrigin() + " without an original topic"
+                + (done.forbiddenOrigin() > 0 ? ", " + done.forbiddenOrigin() + " refused: the original topic named"
+                + " is the console's, Kafka's or a dead-letter topic" : "");
         redirect(exchange, "/dead-letters?topic=" + ConsolePages.url(topic) + "&outcome=" + ConsolePages.url(outcome));
     }
 
     private void login(HttpExchange exchange, Map<String, String> form) throws IOException {
-        String address = exchange.getRemoteAddress().getAddress().getHostAddress();
+        InetAddress remote = exchange.getRemoteAddress().getAddress();
+        String address = remote.getHostAddress();
+        String client = client(remote);
         Instant now = clock.instant();
         synchronized (failedLogins) {
-            Deque<Instant> failures = failedLogins.computeIfAbsent(address, a -> new ArrayDeque<>());
-            while (!failures.isEmpty() && Duration.between(failures.peekFirst(), now).toSeconds() >= 60) {
-                failures.removeFirst();
-            }
+            // forget minutes-old failures, and clients left with none, so the map holds the last minute only
+            failedLogins.values().removeIf(failures -> {
+                while (!failures.isEmpty() && Duration.between(failures.peekFirst(), now).toSeconds() >= 60) {
+                    failures.removeFirst();
+                }
+                return failures.isEmpty();
+            });
+            Deque<Instant> failures = failedLogins.computeIfAbsent(client, a -> new ArrayDeque<>());
             if (failures.size() >= FAILED_LOGINS_PER_MINUTE) {
                 exchange.getResponseHeaders().set("Retry-After", "60");
                 text(exchange, 429, "Too Many Requests: too many failed logins, try again in a minute\n");
                 return;
             }
+            failures.addLast(now); // counted before the check, so parallel guesses cannot pass the limit together
         }
         Optional<String> operator = tokens.orElseThrow().operator(form.getOrDefault("token", ""));
         if (operator.isEmpty()) {
-            synchronized (failedLogins) {
-                failedLogins.computeIfAbsent(address, a -> new ArrayDeque<>()).addLast(now);
-            }
             LOG.warn("a failed operator login from {}", address);
             String page = ConsolePages.layout("Login", "login", "/assets/" + Assets.token() + "/",
                     new ConsolePages.Viewer(true, Optional.empty(), ""),
                     ConsolePages.login("That token is not valid.", ""));
             send(exchange, 403, "text/html; charset=utf-8", NO_CACHE, page.getBytes(StandardCharsets.UTF_8));
             return;
+        }
+        synchronized (failedLogins) {
+            Deque<Instant> failures = failedLogins.get(client);
+            if (failures != null) {
+                failures.removeLastOccurrence(now);
+            }
         }
         String id = randomToken();
         sessions.values().removeIf(s -> s.expires().isBefore(now));
@@ -334,18 +347,45 @@ final class ConsoleHandler implements HttpHandler {
         redirect(exchange, "/partitions");
     }
 
+    /**
+     * Whom failed logins are counted for: an IPv4 address, or the /64 network of an IPv6 address, the block one
+     * host usually holds whole, so rotating addresses within it does not multiply the guesses.
+     */
+    static String client(InetAddress address) {
+        byte[] bytes = address.getAddress();
+        if (bytes.length == 16) {
+            return HexFormat.of().formatHex(bytes, 0, 8) + "::/64";
+        }
+        return address.getHostAddress();
+    }
+
     private OperatorCommand command(String kind, Map<String, String> form, String operator) {
         String group = required(form, "group");
         String topic = required(form, "topic");
-        int partition = Integer.parseInt(required(form, "partition"));
+        int partition = (int) whole(form, "partition", Integer.MAX_VALUE);
         UUID id = UUID.randomUUID();
         Instant now = clock.instant();
         return switch (kind) {
             case "pause" -> new OperatorCommand.Pause(id, now, operator, group, topic, partition);
             case "resume" -> new OperatorCommand.Resume(id, now, operator, group, topic, partition);
             default -> new OperatorCommand.MoveOffset(id, now, operator, group, topic, partition,
-                    Long.parseLong(required(form, "expected")), Long.parseLong(required(form, "target")));
+                    whole(form, "expected", Long.MAX_VALUE), whole(form, "target", Long.MAX_VALUE));
         };
+    }
+
+    /** A form field holding a whole number within 0..{@code max}; the message never repeats the value. */
+    private static long whole(Map<String, String> form, String name, long max) {
+        String value = required(form, name);
+        long n;
+        try {
+            n = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("the form field '" + name + "' is not a whole number");
+        }
+        if (n < 0 || n > max) {
+            throw new IllegalArgumentException("the form field '" + name + "' is out of range");
+        }
+        return n;
     }
 
     private static String required(Map<String, String> form, String name) {
@@ -399,15 +439,7 @@ final class ConsoleHandler implements HttpHandler {
     }
 
     private boolean hostAllowed(String host) {
-        if (host == null) {
-            return false;
-        }
-        String name = host.toLowerCase(Locale.ROOT);
-        int colon = name.lastIndexOf(':');
-        if (colon > name.lastIndexOf(']')) {
-            name = name.substring(0, colon);
-        }
-        return hosts.contains(name);
+        return hosts.allows(host);
     }
 
     private String cookie(String value, long maxAge) {

@@ -21,7 +21,8 @@ import java.util.TreeSet;
  *
  * <p>A process is <b>live</b> while its newest report is at most three of its intervals old, <b>gone</b> once it
  * sent a final report or was silent for the TTL, <b>stale</b> in between; a gone process stays listed for one more
- * TTL. Each partition of a group is shown once, from the newest report of a process that is not gone that holds it.
+ * TTL (a report dated after the console's clock counts as sent when it arrived). Each partition of a group is
+ * shown once, from the newest report of a process that is not gone that holds it.
  * A partition is <b>stuck</b> when it has lag and its marked offset has not moved for {@code stuckAfter}.
  */
 final class ConsoleState {
@@ -80,6 +81,14 @@ final class ConsoleState {
                     .forEach(p -> all.addAll(p.partitions()));
             pieces.remove(piece.process());
             whole = piece.piece(1, 1, all);
+        }
+        Instant now = clock.instant();
+        if (whole.sentAt().isAfter(now)) {
+            // a sender's clock ahead of ours: taken as sent now, so it neither lives past its silence nor makes the
+            // sender's later reports look older than it
+            whole = new ProcessReport(whole.process(), whole.host(), whole.version(), whole.group(), now,
+                    whole.interval(), whole.last(), whole.part(), whole.parts(), whole.instances(),
+                    whole.partitions(), whole.counters());
         }
         ProcessReport before = latest.get(whole.process());
         if (before != null && before.sentAt().isAfter(whole.sentAt())) {

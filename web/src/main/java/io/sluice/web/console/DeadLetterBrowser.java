@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,7 +33,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * Browses dead-letter topics and replays their messages: the console does this itself, never a runtime. A replay
  * re-produces the original key, value and headers (without the {@code sluice.dlq.*} ones) to the original topic
  * named in the dead letter's headers, with {@code sluice.replay.of = <dlq topic>/<partition>/<offset>}; at most
- * {@link #MAX_REPLAY} per action; an offset already replayed is refused unless forced. Replays are remembered in the
+ * {@link #MAX_REPLAY} per action; an offset already replayed is refused unless forced. The original topic is only
+ * what the dead letter's header says, written by whoever could write to the dead-letter topic, so a letter naming a
+ * topic of the console (of any prefix), a Kafka-internal topic ({@code __...}), a dead-letter topic or no legal
+ * topic name is not replayed: the console's write access is never lent to that header. Replays are remembered in the
  * compacted metrics topic, so a restarted console still refuses them.
  */
 final class DeadLetterBrowser {
@@ -50,10 +55,14 @@ final class DeadLetterBrowser {
     }
 
     /** What a replay did. */
-    record Replay(int replayed, int alreadyReplayed, int withoutOrigin) {
+    record Replay(int replayed, int alreadyReplayed, int withoutOrigin, int forbiddenOrigin) {
     }
 
-    private final Map<String, Object> kafka;
+    private static final java.util.regex.Pattern TOPIC_NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+    private static final List<String> CONSOLE_TOPICS = ConsoleTopics.standard().specs().stream()
+            .map(ConsoleTopics.Spec::name).toList();
+
+    private final Supplier<Consumer<byte[], byte[]>> consumers;
     private final Producer<String, String> markers;
     private final Producer<byte[], byte[]> replayer;
     private final String markerTopic;
@@ -61,7 +70,13 @@ final class DeadLetterBrowser {
 
     DeadLetterBrowser(Map<String, Object> kafka, Producer<String, String> markers, Producer<byte[], byte[]> replayer,
                       String markerTopic) {
-        this.kafka = kafka;
+        this(() -> consumer(kafka), markers, replayer, markerTopic);
+    }
+
+    /** A browser reading through a new consumer from {@code consumers} for each action. */
+    DeadLetterBrowser(Supplier<Consumer<byte[], byte[]>> consumers, Producer<String, String> markers,
+                      Producer<byte[], byte[]> replayer, String markerTopic) {
+        this.consumers = consumers;
         this.markers = markers;
         this.replayer = replayer;
         this.markerTopic = markerTopic;
@@ -85,9 +100,9 @@ final class DeadLetterBrowser {
 
     /** The topics whose names end in {@code .dlq} or {@code -dlq}, sorted. */
     List<String> topics() {
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+        try (Consumer<byte[], byte[]> consumer = consumers.get()) {
             return consumer.listTopics(READ_LIMIT).keySet().stream()
-                    .filter(t -> t.endsWith(".dlq") || t.endsWith("-dlq") || t.endsWith("_dlq")).sorted().toList();
+                    .filter(DeadLetterBrowser::isDeadLetterTopic).sorted().toList();
         }
     }
 
@@ -96,7 +111,7 @@ final class DeadLetterBrowser {
      * {@code withPayloads} (an operator), as text when they are UTF-8, else hex, capped.
      */
     List<Letter> newest(String topic, int max, boolean withPayloads) {
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+        try (Consumer<byte[], byte[]> consumer = consumers.get()) {
             List<TopicPartition> partitions = partitions(consumer, topic);
             if (partitions.isEmpty()) {
                 return List.of();
@@ -135,7 +150,8 @@ final class DeadLetterBrowser {
         int done = 0;
         int refused = 0;
         int orphans = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+        int forbidden = 0;
+        try (Consumer<byte[], byte[]> consumer = consumers.get()) {
             TopicPartition tp = new TopicPartition(topic, partition);
             consumer.assign(List.of(tp));
             long end = Math.min(from + count, consumer.endOffsets(List.of(tp)).get(tp));
@@ -152,6 +168,11 @@ final class DeadLetterBrowser {
                         orphans++;
                         continue;
                     }
+                    String destination = new String(origin.value(), StandardCharsets.UTF_8);
+                    if (!replayableTo(destination)) {
+                        forbidden++;
+                        continue;
+                    }
                     if (replayed.contains(id) && !force) {
                         refused++;
                         continue;
@@ -163,8 +184,8 @@ final class DeadLetterBrowser {
                         }
                     }
                     headers.add(REPLAY_OF, id.getBytes(StandardCharsets.UTF_8));
-                    replayer.send(new ProducerRecord<>(new String(origin.value(), StandardCharsets.UTF_8), null,
-                            r.key(), r.value(), headers)).get(10, TimeUnit.SECONDS);
+                    replayer.send(new ProducerRecord<>(destination, null, r.key(), r.value(), headers))
+                            .get(10, TimeUnit.SECONDS);
                     Map<String, Object> marker = new LinkedHashMap<>();
                     marker.put("by", operator);
                     marker.put("at", System.currentTimeMillis());
@@ -175,7 +196,20 @@ final class DeadLetterBrowser {
                 }
             }
         }
-        return new Replay(done, refused, orphans);
+        return new Replay(done, refused, orphans, forbidden);
+    }
+
+    /** Whether a replay may write to {@code topic}, the original topic a dead letter names. */
+    static boolean replayableTo(String topic) {
+        if (!TOPIC_NAME.matcher(topic).matches() || topic.equals(".") || topic.equals("..")
+                || topic.startsWith("__") || isDeadLetterTopic(topic)) {
+            return false;
+        }
+        return CONSOLE_TOPICS.stream().noneMatch(t -> topic.equals(t) || topic.endsWith("." + t));
+    }
+
+    private static boolean isDeadLetterTopic(String topic) {
+        return topic.endsWith(".dlq") || topic.endsWith("-dlq") || topic.endsWith("_dlq");
     }
 
     private static Letter letter(ConsumerRecord<byte[], byte[]> r, boolean withPayloads) {
@@ -206,7 +240,7 @@ final class DeadLetterBrowser {
         return "hex:" + HexFormat.of().formatHex(capped) + suffix;
     }
 
-    private KafkaConsumer<byte[], byte[]> consumer() {
+    private static KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> kafka) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -216,7 +250,7 @@ final class DeadLetterBrowser {
         return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
-    private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+    private static List<TopicPartition> partitions(Consumer<byte[], byte[]> consumer, String topic) {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, READ_LIMIT);
         return infos == null ? List.of() : infos.stream().map(i -> new TopicPartition(i.topic(), i.partition()))
                 .toList();

@@ -104,7 +104,7 @@ public final class ReportFormat {
             Optional<PartitionReport.DatabaseOffset> database = pm.get("dbOffset") == null ? Optional.empty()
                     : Optional.of(new PartitionReport.DatabaseOffset(number(pm, "dbOffset"),
                     Instant.ofEpochMilli(number(pm, "dbAt"))));
-            partitions.add(new PartitionReport(text(pm, "topic"), (int) number(pm, "partition"),
+            partitions.add(new PartitionReport(text(pm, "topic"), whole(pm, "partition"),
                     text(pm, "instance"), text(pm, "state"), number(pm, "position"), number(pm, "committed"),
                     number(pm, "marked"), database, optional(pm, "logEnd"), optional(pm, "lag"),
                     text(pm, "lastVerdict")));
@@ -123,7 +123,7 @@ public final class ReportFormat {
         }
         return new ProcessReport(text(map, "process"), text(map, "host"), text(map, "version"), text(map, "group"),
                 Instant.ofEpochMilli(number(map, "sentAt")), Duration.ofMillis(number(map, "intervalMs")),
-                Boolean.TRUE.equals(map.get("last")), (int) number(map, "part"), (int) number(map, "parts"),
+                Boolean.TRUE.equals(map.get("last")), whole(map, "part"), whole(map, "parts"),
                 instances, partitions, counters);
     }
 
@@ -177,6 +177,14 @@ public final class ReportFormat {
             return n;
         }
         throw new IllegalArgumentException("the report's '" + name + "' is not a whole number: " + map.get(name));
+    }
+
+    private static int whole(Map<?, ?> map, String name) {
+        long n = number(map, name);
+        if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("the report's '" + name + "' is out of range: " + n);
+        }
+        return (int) n;
     }
 
     private static OptionalLong optional(Map<?, ?> map, String name) {

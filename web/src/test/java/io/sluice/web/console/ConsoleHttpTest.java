@@ -100,7 +100,7 @@ class ConsoleHttpTest {
             public DeadLetterBrowser.Replay replay(String topic, int partition, long from, int count, boolean force,
                                                    String operator) {
                 replays.add(operator + " " + topic + "/" + partition + "/" + from + " x" + count);
-                return new DeadLetterBrowser.Replay(1, 0, 0);
+                return new DeadLetterBrowser.Replay(1, 0, 0, 0);
             }
         };
         InetAddress loopback = InetAddress.getLoopbackAddress();
@@ -265,6 +265,46 @@ class ConsoleHttpTest {
         assertEquals(303, replay.status());
         assertTrue(replay.headers().get("location").contains("outcome=1+replayed"), replay.headers().toString());
         assertEquals(List.of("alice orders.dlq/0/3 x1"), replays);
+    }
+
+    @Test
+    void onlyDeadLetterTopicsCanBeBrowsedOrReplayedFrom(@TempDir Path dir) throws Exception {
+        start(Optional.of(tokens(dir)), Set.of());
+        for (String topic : List.of("payments", "sluice.commands", "__consumer_offsets")) {
+            Response anonymous = request("GET", "/dead-letters?topic=" + topic, Map.of(), "");
+            assertFalse(anonymous.body().contains("data-letter"), topic + " is no dead-letter topic: "
+                    + anonymous.body());
+            assertFalse(anonymous.body().contains("sluice.dlq.original.topic"), "no header of " + topic);
+        }
+        String cookie = request("POST", "/login", Map.of(), "token=" + TOKEN.replace(' ', '+')).headers()
+                .get("set-cookie");
+        Map<String, String> session = Map.of("Cookie", cookie.substring(0, cookie.indexOf(';')));
+        Response operator = request("GET", "/dead-letters?topic=orders.dlq", session, "");
+        Matcher csrf = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(operator.body());
+        assertTrue(csrf.find());
+        Response replay = request("POST", "/dead-letters/replay", session,
+                "topic=payments&partition=0&from=3&count=1&csrf=" + csrf.group(1));
+        assertEquals(400, replay.status(), replay.body());
+        assertEquals(List.of(), replays, "nothing re-produced from a topic that is not a dead-letter topic");
+    }
+
+    @Test
+    void aMalformedOperatorFormReflectsNoneOfItsValues(@TempDir Path dir) throws Exception {
+        start(Optional.of(tokens(dir)), Set.of());
+        String cookie = request("POST", "/login", Map.of(), "token=" + TOKEN.replace(' ', '+')).headers()
+                .get("set-cookie");
+        Map<String, String> session = Map.of("Cookie", cookie.substring(0, cookie.indexOf(';')));
+        Matcher csrf = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"")
+                .matcher(request("GET", "/partitions", session, "").body());
+        assertTrue(csrf.find());
+        String evil = "%3Cscript%3Ex%3C%2Fscript%3E";
+        for (String[] post : new String[][] {{"/commands/pause", "group=g&topic=t&partition=" + evil},
+                {"/commands/move", "group=g&topic=t&partition=0&expected=1&target=" + evil},
+                {"/dead-letters/replay", "topic=orders.dlq&partition=0&from=" + evil}}) {
+            Response r = request("POST", post[0], session, post[1] + "&csrf=" + csrf.group(1));
+            assertEquals(400, r.status(), post[0]);
+            assertFalse(r.body().contains("script"), r.body());
+        }
     }
 
     @Test

@@ -119,4 +119,17 @@ class ConsoleStateTest {
         assertEquals(List.of(4, 2), state.errors("infra").stream().map(ErrorReport::partition).toList());
         assertEquals(List.of(3), state.errors("FAILURE 3").stream().map(ErrorReport::partition).toList());
     }
+
+    @Test
+    void aReportDatedInTheFutureNeitherKeepsItsProcessLiveNorHidesItsLaterReports() {
+        // a runtime whose clock ran a day ahead (or anyone who can write to the reports topic)
+        state.report(new ProcessReport("a", "h", "0.1.0", "orders", clock.instant().plus(Duration.ofDays(1)),
+                INTERVAL, false, 1, 1, List.of("a-0"), List.of(partition(0, 5, 5, null, 0)), Map.of()));
+        clock.advance(Duration.ofSeconds(1));
+        state.report(report("a", false, partition(0, 9, 9, null, 0))); // its clock was fixed
+        assertEquals(9, state.partitions("orders").get(0).report().marked(), "the newer report is shown");
+
+        clock.advance(TTL.plusSeconds(1)); // then it falls silent
+        assertEquals(ConsoleState.Status.GONE, statuses().get("a"));
+    }
 }

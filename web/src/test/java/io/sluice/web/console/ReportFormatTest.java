@@ -68,6 +68,17 @@ class ReportFormatTest {
     }
 
     @Test
+    void aNumberBeyondAnIntIsRefusedRatherThanWrappedOntoAnotherPartition() {
+        String json = ReportFormat.write(report(1));
+        assertTrue(json.contains("\"partition\":0"), json);
+        // 2^32: cast to int it would be partition 0, the row of a partition that was never reported
+        assertThrows(IllegalArgumentException.class,
+                () -> ReportFormat.read(json.replace("\"partition\":0", "\"partition\":4294967296")));
+        assertThrows(IllegalArgumentException.class,
+                () -> ReportFormat.read(json.replace("\"parts\":1", "\"parts\":4294967297")));
+    }
+
+    @Test
     void aLargeReportIsSplitUnderTheCapIntoPiecesThatTogetherHoldEveryPartition() {
         ProcessReport report = report(500);
         int cap = 8_000;
