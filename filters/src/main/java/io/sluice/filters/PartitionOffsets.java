@@ -921,12 +921,20 @@ public final class PartitionOffsets implements io.sluice.dsl.VirtualOffsetAuthor
      * @throws IllegalStateException      when {@code connection} is in auto-commit mode (no transaction would hold
      *                                    the row lock)
      * @throws IllegalArgumentException   when the batch is of another partition than the context
+     * @throws UnsupportedOperationException for a group of a virtual partition (not supported yet)
      */
     public <K, V> JoinedBatch consumeJoined(Connection connection, ConsumerContext context, Batch<K, V> batch,
                                             JdbcWork<K, V> work) throws Exception {
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(work, "work");
         TopicPartition tp = checkBatch(context, batch);
+        if (context.virtualPartition().isPresent()) {
+            // a group's transaction must lock only its own virtual-partition row, which a joined transaction cannot
+            // do yet: refuse rather than move the partition's watermark from a group
+            throw new UnsupportedOperationException("consumeJoined does not support virtual partitions yet ("
+                    + tp + ", virtual partition " + context.virtualPartition().getAsInt() + "); use consume or"
+                    + " consumeJdbc");
+        }
         requireTransaction(connection);
         if (batch.isEmpty()) {
             return new JoinedBatch(this, context, 0, OptionalLong.empty(), 0);
