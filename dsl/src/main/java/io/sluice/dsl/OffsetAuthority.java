@@ -30,4 +30,16 @@ public interface OffsetAuthority {
      *                   runtime then marks nothing and retries
      */
     void advance(String consumerGroup, TopicPartition topicPartition, long nextOffset) throws Exception;
+
+    /**
+     * Moves the stored offset for an operator, in one transaction under the row lock: only while it still equals
+     * {@link OffsetMove#expected()}, recording who moved it where; a backwards move fences every writer that saw the
+     * row before. The runtime then enforces the partition again.
+     *
+     * @return {@link OffsetMove.Outcome#UNSUPPORTED} unless the authority implements it
+     * @throws Exception when the store cannot be reached or the lock not taken; nothing changed
+     */
+    default OffsetMove.Outcome move(OffsetMove move) throws Exception {
+        return OffsetMove.Outcome.UNSUPPORTED;
+    }
 }

@@ -5,6 +5,7 @@ import io.sluice.dsl.ConsumerContext;
 import io.sluice.dsl.InfrastructureFailure;
 import io.sluice.dsl.Message;
 import io.sluice.dsl.OffsetAuthority;
+import io.sluice.dsl.OffsetMove;
 import io.sluice.dsl.OffsetRefusedException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -113,6 +114,8 @@ public final class PartitionOffsets implements io.sluice.dsl.VirtualOffsetAuthor
 
     /** The table name used unless {@link Builder#tableName} says otherwise. */
     public static final String DEFAULT_TABLE_NAME = "kafka_partitions";
+    /** The audit table of operators' moves beside the default offset table. */
+    public static final String DEFAULT_MOVES_TABLE_NAME = "kafka_partition_moves";
 
     /** How long a locked transaction waits for a row lock unless {@link Builder#lockTimeout} says otherwise. */
     public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
@@ -136,6 +139,13 @@ public final class PartitionOffsets implements io.sluice.dsl.VirtualOffsetAuthor
     private static final Field<Integer> PARTITION = DSL.field(DSL.name("partition"), SQLDataType.INTEGER.notNull());
     private static final Field<Long> NEXT_OFFSET = DSL.field(DSL.name("next_offset"), SQLDataType.BIGINT.notNull());
     private static final Field<Integer> VP = DSL.field(DSL.name("vp"), SQLDataType.INTEGER.notNull());
+    private static final Field<Long> MOVED_FROM = DSL.field(DSL.name("from_offset"), SQLDataType.BIGINT.notNull());
+    private static final Field<Long> MOVED_TO = DSL.field(DSL.name("to_offset"), SQLDataType.BIGINT.notNull());
+    private static final Field<String> MOVED_BY = DSL.field(DSL.name("operator"), SQLDataType.VARCHAR(255).notNull());
+    private static final Field<String> MOVE_COMMAND =
+            DSL.field(DSL.name("command_id"), SQLDataType.VARCHAR(64).notNull());
+    private static final Field<java.time.LocalDateTime> MOVED_AT =
+            DSL.field(DSL.name("moved_at"), SQLDataType.LOCALDATETIME.notNull());
     private static final Field<String> MAPPING = DSL.field(DSL.name("mapping"), SQLDataType.VARCHAR(300).notNull());
     private static final Field<Long> EPOCH =
             DSL.field(DSL.name("epoch"), SQLDataType.BIGINT.notNull().defaultValue(0L));
@@ -178,6 +188,7 @@ public final class PartitionOffsets implements io.sluice.dsl.VirtualOffsetAuthor
     private final Map<RowKey, Long> committedRows = new ConcurrentHashMap<>();
     private volatile boolean tableReady;
     private volatile boolean virtualTableReady;
+    private volatile boolean movesTableReady;
     private final Table<?> virtualTable;
     private final Field<String> vGroup;
     private final Field<String> vTopic;
@@ -533,6 +544,72 @@ public final class PartitionOffsets implements io.sluice.dsl.VirtualOffsetAuthor
      */
     public String virtualTableName() {
         return tableName + "_virtual";
+    }
+
+    /**
+     * The name of the audit table of operators' moves: {@value #DEFAULT_MOVES_TABLE_NAME} beside the default offset
+     * table, else the offset table's name with {@code _moves} appended. A row per move: group, topic, partition, from
+     * and to offsets, the operator, the command id and the time. Created on the first move (unless schema
+     * management is {@code NONE}).
+     */
+    public String movesTableName() {
+        return tableName.equals(DEFAULT_TABLE_NAME) ? DEFAULT_MOVES_TABLE_NAME : tableName + "_moves";
+    }
+
+    /**
+     * Moves the row for an operator ({@link OffsetMove}): under the row lock, only while the row's next offset is
+     * still {@code expected}; the move and its audit row commit together. A backwards move bumps the row's epoch,
+     * so every writer that saw the row before — this process's own jobs included — is refused until the partition
+     * is enforced again. A missing row is not created: the move is {@code PREVENTED}.
+     *
+     * @throws OffsetLockTimeoutException when another transaction held the row lock past the lock timeout
+     * @throws OffsetStoreException       when the table is unusable or the database fails
+     */
+    @Override
+    public OffsetMove.Outcome move(OffsetMove move) {
+        RowKey key = new RowKey(validateGroup(move.consumerGroup()), move.topicPartition());
+        if (nextOffset(move.consumerGroup(), move.topicPartition()).isEmpty()) {
+            return OffsetMove.Outcome.PREVENTED;
+        }
+        createMovesTableIfMissing();
+        OffsetMove.Outcome outcome = locked(move.consumerGroup(), move.topicPartition(), move.expected(), row -> {
+            if (row.nextOffset() != move.expected()) {
+                return OffsetMove.Outcome.PREVENTED;
+            }
+            row.moveTo(move.target());
+            row.tx().insertInto(DSL.table(DSL.name(movesTableName())))
+                    .columns(GROUP, TOPIC, PARTITION, MOVED_FROM, MOVED_TO, MOVED_BY, MOVE_COMMAND, MOVED_AT)
+                    .values(key.group(), key.topicPartition().topic(), key.topicPartition().partition(),
+                            move.expected(), move.target(), move.operator(), move.commandId(),
+                            java.time.LocalDateTime.now(java.time.ZoneOffset.UTC))
+                    .execute();
+            return OffsetMove.Outcome.MOVED;
+        });
+        if (outcome == OffsetMove.Outcome.MOVED) {
+            // what this process remembers of the row is void: the next enforcement reads it (and its epoch) anew
+            committedRows.remove(key);
+            observedEpochs.remove(key);
+            LOG.info("operator {} moved the offset row of {} from {} to {} (command {})", move.operator(), key,
+                    move.expected(), move.target(), move.commandId());
+        }
+        return outcome;
+    }
+
+    private void createMovesTableIfMissing() {
+        if (movesTableReady) {
+            return;
+        }
+        withConnection("prepare the moves table", ctx -> {
+            if (schemaManagement == SchemaManagement.NONE) {
+                return null;
+            }
+            ctx.createTableIfNotExists(DSL.table(DSL.name(movesTableName())))
+                    .column(GROUP).column(TOPIC).column(PARTITION).column(MOVED_FROM).column(MOVED_TO)
+                    .column(MOVED_BY).column(MOVE_COMMAND).column(MOVED_AT)
+                    .execute();
+            return null;
+        });
+        movesTableReady = true;
     }
 
     private void createVirtualTableIfMissing() {

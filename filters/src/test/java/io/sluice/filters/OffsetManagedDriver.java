@@ -18,7 +18,12 @@ final class OffsetManagedDriver {
      * @return the store, to read the rows
      */
     static PartitionOffsets start(TestDriver driver, String topic) {
-        PartitionOffsets offsets = PartitionOffsets.create(Databases.h2(), SQLDialect.H2);
+        return start(driver, topic, Databases.h2());
+    }
+
+    /** As {@link #start(TestDriver, String)}, on {@code database}. */
+    static PartitionOffsets start(TestDriver driver, String topic, javax.sql.DataSource database) {
+        PartitionOffsets offsets = PartitionOffsets.create(database, SQLDialect.H2);
         offsets.createTableIfMissing();
         driver.start(Sluice.topology().topic(topic)
                 .deserializers(new StringDeserializer(), new StringDeserializer())

@@ -55,6 +55,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private final List<SluiceEventListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private JobObserver jobObserver = JobObserver.NONE;
     private final Set<TopicPartition> operatorPauses = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<TopicPartition> operatorMoves = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private ExecutorService workers;
     private KafkaDeadLetterPublisher deadLetters;
     private final Properties deadLetterProducer = new Properties();
@@ -209,6 +210,21 @@ public final class SluiceRuntime implements AutoCloseable {
         return holds(topicPartition);
     }
 
+    /**
+     * Tells the instance holding {@code topicPartition} that an operator moved its stored offset (the offset
+     * manager's row, see {@code OffsetAuthority.move}): it voids its marks and enforces the partition again, so
+     * consuming resumes from the row. From any thread.
+     *
+     * @return whether an instance of this runtime holds the partition now
+     */
+    public boolean enforceAfterOperatorMove(TopicPartition topicPartition) {
+        boolean held = holds(Objects.requireNonNull(topicPartition, "topicPartition"));
+        if (held) {
+            operatorMoves.add(topicPartition);
+        }
+        return held;
+    }
+
     /** The partitions operators want paused, unmodifiable. */
     public Set<TopicPartition> operatorPauses() {
         return Set.copyOf(operatorPauses);
@@ -333,6 +349,7 @@ public final class SluiceRuntime implements AutoCloseable {
                 loop.brokerSidePatterns(ConsumerConfigs.isConsumerProtocol(subscriptionProperties));
                 loop.jobObserver(jobObserver);
                 loop.operatorPauses(operatorPauses);
+                loop.operatorMoves(operatorMoves);
                 if (transactions != null) {
                     String group = subscriptionProperties.getProperty(ConsumerConfig.GROUP_ID_CONFIG).trim();
                     loop.kafkaTransactions(transactionalProducers.computeIfAbsent(group, g -> {

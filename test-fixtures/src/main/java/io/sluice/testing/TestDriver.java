@@ -57,6 +57,7 @@ public final class TestDriver implements AutoCloseable {
     private final List<SluiceEventListener> listeners = new CopyOnWriteArrayList<>();
     private JobObserver jobObserver = JobObserver.NONE;
     private final java.util.Set<TopicPartition> operatorPauses = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<TopicPartition> operatorMoves = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<ProducerRecord<byte[], byte[]>> deadLetters = new CopyOnWriteArrayList<>();
     // Kafka runs with auto.offset.reset=none under Sluice: the runtime applies the user's reset itself
     private InMemoryConsumerConfig config = InMemoryConsumerConfig.forGroup("sluice-test")
@@ -180,6 +181,15 @@ public final class TestDriver implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Tells the driver an operator moved the partition's stored offset, as
+     * {@code SluiceRuntime.enforceAfterOperatorMove} does: at the next step it voids its marks and is enforced again.
+     */
+    public TestDriver enforceAfterOperatorMove(String topic, int partition) {
+        operatorMoves.add(new TopicPartition(topic, partition));
+        return this;
+    }
+
     /** Ends an operator's pause, as {@code SluiceRuntime.resumeByOperator} does. */
     public TestDriver resumeByOperator(String topic, int partition) {
         operatorPauses.remove(new TopicPartition(topic, partition));
@@ -228,6 +238,7 @@ public final class TestDriver implements AutoCloseable {
                 publisher());
         loop.jobObserver(jobObserver);
         loop.operatorPauses(operatorPauses);
+        loop.operatorMoves(operatorMoves);
         if (topology.topics().stream().anyMatch(t -> t.settings().kafkaTransactions())) {
             transactions = new InMemoryTransactions(log, clock, () -> consumer, "driver-" + config.groupId(),
                     transactionalProducers);

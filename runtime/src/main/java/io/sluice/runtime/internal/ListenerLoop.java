@@ -108,6 +108,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
     private boolean polled;
     private int consecutivePollFailures;
     private volatile java.util.Set<TopicPartition> operatorPauses = java.util.Set.of();
+    private volatile java.util.Set<TopicPartition> operatorMoves = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private boolean brokerSidePatterns;
     private final Set<String> overlapsLogged = new java.util.HashSet<>();
     /** Runs the Kafka transactions of topics with {@code kafkaTransactions()}; null when none are configured. */
@@ -268,6 +269,14 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
      */
     public void operatorPauses(java.util.Set<TopicPartition> shared) {
         this.operatorPauses = java.util.Objects.requireNonNull(shared, "shared");
+    }
+
+    /**
+     * The partitions whose stored offset an operator moved, shared with the runtime: the instance that holds one
+     * enforces it again at its next step and removes it; call before {@link #subscribe()}.
+     */
+    public void operatorMoves(java.util.Set<TopicPartition> shared) {
+        this.operatorMoves = java.util.Objects.requireNonNull(shared, "shared");
     }
 
     /** Wraps every batch job launched from now on with {@code observer} (see {@link JobObserver}). */
@@ -471,6 +480,10 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
 
     /** Pauses or resumes {@code a}'s partition when an operator's wish differs from its machine's. */
     private void followOperator(Assembly<?, ?> a) {
+        if (operatorMoves.remove(a.topicPartition)) {
+            LOG.info("[{}] {}: an operator moved its stored offset; enforcing it again", name, a.topicPartition);
+            execute(a, a.machine.operatorMoved(now()));
+        }
         boolean wanted = operatorPauses.contains(a.topicPartition);
         if (wanted != a.machine.operatorPaused()) {
             LOG.info("[{}] {} {} by an operator", name, a.topicPartition, wanted ? "paused" : "resumed");
@@ -1138,6 +1151,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         List<Command> first = new ArrayList<>();
         a.machine = PartitionMachine.assigned(tp, generation, name, topic.settings(), a.offsetManaged(), timings,
                 a.consumerClass(), counters, position, OptionalLong.empty(), OptionalLong.empty(), first);
+        operatorMoves.remove(tp); // a new assignment enforces the stored offset anyway
         if (operatorPauses.contains(tp)) {
             // before anything is fetched: an operator's pause outlives the rebalance that moved the partition here
             first.addAll(a.machine.operatorPause(true));

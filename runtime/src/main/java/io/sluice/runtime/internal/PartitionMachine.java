@@ -146,6 +146,8 @@ final class PartitionMachine {
     private final long assignedPosition;
     private long floor;
     private long marked = -1;
+    /** An operator moved the row: the next enforcement voids this assignment's marks. */
+    private boolean marksVoid;
     private long committed = -1;
     private OptionalLong logStart;
     private OptionalLong logEnd;
@@ -448,6 +450,25 @@ final class PartitionMachine {
             } else {
                 reasons.remove(PauseReason.OPERATOR);
             }
+        }
+        sync();
+        return drain();
+    }
+
+    /**
+     * An operator moved the partition's stored offset (the offset manager's row): this assignment's marks are void
+     * — the one case where a mark moves back — and the partition is enforced again, from the row. An idle partition
+     * is enforced now; a busy one meets the move as a refusal of its next transaction, which enforces it again.
+     */
+    List<Command> operatorMoved(Now now) {
+        if (!offsetManaged || state == State.REVOKED || reasons.contains(PauseReason.CLOSING)) {
+            return drain();
+        }
+        marksVoid = true;
+        if (state == State.IDLE) {
+            clearBuffer();
+            idleAdvance = -1;
+            enforce();
         }
         sync();
         return drain();
@@ -977,6 +998,11 @@ final class PartitionMachine {
     }
 
     private void enforced(Report.Enforced e, Now now) {
+        if (marksVoid) {
+            // an operator moved the row: what this assignment marked before no longer holds
+            marksVoid = false;
+            marked = -1;
+        }
         logStart = OptionalLong.of(e.logStart());
         logEnd = OptionalLong.of(e.logEnd());
         if (virtual != null && offsetManaged && !adoptMapping(e.mapping(), now)) {
