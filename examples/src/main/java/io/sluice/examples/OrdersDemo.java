@@ -12,6 +12,7 @@ import io.sluice.web.DashboardSettings;
 import io.sluice.web.SluiceDashboard;
 import io.sluice.web.console.ConsoleSettings;
 import io.sluice.web.console.ConsoleTopics;
+import io.sluice.web.console.PartitionReport;
 import io.sluice.web.console.ReporterSettings;
 import io.sluice.web.console.SluiceConsole;
 import io.sluice.web.console.SluiceReporter;
@@ -270,8 +271,11 @@ public final class OrdersDemo {
                         consumerProperties.getProperty(ConsumerConfig.GROUP_ID_CONFIG), tp)));
         dashboards.add(dashboard);
         say("Dashboard of %s: %s", runtime.name(), dashboard.url());
+        String group = consumerProperties.getProperty(ConsumerConfig.GROUP_ID_CONFIG);
         reporters.add(SluiceReporter.start(runtime, Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers), ReporterSettings.defaults().withInterval(Duration.ofSeconds(1))));
+                bootstrapServers), ReporterSettings.defaults().withInterval(Duration.ofSeconds(1))
+                .withDatabaseOffsets(tp -> offsets.lastSeen(group, tp)
+                        .map(s -> new PartitionReport.DatabaseOffset(s.nextOffset(), s.at())))));
         return runtime.start();
     }
 

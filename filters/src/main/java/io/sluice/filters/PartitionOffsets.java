@@ -10,6 +10,7 @@ import io.sluice.dsl.OffsetRefusedException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -186,6 +187,8 @@ public final class PartitionOffsets implements io.sluice.dsl.VirtualOffsetAuthor
      * a row this process moved backwards is never vouched for.
      */
     private final Map<RowKey, Long> committedRows = new ConcurrentHashMap<>();
+    /** What the store last read or wrote of each row, and when (see {@link #lastSeen}). */
+    private final Map<RowKey, SeenOffset> seen = new ConcurrentHashMap<>();
     private volatile boolean tableReady;
     private volatile boolean virtualTableReady;
     private volatile boolean movesTableReady;
@@ -385,7 +388,26 @@ public final class PartitionOffsets implements io.sluice.dsl.VirtualOffsetAuthor
             return OptionalLong.empty();
         }
         observedEpochs.put(key, row.value2());
+        seen.put(key, new SeenOffset(row.value1(), Instant.now()));
         return OptionalLong.of(row.value1());
+    }
+
+    /**
+     * A row's next offset as this store last read it or wrote it — under the row lock, or in the enforcement read —
+     * and when; empty when this process has not touched the row. Never queries the database, so a report or a page
+     * may call it as often as it likes (the console's reporter does: {@code ReporterSettings.withDatabaseOffsets}).
+     */
+    public Optional<SeenOffset> lastSeen(String consumerGroup, TopicPartition topicPartition) {
+        return Optional.ofNullable(seen.get(new RowKey(validateGroup(consumerGroup), topicPartition)));
+    }
+
+    /**
+     * A row's next offset as the store saw it, and when.
+     *
+     * @param nextOffset the row's next offset
+     * @param at         when it was read or written
+     */
+    public record SeenOffset(long nextOffset, Instant at) {
     }
 
     /**
@@ -1169,12 +1191,16 @@ public final class PartitionOffsets implements io.sluice.dsl.VirtualOffsetAuthor
                 return null;
             });
             row = lockRow(tx, connection, key, created);
+            long lockedAt = row.nextOffset();
             R result = work.run(row);
+            long written = row.nextOffset();
             row.close();
             if (row.isRollbackOnly()) {
                 transaction.rollback();
+                seen.put(key, new SeenOffset(lockedAt, Instant.now()));
             } else {
                 transaction.commit(this, key);
+                seen.put(key, new SeenOffset(written, Instant.now()));
             }
             return result;
         } catch (Throwable t) {

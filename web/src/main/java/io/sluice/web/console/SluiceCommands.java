@@ -34,8 +34,12 @@ import org.slf4j.LoggerFactory;
  *   <li>the commands topic, from its end: each record passes the {@link CommandGate} (signed, within the expiry,
  *       not seen before — otherwise dropped and logged, an expired one answered {@code expired}); commands for
  *       another group are ignored; the runtime answers on the results topic: {@code applied} where it holds the
- *       partition, {@code not_owner} elsewhere. Moving an offset-managed row ({@link OperatorCommand.MoveOffset})
- *       is answered {@code prevented}: this runtime does not take it yet.</li>
+ *       partition, {@code not_owner} elsewhere;</li>
+ *   <li>a move of an offset-managed row ({@link OperatorCommand.MoveOffset}) is taken only on a topic the settings
+ *       allow ({@link CommandSettings#movableTopics()}), by the runtime holding the partition, when the target lies
+ *       within the log ({@code out_of_range} otherwise) and the row still equals the expectation ({@code prevented}
+ *       otherwise): the store moves it and audits it in one transaction, then the runtime voids its marks and
+ *       enforces the partition again — the one case where a mark moves back.</li>
  * </ul>
  */
 public final class SluiceCommands implements AutoCloseable {
@@ -209,8 +213,58 @@ public final class SluiceCommands implements AutoCloseable {
             boolean held = runtime.resumeByOperator(tp);
             LOG.info("[{}] operator {} resumed {}", runtime.name(), command.issuer(), tp);
             answer(command, held ? "applied" : "not_owner", held ? "resumed" : "resumed where it is assigned next");
-        } else {
-            answer(command, "prevented", "this runtime does not move offsets on operators' commands");
+        } else if (command instanceof OperatorCommand.MoveOffset move) {
+            move(move, tp);
+        }
+    }
+
+    /**
+     * Moves an offset-managed row for an operator, on the runtime that holds the partition, when its topic allows
+     * it: within the log, only from the row the operator saw; then the runtime enforces the partition again.
+     */
+    private void move(OperatorCommand.MoveOffset move, TopicPartition tp) {
+        if (!runtime.partitions().values().stream().flatMap(List::stream)
+                .anyMatch(s -> s.topicPartition().equals(tp))) {
+            answer(move, "not_owner", "the partition is not held here");
+            return;
+        }
+        if (!settings.movableTopics().contains(tp.topic())) {
+            answer(move, "prevented", "topic " + tp.topic() + " does not allow moving offsets");
+            return;
+        }
+        java.util.Optional<io.sluice.dsl.TopicDefinition<?, ?>> topic = runtime.topology().topic(tp.topic());
+        java.util.Optional<io.sluice.dsl.OffsetAuthority> authority = topic.flatMap(t -> t.offsetAuthority());
+        if (authority.isEmpty()) {
+            answer(move, "prevented", "topic " + tp.topic() + " keeps no offsets outside Kafka");
+            return;
+        }
+        if (topic.get().settings().virtualPartitions().isPresent()) {
+            answer(move, "prevented", "topic " + tp.topic() + " has virtual partitions, whose rows cannot be moved");
+            return;
+        }
+        long start = reader.beginningOffsets(List.of(tp)).get(tp);
+        long end = reader.endOffsets(List.of(tp)).get(tp);
+        if (move.target() < start || move.target() > end) {
+            answer(move, "out_of_range", "target " + move.target() + " is outside the log [" + start + ", " + end
+                    + "]");
+            return;
+        }
+        io.sluice.dsl.OffsetMove.Outcome outcome;
+        try {
+            outcome = authority.get().move(new io.sluice.dsl.OffsetMove(group, tp, move.expected(), move.target(),
+                    move.issuer(), move.id().toString()));
+        } catch (Exception e) {
+            LOG.warn("[{}] could not move the row of {} for {}: {}", runtime.name(), tp, move.issuer(), e.toString());
+            answer(move, "prevented", "the offset store failed; nothing changed");
+            return;
+        }
+        switch (outcome) {
+            case MOVED -> {
+                runtime.enforceAfterOperatorMove(tp);
+                answer(move, "applied", "moved the row from " + move.expected() + " to " + move.target());
+            }
+            case PREVENTED -> answer(move, "prevented", "the row is no longer at " + move.expected());
+            default -> answer(move, "prevented", "the offset store cannot move rows");
         }
     }
 
