@@ -15,6 +15,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Produces the chaos matrix's messages while (or before) the members consume: {@code count} messages round-robin
@@ -46,7 +48,9 @@ final class PacedProducer implements AutoCloseable {
     private static final int LARGE_ABORT_RECORDS = 120;
     private static final int LARGE_ABORT_PADDING = 400;
 
-    private final KafkaProducer<String, String> producer;
+    private static final Logger LOG = LoggerFactory.getLogger(PacedProducer.class);
+    private volatile KafkaProducer<String, String> producer;
+    private final Map<String, Object> props;
     private final Mode mode;
     private final String topic;
     private final int partitions;
@@ -65,6 +69,7 @@ final class PacedProducer implements AutoCloseable {
         if (mode == Mode.TRANSACTIONAL) {
             props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "chaos-producer-" + topic);
         }
+        this.props = props;
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
         this.mode = mode;
         this.topic = topic;
@@ -109,12 +114,44 @@ final class PacedProducer implements AutoCloseable {
     }
 
     private synchronized void transaction(long from, long to, boolean abort) {
-        Set<Long> offsets = ConcurrentHashMap.newKeySet();
-        producer.beginTransaction();
-        for (long n = from; n < to; n++) {
-            send((int) (n % partitions), abort ? ABORT_FLAG : "", offsets);
+        for (int attempt = 1; ; attempt++) {
+            Set<Long> offsets = ConcurrentHashMap.newKeySet();
+            AtomicReference<Exception> failed = new AtomicReference<>();
+            try {
+                producer.beginTransaction();
+                for (long n = from; n < to; n++) {
+                    send((int) (n % partitions), abort ? ABORT_FLAG : "", offsets, failed);
+                }
+                producer.flush();
+                if (failed.get() != null) {
+                    throw new IllegalStateException("a send of the transaction failed", failed.get());
+                }
+                finish(abort, offsets);
+                return;
+            } catch (RuntimeException e) {
+                // the broker's transaction state can reject a send (seen with transactions v2 under load:
+                // CONCURRENT_TRANSACTIONS, then an out-of-order sequence): the transaction is aborted — nothing of it
+                // becomes visible, so nothing of it is expected — and its messages are sent again in a new one
+                if (attempt >= 3) {
+                    throw e;
+                }
+                LOG.warn("a transaction of the paced producer failed ({}); aborting it and sending its messages"
+                        + " again", e.toString());
+                abandon();
+                aborted.addAll(offsets);
+            }
         }
-        finish(abort, offsets);
+    }
+
+    /** Ends a failed transaction: aborts it, or when the producer cannot, replaces it (which aborts it too). */
+    private void abandon() {
+        try {
+            producer.abortTransaction();
+        } catch (RuntimeException e) {
+            producer.close(Duration.ofSeconds(10));
+            producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+            producer.initTransactions(); // fences the old producer and aborts its open transaction
+        }
     }
 
     /** One transaction larger than a member's fetch size, to one partition, aborted. */
@@ -156,6 +193,10 @@ final class PacedProducer implements AutoCloseable {
     }
 
     private void send(int partition, String prefix, Set<Long> into) {
+        send(partition, prefix, into, failure);
+    }
+
+    private void send(int partition, String prefix, Set<Long> into, AtomicReference<Exception> failure) {
         long n = sent.getAndIncrement();
         String key = mode == Mode.KEYED ? "k" + keyOn(partition, n) : "k" + n;
         producer.send(new ProducerRecord<>(topic, partition, key, prefix + "m-" + n), (metadata, e) -> {
