@@ -10,7 +10,7 @@ import java.util.function.UnaryOperator;
  * The dashboard of one runtime — its page, its JSON state and its assets — as plain responses, for hosts that serve
  * it with their own HTTP server (a servlet container under Spring Boot) rather than {@link SluiceDashboard}'s. The
  * routes, headers and guarantees are {@link SluiceDashboard}'s, below a base path of the host's choosing:
- * {@code <base>} is the page, {@code <base>api/state} the JSON, {@code <base>assets/<Sluice's version>/<name>} the
+ * {@code <base>} is the page, {@code <base>api/state} the JSON, {@code <base>assets/<Sluice's version (a snapshot's with a hash of the assets)>/<name>} the
  * assets with {@code Cache-Control: max-age=31536000, immutable} (pages and JSON: {@code no-cache}); only GET and HEAD
  * are answered (anything else: 405); every other path is 404.
  *

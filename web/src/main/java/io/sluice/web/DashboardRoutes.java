@@ -15,7 +15,7 @@ import java.util.function.UnaryOperator;
  * <ul>
  *   <li>{@code /} — the page, {@code text/html}, {@code Cache-Control: no-cache};</li>
  *   <li>{@code /api/state} — the state as JSON, {@code Cache-Control: no-cache};</li>
- *   <li>{@code /assets/<version>/<name>} — a static file of this version, cached for a year and immutable: an
+ *   <li>{@code /assets/<token>/<name>} — a static file of this build ({@link Assets#token()}), cached for a year and immutable: an
  *       upgrade changes every asset URL;</li>
  *   <li>anything else, an asset of another version, an unknown asset or a path-traversal attempt — 404.</li>
  * </ul>
@@ -47,7 +47,7 @@ final class DashboardRoutes {
         this.model = model;
         this.assets = assets;
         this.refreshMillis = refreshMillis;
-        this.assetPrefix = "/assets/" + model.version() + "/";
+        this.assetPrefix = "/assets/" + Assets.token() + "/";
         this.view = view;
     }
 
@@ -68,7 +68,7 @@ final class DashboardRoutes {
         if (path == null) {
             return text(404, "Not Found\n");
         } else if (path.equals("/")) {
-            String page = HtmlPage.render(view.apply(model.snapshot()), model.version(), refreshMillis, base);
+            String page = HtmlPage.render(view.apply(model.snapshot()), Assets.token(), refreshMillis, base);
             return response(200, "text/html; charset=utf-8", NO_CACHE, page.getBytes(StandardCharsets.UTF_8));
         } else if (path.equals("/api/state")) {
             return response(200, "application/json; charset=utf-8", NO_CACHE,

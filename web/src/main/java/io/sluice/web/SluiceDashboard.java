@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Guarantees: it only reads (GET and HEAD; any other method gets 405); it binds 127.0.0.1 unless told
- * otherwise; assets are served under {@code /assets/<Sluice's version>/} with
+ * otherwise; assets are served under {@code /assets/<Sluice's version, for a snapshot with a hash of the assets>/} with
  * {@code Cache-Control: max-age=31536000, immutable} and pages and JSON with {@code no-cache}; every text it shows is
  * HTML-escaped on the server and set as text by the script; {@link #close()} is idempotent and never stops the
  * runtime.

@@ -62,7 +62,7 @@ class DashboardContentTest {
         int assets = 0;
         while (links.find()) {
             String link = links.group(1);
-            assertTrue(link.startsWith(BASE + "assets/" + VERSION + "/"), link);
+            assertTrue(link.startsWith(BASE + "assets/" + io.sluice.web.internal.Assets.token() + "/"), link);
             DashboardContent.Response asset = content.respond("GET", BASE, link.substring(BASE.length() - 1));
             assertEquals(200, asset.status(), link);
             assertEquals("max-age=31536000, immutable", asset.header("Cache-Control"));
@@ -93,7 +93,7 @@ class DashboardContentTest {
     @Test
     void headHasGetsHeadersAndBodyLengthOtherMethodsAre405AndUnknownPaths404() {
         DashboardContent content = content(UnaryOperator.identity());
-        String css = "/assets/" + VERSION + "/dashboard.css";
+        String css = "/assets/" + io.sluice.web.internal.Assets.token() + "/dashboard.css";
 
         DashboardContent.Response head = content.respond("HEAD", BASE, css);
         DashboardContent.Response get = content.respond("GET", BASE, css);
@@ -103,7 +103,7 @@ class DashboardContentTest {
         DashboardContent.Response post = content.respond("POST", BASE, "/");
         assertEquals(405, post.status());
         assertEquals("GET, HEAD", post.header("Allow"));
-        for (String path : List.of("/assets/0.0.1/dashboard.css", "/assets/" + VERSION + "/..%2Fversion.properties",
+        for (String path : List.of("/assets/0.0.1/dashboard.css", "/assets/" + io.sluice.web.internal.Assets.token() + "/..%2Fversion.properties",
                 "/api", "/index.html")) {
             assertEquals(404, content.respond("GET", BASE, path).status(), path);
         }

@@ -274,8 +274,9 @@ class SluiceDashboardHttpTest {
         while (m.find()) {
             links.add(m.group(1));
         }
-        assertEquals(List.of("/assets/" + VERSION + "/dashboard.css", "/assets/" + VERSION + "/favicon.svg",
-                "/assets/" + VERSION + "/dashboard.js"), links);
+        String token = io.sluice.web.internal.Assets.token();
+        assertEquals(List.of("/assets/" + token + "/dashboard.css", "/assets/" + token + "/favicon.svg",
+                "/assets/" + token + "/dashboard.js"), links);
         for (String link : links) {
             HttpResponse<String> asset = Http.get(at(link));
             assertEquals(200, asset.statusCode(), link);
@@ -310,7 +311,7 @@ class SluiceDashboardHttpTest {
         "/index.html",
     })
     void unknownPathsAndOtherVersionsAre404(String path) throws Exception {
-        HttpResponse<String> r = Http.get(at(path.replace("VERSION", VERSION)));
+        HttpResponse<String> r = Http.get(at(path.replace("VERSION", io.sluice.web.internal.Assets.token())));
         assertEquals(404, r.statusCode(), path);
         assertEquals("no-cache", header(r, "cache-control"));
     }
@@ -335,7 +336,7 @@ class SluiceDashboardHttpTest {
         "/assets/VERSION/.hidden.css",
     })
     void pathTraversalIs404EncodedOrNot(String target) throws IOException {
-        Http.Raw r = Http.raw(dashboard.url(), "GET", target.replace("VERSION", VERSION));
+        Http.Raw r = Http.raw(dashboard.url(), "GET", target.replace("VERSION", io.sluice.web.internal.Assets.token()));
         assertEquals(404, r.status(), target);
         assertFalse(r.body().contains("version="), target);
     }
@@ -343,14 +344,14 @@ class SluiceDashboardHttpTest {
     @Test
     void aTargetTheServerCannotParseIsRejectedBeforeRouting() throws IOException {
         // a raw backslash is illegal in a URI: the JDK server answers 400 itself
-        Http.Raw r = Http.raw(dashboard.url(), "GET", "/assets/" + VERSION + "/..\\version.properties");
+        Http.Raw r = Http.raw(dashboard.url(), "GET", "/assets/" + io.sluice.web.internal.Assets.token() + "/..\\version.properties");
         assertEquals(400, r.status());
         assertFalse(r.body().contains("version="));
     }
 
     @Test
     void theSameAssetByAnExactRawPathIsServed() throws IOException {
-        Http.Raw r = Http.raw(dashboard.url(), "GET", "/assets/" + VERSION + "/dashboard.css?v=ignored");
+        Http.Raw r = Http.raw(dashboard.url(), "GET", "/assets/" + io.sluice.web.internal.Assets.token() + "/dashboard.css?v=ignored");
         assertEquals(200, r.status());
         assertEquals("max-age=31536000, immutable", r.headers().get("cache-control"));
     }
@@ -360,7 +361,7 @@ class SluiceDashboardHttpTest {
     @ParameterizedTest
     @ValueSource(strings = {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "PROPFIND"})
     void onlyGetAndHeadAreServed(String method) throws Exception {
-        for (String path : List.of("/", "/api/state", "/assets/" + VERSION + "/dashboard.js", "/nope")) {
+        for (String path : List.of("/", "/api/state", "/assets/" + io.sluice.web.internal.Assets.token() + "/dashboard.js", "/nope")) {
             Http.Raw r = Http.raw(dashboard.url(), method, path);
             assertEquals(405, r.status(), method + " " + path);
             assertEquals("GET, HEAD", r.headers().get("allow"), method + " " + path);
@@ -370,7 +371,7 @@ class SluiceDashboardHttpTest {
 
     @Test
     void headAnswersWithTheHeadersOfGetAndNoBody() throws Exception {
-        for (String path : List.of("/", "/api/state", "/assets/" + VERSION + "/dashboard.css")) {
+        for (String path : List.of("/", "/api/state", "/assets/" + io.sluice.web.internal.Assets.token() + "/dashboard.css")) {
             HttpResponse<String> get = Http.get(at(path));
             HttpResponse<String> head = Http.send("HEAD", at(path));
             assertEquals(200, head.statusCode(), path);
