@@ -23,6 +23,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -162,6 +163,11 @@ final class ConsoleHandler implements HttpHandler {
             return;
         }
         ConsoleState state = backend.state();
+        if (path.equals("/metrics")) {
+            send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", NO_CACHE,
+                    metrics(state).getBytes(StandardCharsets.UTF_8));
+            return;
+        }
         String body;
         String title;
         switch (path) {
@@ -216,6 +222,52 @@ final class ConsoleHandler implements HttpHandler {
         }
         String page = ConsolePages.layout(title, pageId(path), assetPrefix, viewer, body);
         send(exchange, 200, "text/html; charset=utf-8", NO_CACHE, page.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The console's view as Prometheus text: processes by group and status, and per group the partitions shown,
+     * the stuck ones, those whose database offset trails Kafka's commit (negative drift), and the total lag.
+     */
+    static String metrics(ConsoleState state) {
+        StringBuilder m = new StringBuilder();
+        m.append("# HELP sluice_console_processes Processes reporting, by group and status.\n")
+                .append("# TYPE sluice_console_processes gauge\n");
+        Map<String, Map<ConsoleState.Status, Integer>> byGroup = new java.util.TreeMap<>();
+        for (ConsoleState.ProcessView p : state.processes()) {
+            byGroup.computeIfAbsent(p.group(), g -> new java.util.EnumMap<>(ConsoleState.Status.class))
+                    .merge(p.status(), 1, Integer::sum);
+        }
+        byGroup.forEach((group, counts) -> {
+            for (ConsoleState.Status status : ConsoleState.Status.values()) {
+                m.append("sluice_console_processes{group=\"").append(label(group)).append("\",status=\"")
+                        .append(status.name().toLowerCase(Locale.ROOT)).append("\"} ")
+                        .append(counts.getOrDefault(status, 0)).append('\n');
+            }
+        });
+        String[][] gauges = {{"partitions", "Partitions shown for the group."},
+                {"stuck_partitions", "Partitions with lag and no progress for the stuck threshold."},
+                {"negative_drift_partitions", "Partitions whose database offset is below Kafka's committed offset."},
+                {"lag", "The group's total lag."}};
+        for (String[] g : gauges) {
+            m.append("# HELP sluice_console_").append(g[0]).append(' ').append(g[1]).append('\n')
+                    .append("# TYPE sluice_console_").append(g[0]).append(" gauge\n");
+            for (String group : state.groups()) {
+                List<ConsoleState.PartitionView> rows = state.partitions(group);
+                long value = switch (g[0]) {
+                    case "partitions" -> rows.size();
+                    case "stuck_partitions" -> rows.stream().filter(ConsoleState.PartitionView::stuck).count();
+                    case "negative_drift_partitions" -> rows.stream().filter(r -> "red".equals(r.driftLevel())).count();
+                    default -> rows.stream().mapToLong(r -> r.report().lag().orElse(0)).sum();
+                };
+                m.append("sluice_console_").append(g[0]).append("{group=\"").append(label(group)).append("\"} ")
+                        .append(value).append('\n');
+            }
+        }
+        return m.toString();
+    }
+
+    private static String label(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 
     private void post(HttpExchange exchange, String path) throws IOException {

@@ -160,6 +160,31 @@ class ConsoleHttpTest {
     }
 
     @Test
+    void theConsolesViewIsExportedAsMetricsWithStuckAndNegativeDriftPartitions() throws Exception {
+        start(Optional.empty(), Set.of());
+        Runnable b = () -> state.report(new ProcessReport("orders-b", "h", "0.1.0", "orders", clock.instant(),
+                Duration.ofSeconds(5), false, 1, 1, List.of("b-0"), List.of(new PartitionReport("orders", 1, "b-0",
+                "RUNNING", 4, 9, 4, Optional.of(new PartitionReport.DatabaseOffset(4, clock.instant())),
+                OptionalLong.of(12), OptionalLong.of(3), "")), Map.of()));
+        b.run();
+        String body = request("GET", "/metrics", Map.of(), "").body();
+        assertTrue(body.contains("sluice_console_processes{group=\"orders\",status=\"live\"} 2\n"), body);
+        assertTrue(body.contains("sluice_console_partitions{group=\"orders\"} 2\n"), body);
+        assertTrue(body.contains("sluice_console_negative_drift_partitions{group=\"orders\"} 1\n"), body);
+        assertTrue(body.contains("sluice_console_lag{group=\"orders\"} 5\n"), body);
+        assertTrue(body.contains("sluice_console_stuck_partitions{group=\"orders\"} 0\n"), body);
+
+        clock.advance(Duration.ofMinutes(5)); // b reports again without progress; the other process went silent
+        b.run();
+        Response metrics = request("GET", "/metrics", Map.of(), "");
+        assertEquals(200, metrics.status());
+        assertTrue(metrics.headers().get("content-type").startsWith("text/plain; version=0.0.4"));
+        body = metrics.body();
+        assertTrue(body.contains("sluice_console_stuck_partitions{group=\"orders\"} 1\n"), body);
+        assertTrue(body.contains("sluice_console_processes{group=\"orders\",status=\"live\"} 1\n"), body);
+    }
+
+    @Test
     void onlyAllowedHostsAreAnswered() throws Exception {
         start(Optional.empty(), Set.of("console.example.org"));
         assertEquals(421, request("GET", "/", Map.of("Host", "attacker.example"), "").status());
