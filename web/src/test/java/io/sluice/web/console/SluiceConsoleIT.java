@@ -224,6 +224,24 @@ class SluiceConsoleIT {
         }
     }
 
+    @Test
+    void operatorModeOverPlainHttpOnEveryAddressStartsOnlyWhenInsecureHttpIsChosen() throws Exception {
+        ConsoleTopics topics = new ConsoleTopics("console-insecure");
+        try (Admin admin = kafka.admin()) {
+            topics.install(admin, (short) 1);
+        }
+        Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        ConsoleSettings everywhere = ConsoleSettings.defaults().withTopics(topics)
+                .withAddress(java.net.InetAddress.getByName("0.0.0.0"))
+                .withOperators("ops:" + OperatorTokens.hash("t"), CommandSigner.withKey(new byte[32]));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> SluiceConsole.start(client, everywhere));
+        try (SluiceConsole console = SluiceConsole.start(client, everywhere.withInsecureHttp(true))) {
+            assertEquals(200, HTTP.send(HttpRequest.newBuilder(console.url()).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+    }
+
     private static String replay(SluiceConsole console, String cookie, String form) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/dead-letters/replay"))
                 .header("Cookie", cookie).header("Content-Type", "application/x-www-form-urlencoded")
