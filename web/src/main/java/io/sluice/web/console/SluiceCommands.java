@@ -204,68 +204,9 @@ public final class SluiceCommands implements AutoCloseable {
         if (!command.group().equals(group)) {
             return;
         }
-        TopicPartition tp = new TopicPartition(command.topic(), command.partition());
-        if (command instanceof OperatorCommand.Pause) {
-            boolean held = runtime.pauseByOperator(tp);
-            LOG.info("[{}] operator {} paused {}", runtime.name(), command.issuer(), tp);
-            answer(command, held ? "applied" : "not_owner", held ? "paused" : "paused where it is assigned next");
-        } else if (command instanceof OperatorCommand.Resume) {
-            boolean held = runtime.resumeByOperator(tp);
-            LOG.info("[{}] operator {} resumed {}", runtime.name(), command.issuer(), tp);
-            answer(command, held ? "applied" : "not_owner", held ? "resumed" : "resumed where it is assigned next");
-        } else if (command instanceof OperatorCommand.MoveOffset move) {
-            move(move, tp);
-        }
-    }
-
-    /**
-     * Moves an offset-managed row for an operator, on the runtime that holds the partition, when its topic allows
-     * it: within the log, only from the row the operator saw; then the runtime enforces the partition again.
-     */
-    private void move(OperatorCommand.MoveOffset move, TopicPartition tp) {
-        if (!runtime.partitions().values().stream().flatMap(List::stream)
-                .anyMatch(s -> s.topicPartition().equals(tp))) {
-            answer(move, "not_owner", "the partition is not held here");
-            return;
-        }
-        if (!settings.movableTopics().contains(tp.topic())) {
-            answer(move, "prevented", "topic " + tp.topic() + " does not allow moving offsets");
-            return;
-        }
-        java.util.Optional<io.sluice.dsl.TopicDefinition<?, ?>> topic = runtime.topology().topic(tp.topic());
-        java.util.Optional<io.sluice.dsl.OffsetAuthority> authority = topic.flatMap(t -> t.offsetAuthority());
-        if (authority.isEmpty()) {
-            answer(move, "prevented", "topic " + tp.topic() + " keeps no offsets outside Kafka");
-            return;
-        }
-        if (topic.get().settings().virtualPartitions().isPresent()) {
-            answer(move, "prevented", "topic " + tp.topic() + " has virtual partitions, whose rows cannot be moved");
-            return;
-        }
-        long start = reader.beginningOffsets(List.of(tp)).get(tp);
-        long end = reader.endOffsets(List.of(tp)).get(tp);
-        if (move.target() < start || move.target() > end) {
-            answer(move, "out_of_range", "target " + move.target() + " is outside the log [" + start + ", " + end
-                    + "]");
-            return;
-        }
-        io.sluice.dsl.OffsetMove.Outcome outcome;
-        try {
-            outcome = authority.get().move(new io.sluice.dsl.OffsetMove(group, tp, move.expected(), move.target(),
-                    move.issuer(), move.id().toString()));
-        } catch (Exception e) {
-            LOG.warn("[{}] could not move the row of {} for {}: {}", runtime.name(), tp, move.issuer(), e.toString());
-            answer(move, "prevented", "the offset store failed; nothing changed");
-            return;
-        }
-        switch (outcome) {
-            case MOVED -> {
-                runtime.enforceAfterOperatorMove(tp);
-                answer(move, "applied", "moved the row from " + move.expected() + " to " + move.target());
-            }
-            case PREVENTED -> answer(move, "prevented", "the row is no longer at " + move.expected());
-            default -> answer(move, "prevented", "the offset store cannot move rows");
-        }
+        OperatorActions.Answer answer = OperatorActions.apply(runtime, group, command, settings.movableTopics(),
+                tp -> reader.beginningOffsets(List.of(tp)).get(tp), tp -> reader.endOffsets(List.of(tp)).get(tp));
+        answer(command, answer.outcome(), answer.detail());
     }
 
     private void answer(OperatorCommand command, String outcome, String detail) {

@@ -3,8 +3,10 @@ package io.sluice.web.console;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.sluice.runtime.SluiceRuntime;
 import io.sluice.web.internal.Assets;
 import io.sluice.web.internal.Json;
+import io.sluice.web.internal.SluiceVersion;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -21,6 +23,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -63,33 +66,57 @@ public final class SluiceConsole implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> replayer;
     private final DeadLetterBrowser deadLetters;
     private final Thread readerThread;
+    private final Local local;
+    private final ScheduledExecutorService feed;
     private final HttpServer server;
     private final ExecutorService httpThreads;
     private final Set<String> refusedProcesses = new HashSet<>();
     private volatile boolean running = true;
 
-    private SluiceConsole(Map<String, Object> kafka, ConsoleSettings settings, Optional<OperatorTokens> tokens) {
+    /** The runtime a console of one process shows, without Kafka. */
+    private record Local(SluiceRuntime runtime, ReporterSettings reporting, Set<String> movableTopics,
+                         String group, ErrorThrottle errors) {
+    }
+
+    private SluiceConsole(Map<String, Object> kafka, ConsoleSettings settings, Optional<OperatorTokens> tokens,
+                          Local local) {
         this.settings = settings;
+        this.local = local;
         this.state = new ConsoleState(settings.clock(), settings.ttl(), settings.stuckAfter(),
                 settings.driftAmberAbove(), settings.maxErrors());
         this.history = new History(settings.clock());
-        Map<String, Object> consumer = new HashMap<>(kafka);
-        consumer.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumer.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-console-reader");
-        this.reader = new KafkaConsumer<>(consumer, new StringDeserializer(), new StringDeserializer());
-        Map<String, Object> producerConfig = new HashMap<>(kafka);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "sluice-console-writer");
-        this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer());
-        Map<String, Object> replayerConfig = new HashMap<>(producerConfig);
-        replayerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "sluice-console-replayer");
-        this.replayer = new KafkaProducer<>(replayerConfig, new ByteArraySerializer(), new ByteArraySerializer());
-        this.deadLetters = new DeadLetterBrowser(kafka, producer, replayer, settings.topics().metrics());
-        this.readerThread = new Thread(this::read, "sluice-console-reader");
-        this.readerThread.setDaemon(true);
+        if (local != null) {
+            this.reader = null;
+            this.producer = null;
+            this.replayer = null;
+            this.deadLetters = null;
+            this.readerThread = null;
+            this.feed = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "sluice-console-" + local.runtime().name());
+                t.setDaemon(true);
+                return t;
+            });
+        } else {
+            this.feed = null;
+            Map<String, Object> consumer = new HashMap<>(kafka);
+            consumer.remove(ConsumerConfig.GROUP_ID_CONFIG);
+            consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            consumer.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-console-reader");
+            this.reader = new KafkaConsumer<>(consumer, new StringDeserializer(), new StringDeserializer());
+            Map<String, Object> producerConfig = new HashMap<>(kafka);
+            producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+            producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            producerConfig.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "sluice-console-writer");
+            this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer());
+            Map<String, Object> replayerConfig = new HashMap<>(producerConfig);
+            replayerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "sluice-console-replayer");
+            this.replayer = new KafkaProducer<>(replayerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+            this.deadLetters = new DeadLetterBrowser(kafka, producer, replayer, settings.topics().metrics());
+            this.readerThread = new Thread(this::read, "sluice-console-reader");
+            this.readerThread.setDaemon(true);
+        }
+
         boolean secure = settings.tls().isPresent();
         try {
             InetSocketAddress bind = new InetSocketAddress(settings.address(), settings.port());
@@ -131,27 +158,84 @@ public final class SluiceConsole implements AutoCloseable {
             if (settings.commandSigner().isEmpty()) {
                 throw new IllegalStateException("operator mode needs the command signing key the runtimes share");
             }
-            boolean loopback = settings.address().isLoopbackAddress();
-            if (!loopback && settings.tls().isEmpty()) {
-                if (!settings.insecureHttp()) {
-                    throw new IllegalStateException("operator mode on " + settings.address().getHostAddress()
-                            + " needs TLS: give a keystore, bind a loopback address, or accept the risk with"
-                            + " --insecure-http");
-                }
-                LOG.warn("operator mode over plain HTTP on {}: tokens and session cookies cross the network in the"
-                        + " clear (--insecure-http)", settings.address().getHostAddress());
-            }
+            requireSafeTransport(settings);
         }
         Map<String, Object> admin = new HashMap<>(kafka);
         try (Admin client = Admin.create(admin)) {
             settings.topics().requireInstalled(client);
         }
-        SluiceConsole console = new SluiceConsole(kafka, settings, tokens);
+        SluiceConsole console = new SluiceConsole(kafka, settings, tokens, null);
         console.assignAndSeek();
         console.readerThread.start();
         console.server.start();
         LOG.info("Sluice console at {} ({})", console.url(), tokens.isPresent() ? "operator mode" : "read-only");
         return console;
+    }
+
+    /**
+     * The console of one runtime, without Kafka: the same overview, partitions, history and errors pages, fed from
+     * {@code runtime} itself every {@link ReporterSettings#interval()} (its database offsets from
+     * {@link ReporterSettings#databaseOffsets()}); with operator tokens an operator pauses, resumes and — on
+     * {@code movableTopics} — moves offset-managed rows directly, with the same rules as through the commands
+     * topic. Dead letters need the console's Kafka mode. Start it before the runtime (it listens to its events).
+     *
+     * @throws IllegalStateException    when the runtime already started, or operator mode on a non-loopback address
+     *                                  lacks TLS and {@code insecureHttp}
+     * @throws IllegalArgumentException when the operator tokens are malformed
+     * @throws UncheckedIOException     when the port cannot be bound
+     */
+    public static SluiceConsole local(SluiceRuntime runtime, ConsoleSettings settings, ReporterSettings reporting,
+                                      Set<String> movableTopics) {
+        Objects.requireNonNull(runtime, "runtime");
+        Optional<OperatorTokens> tokens = settings.operatorTokens().map(OperatorTokens::parse);
+        if (tokens.isPresent()) {
+            requireSafeTransport(settings);
+        }
+        String group = runtime.consumerConfig().getOrDefault("group.id", "");
+        Local local = new Local(runtime, reporting, Set.copyOf(movableTopics), group,
+                new ErrorThrottle(runtime.name(), reporting.host(), group, reporting.errorThrottle()));
+        SluiceConsole console = new SluiceConsole(Map.of(), settings, tokens, local);
+        try {
+            runtime.listener(event -> {
+                if (event instanceof io.sluice.runtime.SluiceEvent.Failed f) {
+                    synchronized (local.errors()) {
+                        local.errors().offer(f, reporting.clock().instant()).ifPresent(console.state::error);
+                    }
+                }
+            });
+        } catch (IllegalStateException e) {
+            console.close();
+            throw new IllegalStateException("start the console before the runtime " + runtime.name()
+                    + ": it listens to the runtime's events", e);
+        }
+        String version = SluiceVersion.read();
+        console.feed.scheduleAtFixedRate(() -> {
+            try {
+                ProcessReport report = SluiceReporter.snapshot(runtime, group, version, reporting, false);
+                console.state.report(report);
+                synchronized (console.history) {
+                    console.history.record(report);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("the console of {} could not read its state: {}", runtime.name(), e.toString());
+            }
+        }, 0, reporting.interval().toMillis(), TimeUnit.MILLISECONDS);
+        console.server.start();
+        LOG.info("Sluice console of {} at {} ({})", runtime.name(), console.url(),
+                tokens.isPresent() ? "operator mode" : "read-only");
+        return console;
+    }
+
+    private static void requireSafeTransport(ConsoleSettings settings) {
+        if (!settings.address().isLoopbackAddress() && settings.tls().isEmpty()) {
+            if (!settings.insecureHttp()) {
+                throw new IllegalStateException("operator mode on " + settings.address().getHostAddress()
+                        + " needs TLS: give a keystore, bind a loopback address, or accept the risk with"
+                        + " --insecure-http");
+            }
+            LOG.warn("operator mode over plain HTTP on {}: tokens and session cookies cross the network in the"
+                    + " clear (--insecure-http)", settings.address().getHostAddress());
+        }
     }
 
     /** The console's address. */
@@ -169,6 +253,9 @@ public final class SluiceConsole implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (feed != null) {
+            feed.shutdownNow();
+        }
         if (server != null) {
             server.stop(0);
         }
@@ -277,6 +364,32 @@ public final class SluiceConsole implements AutoCloseable {
         }
     }
 
+    /** Carries out an operator's command on the one runtime of a local console, and records the answer. */
+    private void applyLocally(OperatorCommand command) {
+        OperatorActions.Answer answer = OperatorActions.apply(local.runtime(), local.group(), command,
+                local.movableTopics(), tp -> logBound(tp, true), tp -> logBound(tp, false));
+        Map<String, Object> result = new java.util.LinkedHashMap<>();
+        result.put("outcome", answer.outcome());
+        result.put("summary", answer.outcome() + ": " + command.getClass().getSimpleName()
+                .toLowerCase(java.util.Locale.ROOT) + " of " + command.topic() + "-" + command.partition() + " by "
+                + command.issuer() + " at " + local.runtime().name() + " (" + answer.detail() + ")");
+        synchronized (results) {
+            results.addFirst(result);
+            while (results.size() > RESULTS_KEPT) {
+                results.removeLast();
+            }
+        }
+    }
+
+    /** A partition's log start or end as its instance last saw it; unknown bounds admit no move. */
+    private long logBound(TopicPartition tp, boolean start) {
+        return local.runtime().partitions().values().stream().flatMap(List::stream)
+                .filter(s -> s.topicPartition().equals(tp)).findFirst()
+                .map(s -> start ? s.logStart() : s.latestLogEnd())
+                .filter(java.util.OptionalLong::isPresent).map(java.util.OptionalLong::getAsLong)
+                .orElse(start ? Long.MAX_VALUE : -1L);
+    }
+
     private ConsoleHandler.Backend backend() {
         return new ConsoleHandler.Backend() {
             @Override
@@ -305,22 +418,29 @@ public final class SluiceConsole implements AutoCloseable {
 
             @Override
             public List<String> deadLetterTopics() {
-                return deadLetters.topics();
+                return local != null ? List.of() : deadLetters.topics();
             }
 
             @Override
             public List<DeadLetterBrowser.Letter> deadLetters(String topic, boolean withPayloads) {
-                return deadLetters.newest(topic, 100, withPayloads);
+                return local != null ? List.of() : deadLetters.newest(topic, 100, withPayloads);
             }
 
             @Override
             public DeadLetterBrowser.Replay replay(String topic, int partition, long from, int count, boolean force,
                                                    String operator) throws Exception {
+                if (local != null) {
+                    throw new IllegalStateException("replaying dead letters needs the console's Kafka mode");
+                }
                 return deadLetters.replay(topic, partition, from, count, force, operator);
             }
 
             @Override
             public void send(OperatorCommand command) throws Exception {
+                if (local != null) {
+                    applyLocally(command);
+                    return;
+                }
                 String signed = settings.commandSigner().orElseThrow().sign(command);
                 String key = SluiceCommands.pauseKey(command.group(), command.topic(), command.partition());
                 if (command instanceof OperatorCommand.Pause) {

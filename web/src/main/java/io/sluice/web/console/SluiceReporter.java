@@ -45,17 +45,7 @@ public final class SluiceReporter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SluiceReporter.class);
     private static final int MAX_QUEUED_ERRORS = 1_000;
-    private static final int MAX_ERROR_CHARS = 2_000;
-    private static final int MAX_STACK_CHARS = 4_000;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
-
-    private record ThrottleKey(TopicPartition topicPartition, String kind, String error) {
-    }
-
-    private static final class Throttle {
-        Instant lastSent;
-        long suppressed;
-    }
 
     private final SluiceRuntime runtime;
     private final ReporterSettings settings;
@@ -65,7 +55,7 @@ public final class SluiceReporter implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ConcurrentLinkedQueue<ErrorReport> errors = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
-    private final Map<ThrottleKey, Throttle> throttles = new HashMap<>();
+    private final ErrorThrottle throttle;
     private boolean closed;
 
     private SluiceReporter(SluiceRuntime runtime, ReporterSettings settings, Producer<String, String> producer) {
@@ -73,6 +63,7 @@ public final class SluiceReporter implements AutoCloseable {
         this.settings = settings;
         this.producer = producer;
         this.group = runtime.consumerConfig().getOrDefault("group.id", "");
+        this.throttle = new ErrorThrottle(runtime.name(), settings.host(), group, settings.errorThrottle());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-reporter-" + runtime.name());
             t.setDaemon(true);
@@ -160,8 +151,22 @@ public final class SluiceReporter implements AutoCloseable {
     }
 
     private void sendReport(boolean last) {
+        ProcessReport report = snapshot(runtime, group, version, settings, last);
+        for (String piece : ReportFormat.split(report, settings.maxReportBytes())) {
+            producer.send(new ProducerRecord<>(settings.topics().reports(), runtime.name(), piece), (m, e) -> {
+                if (e != null) {
+                    LOG.warn("a report of {} was not delivered: {}", runtime.name(), e.toString());
+                }
+            });
+        }
+    }
+
+    /** What {@code runtime} would report now. */
+    static ProcessReport snapshot(SluiceRuntime runtime, String group, String version, ReporterSettings settings,
+                                  boolean last) {
         List<PartitionReport> partitions = new ArrayList<>();
-        for (Map.Entry<String, List<PartitionState>> e : runtime.partitions().entrySet()) {
+        Map<String, List<PartitionState>> byInstance = runtime.partitions();
+        for (Map.Entry<String, List<PartitionState>> e : byInstance.entrySet()) {
             for (PartitionState s : e.getValue()) {
                 TopicPartition tp = s.topicPartition();
                 String state = s.pauseReasons().contains("operator") ? "OPERATOR_PAUSED" : s.state();
@@ -170,16 +175,8 @@ public final class SluiceReporter implements AutoCloseable {
                         s.latestLogEnd(), s.lag(), s.lastVerdict() == null ? "" : s.lastVerdict()));
             }
         }
-        ProcessReport report = new ProcessReport(runtime.name(), settings.host(), version, group,
-                settings.clock().instant(), settings.interval(), last, 1, 1,
-                List.copyOf(runtime.partitions().keySet()), partitions, runtime.counters());
-        for (String piece : ReportFormat.split(report, settings.maxReportBytes())) {
-            producer.send(new ProducerRecord<>(settings.topics().reports(), runtime.name(), piece), (m, e) -> {
-                if (e != null) {
-                    LOG.warn("a report of {} was not delivered: {}", runtime.name(), e.toString());
-                }
-            });
-        }
+        return new ProcessReport(runtime.name(), settings.host(), version, group, settings.clock().instant(),
+                settings.interval(), last, 1, 1, List.copyOf(byInstance.keySet()), partitions, runtime.counters());
     }
 
     private void sendErrors() {
@@ -204,45 +201,13 @@ public final class SluiceReporter implements AutoCloseable {
     }
 
     private synchronized void failed(SluiceEvent.Failed f) {
-        String text = cap(f.error().getClass().getName() + ": " + f.error().getMessage(), MAX_ERROR_CHARS);
-        Instant now = settings.clock().instant();
-        Throttle throttle = throttles.computeIfAbsent(new ThrottleKey(f.topicPartition(), f.kind().name(), text),
-                k -> new Throttle());
-        boolean quiet = throttle.lastSent == null
-                || Duration.between(throttle.lastSent, now).compareTo(settings.errorThrottle()) >= 0;
-        if (!quiet || queued.get() >= MAX_QUEUED_ERRORS) {
-            throttle.suppressed++;
+        if (queued.get() >= MAX_QUEUED_ERRORS) {
+            throttle.leftOut(f);
             return;
         }
-        errors.add(new ErrorReport(runtime.name(), settings.host(), group, now, f.instance(),
-                f.topicPartition().topic(), f.topicPartition().partition(), f.failedOffset(), f.kind().name(),
-                f.attempt(), text, stack(f.error()), throttle.suppressed));
-        queued.incrementAndGet();
-        throttle.lastSent = now;
-        throttle.suppressed = 0;
-        if (throttles.size() > 10_000) {
-            throttles.values().removeIf(t -> t.suppressed == 0
-                    && Duration.between(t.lastSent, now).compareTo(settings.errorThrottle()) >= 0);
-        }
-    }
-
-    private static String stack(Throwable error) {
-        StringBuilder out = new StringBuilder();
-        for (Throwable t = error; t != null && out.length() < MAX_STACK_CHARS; t = t.getCause() == t ? null
-                : t.getCause()) {
-            if (t != error) {
-                out.append("caused by ");
-            }
-            out.append(t.getClass().getName()).append(": ").append(t.getMessage()).append('\n');
-            StackTraceElement[] frames = t.getStackTrace();
-            for (int i = 0; i < Math.min(frames.length, 8); i++) {
-                out.append("    at ").append(frames[i]).append('\n');
-            }
-        }
-        return cap(out.toString(), MAX_STACK_CHARS);
-    }
-
-    private static String cap(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+        throttle.offer(f, settings.clock().instant()).ifPresent(report -> {
+            errors.add(report);
+            queued.incrementAndGet();
+        });
     }
 }
