@@ -117,7 +117,8 @@ public record ConsoleTopics(String prefix) {
     }
 
     /**
-     * Creates every topic that does not exist yet; existing ones are left as they are.
+     * Creates every topic that does not exist yet; existing ones are left as they are. Returns once the cluster
+     * lists every one of them.
      *
      * @return the names created now, empty when all existed
      * @throws IllegalStateException when the cluster refuses a creation (authorisation, replication factor), with
@@ -146,6 +147,16 @@ public record ConsoleTopics(String prefix) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while creating " + spec.name(), e);
             }
+        }
+        // a created topic reaches every broker's metadata a moment later: return once listing shows them all, so a
+        // reporter or console started right after the install finds them
+        long deadline = System.nanoTime() + INSTALL_TIMEOUT.toNanos();
+        while (!created.isEmpty() && firstMissing(admin).isPresent()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("created " + created + ", but " + firstMissing(admin).get()
+                        + " was not listed within " + INSTALL_TIMEOUT);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // list again
         }
         return List.copyOf(created);
     }
