@@ -900,11 +900,22 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         if (offsets.isEmpty()) {
             return failure;
         }
+        return commitRecorded(offsets, "commit", () -> retryOnWakeup(() -> {
+            consumer.commitSync(offsets, settings.commitTimeout());
+            return null;
+        }));
+    }
+
+    /**
+     * Runs {@code commit} of {@code offsets} and records the outcome: the machines learn what was committed and a
+     * {@code Committed} event is emitted, or a {@code CommitFailed} one (the marks stay and are committed later).
+     *
+     * @return the failure, or null
+     */
+    private RuntimeException commitRecorded(Map<TopicPartition, OffsetAndMetadata> offsets, String what,
+                                            Runnable commit) {
         try {
-            retryOnWakeup(() -> {
-                consumer.commitSync(offsets, settings.commitTimeout());
-                return null;
-            });
+            commit.run();
             for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
                 Assembly<?, ?> a = assemblies.get(e.getKey());
                 if (a != null) {
@@ -917,7 +928,7 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
         } catch (RuntimeException e) {
             counters.commitFailures.incrementAndGet();
             events.emit(new SluiceEvent.CommitFailed(name, plain(offsets), e));
-            LOG.warn("[{}] commit of {} failed; the marks stay and are committed later: {}", name, offsets,
+            LOG.warn("[{}] {} of {} failed; the marks stay and are committed later: {}", name, what, offsets,
                     e.toString());
             return e;
         }
@@ -944,25 +955,9 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
 
     /** Commits Sluice's own marks of transactional topics in an offsets-only transaction; returns the failure. */
     private RuntimeException commitInTransaction(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        try {
-            // the jobs holding the pool's producers wait for this thread to answer them: keep answering meanwhile
-            transactor.commitOffsets(offsets, consumer.groupMetadata(), this::serveMetadata);
-            for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
-                Assembly<?, ?> a = assemblies.get(e.getKey());
-                if (a != null) {
-                    a.machine.committed(e.getValue().offset());
-                }
-            }
-            counters.commits.incrementAndGet();
-            events.emit(new SluiceEvent.Committed(name, plain(offsets)));
-            return null;
-        } catch (RuntimeException e) {
-            counters.commitFailures.incrementAndGet();
-            events.emit(new SluiceEvent.CommitFailed(name, plain(offsets), e));
-            LOG.warn("[{}] offsets-only transaction of {} failed; the marks stay and are committed later: {}", name,
-                    offsets, e.toString());
-            return e;
-        }
+        // the jobs holding the pool's producers wait for this thread to answer them: keep answering meanwhile
+        return commitRecorded(offsets, "offsets-only transaction",
+                () -> transactor.commitOffsets(offsets, consumer.groupMetadata(), this::serveMetadata));
     }
 
     private static Map<TopicPartition, Long> plain(Map<TopicPartition, OffsetAndMetadata> offsets) {
