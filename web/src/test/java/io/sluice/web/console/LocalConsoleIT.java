@@ -10,16 +10,9 @@ import io.sluice.runtime.RuntimeSettings;
 import io.sluice.runtime.SluiceRuntime;
 import io.sluice.testing.EmbeddedKafka;
 import io.sluice.testing.EmbeddedKafkaExtension;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -35,7 +28,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(EmbeddedKafkaExtension.class)
 class LocalConsoleIT {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private final EmbeddedKafka kafka;
 
     LocalConsoleIT(EmbeddedKafka kafka) {
@@ -69,46 +61,20 @@ class LocalConsoleIT {
             runtime.start();
             assertThrows(IllegalStateException.class, () -> SluiceConsole.local(runtime, settings, reporting,
                     Set.of()).close(), "only before the runtime starts");
-            await(console, "/", page -> page.contains("data-process=\"" + runtime.name() + "\"")
+            ConsoleClient client = new ConsoleClient(console);
+            client.await("/", page -> page.contains("data-process=\"" + runtime.name() + "\"")
                     && page.contains("data-value=\"live\""));
-            await(console, "/partitions", page -> page.contains("<tr data-partition=\"local-orders-0\">")
+            client.await("/partitions", page -> page.contains("<tr data-partition=\"local-orders-0\">")
                     && page.contains("<tr data-partition=\"local-orders-1\">"));
-            await(console, "/errors", page -> page.contains("the payment service refused &lt;k&gt;"));
-            await(console, "/history?group=local-console&topic=local-orders", page -> page.contains("<polyline"));
-            assertTrue(await(console, "/dead-letters", page -> true).contains("Dead letters"));
+            client.await("/errors", page -> page.contains("the payment service refused &lt;k&gt;"));
+            client.await("/history?group=local-console&topic=local-orders", page -> page.contains("<polyline"));
+            assertTrue(client.page("/dead-letters").contains("Dead letters"));
 
-            HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/login"))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString("token=lou%27s+token")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            String cookie = login.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
-            String page = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/partitions"))
-                    .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString()).body();
-            Matcher csrf = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page);
-            assertTrue(csrf.find(), page);
-            HttpResponse<String> pause = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/commands/pause"))
-                    .header("Cookie", cookie).header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString("group=local-console&topic=local-orders&partition=1"
-                            + "&csrf=" + csrf.group(1))).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(303, pause.statusCode(), pause.body());
+            client.login("lou's token");
+            client.post("/commands/pause", "group=local-console&topic=local-orders&partition=1");
             assertEquals(Set.of(new TopicPartition("local-orders", 1)), runtime.operatorPauses());
-            String results = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/partitions"))
-                    .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString()).body();
+            String results = client.page("/partitions");
             assertTrue(results.contains("applied: pause of local-orders-1"), results);
         }
-    }
-
-    private static String await(SluiceConsole console, String path, Predicate<String> wanted) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            last = HTTP.send(HttpRequest.newBuilder(console.url().resolve(path)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            if (wanted.test(last)) {
-                return last;
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // poll again
-        }
-        throw new AssertionError("not within 60 s on " + path + ":\n" + last);
     }
 }

@@ -10,9 +10,6 @@ import io.sluice.runtime.RuntimeSettings;
 import io.sluice.runtime.SluiceRuntime;
 import io.sluice.testing.EmbeddedKafka;
 import io.sluice.testing.EmbeddedKafkaExtension;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -22,8 +19,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -39,7 +34,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(EmbeddedKafkaExtension.class)
 class OperatorCommandsIT {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Set<String> CONSUMED = ConcurrentHashMap.newKeySet();
 
     private final EmbeddedKafka kafka;
@@ -73,7 +67,7 @@ class OperatorCommandsIT {
                 .withOperators("olga:" + OperatorTokens.hash("olga's token"), signer);
 
         try (SluiceConsole console = SluiceConsole.start(client, consoleSettings)) {
-            String cookie = login(console);
+            ConsoleClient operator = new ConsoleClient(console).login("olga's token");
             SluiceRuntime first = SluiceRuntime.create(topology, props, RuntimeSettings.defaults()
                     .withCommitInterval(Duration.ofMillis(200)));
             SluiceCommands firstCommands = SluiceCommands.start(first, client, commandSettings);
@@ -83,8 +77,8 @@ class OperatorCommandsIT {
                 produce("p1-a", 1);
                 await(() -> CONSUMED.containsAll(List.of("p0-a", "p1-a")));
 
-                post(console, cookie, "/commands/pause", "group=ops-it&topic=ledger&partition=0");
-                await(() -> page(console, cookie, "/partitions?group=ops-it").contains("applied: pause of ledger-0"));
+                operator.post("/commands/pause", "group=ops-it&topic=ledger&partition=0");
+                await(() -> operator.page("/partitions?group=ops-it").contains("applied: pause of ledger-0"));
                 await(() -> operatorPaused(first, 0));
                 produce("p0-b", 0);
                 produce("p1-b", 1);
@@ -103,9 +97,9 @@ class OperatorCommandsIT {
                 await(() -> CONSUMED.contains("p1-c") && operatorPaused(second, 0));
                 assertTrue(!CONSUMED.contains("p0-b"), "still paused after the restart");
 
-                post(console, cookie, "/commands/resume", "group=ops-it&topic=ledger&partition=0");
+                operator.post("/commands/resume", "group=ops-it&topic=ledger&partition=0");
                 await(() -> CONSUMED.contains("p0-b"));
-                await(() -> page(console, cookie, "/partitions?group=ops-it").contains("applied: resume of ledger-0"));
+                await(() -> operator.page("/partitions?group=ops-it").contains("applied: resume of ledger-0"));
                 assertEquals(Set.of(), second.operatorPauses());
             }
         }
@@ -122,34 +116,6 @@ class OperatorCommandsIT {
                 new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>("ledger", partition, "k", value));
             producer.flush();
-        }
-    }
-
-    private static String login(SluiceConsole console) throws Exception {
-        HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("token=olga%27s+token")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(303, login.statusCode(), login.body());
-        return login.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
-    }
-
-    private static void post(SluiceConsole console, String cookie, String path, String form) throws Exception {
-        Matcher csrf = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page(console, cookie, "/"));
-        assertTrue(csrf.find());
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(console.url().resolve(path))
-                .header("Cookie", cookie).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form + "&csrf=" + csrf.group(1))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(303, r.statusCode(), r.body());
-    }
-
-    private static String page(SluiceConsole console, String cookie, String path) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(console.url().resolve(path)).header("Cookie", cookie).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 

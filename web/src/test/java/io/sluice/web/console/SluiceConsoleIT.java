@@ -121,22 +121,7 @@ class SluiceConsoleIT {
         ConsoleSettings settings = ConsoleSettings.defaults().withTopics(topics)
                 .withOperators("carol:" + OperatorTokens.hash(token) + "\n", signer);
         try (SluiceConsole console = SluiceConsole.start(client, settings)) {
-            HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/login"))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString("token=let+me+in")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(303, login.statusCode());
-            String cookie = login.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
-            String page = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/partitions")).header("Cookie",
-                    cookie).build(), HttpResponse.BodyHandlers.ofString()).body();
-            java.util.regex.Matcher csrf = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"")
-                    .matcher(page);
-            assertTrue(csrf.find(), page);
-            HttpResponse<String> pause = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/commands/pause"))
-                    .header("Cookie", cookie).header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString("group=g&topic=t&partition=2&csrf=" + csrf.group(1)))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(303, pause.statusCode(), pause.body());
+            new ConsoleClient(console).login(token).post("/commands/pause", "group=g&topic=t&partition=2");
         }
         Map<String, Object> config = new HashMap<>(client);
         try (KafkaConsumer<String, String> reader = new KafkaConsumer<>(config, new StringDeserializer(),
@@ -204,22 +189,14 @@ class SluiceConsoleIT {
             assertTrue(await(console.url(), "/dead-letters", page -> page.contains("payments.dlq"))
                     .contains("?topic=payments.dlq"));
 
-            HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/login"))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString("token=dlq+operator")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            String cookie = login.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
-            String page = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/dead-letters?topic=payments.dlq"))
-                    .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString()).body();
+            ConsoleClient operator = new ConsoleClient(console).login(token);
+            String page = operator.page("/dead-letters?topic=payments.dlq");
             assertTrue(page.contains("k-poison") && page.contains("poison"), page);
-            java.util.regex.Matcher csrf = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"")
-                    .matcher(page);
-            assertTrue(csrf.find());
-            String form = "topic=payments.dlq&partition=0&from=0&count=1&csrf=" + csrf.group(1);
-            assertTrue(replay(console, cookie, form).contains("1+replayed"));
+            String form = "topic=payments.dlq&partition=0&from=0&count=1";
+            assertTrue(operator.post("/dead-letters/replay", form).contains("1+replayed"));
             awaitTrue(() -> seen.contains("poison (replayed)"));
-            assertTrue(replay(console, cookie, form).contains("1+refused"), "already replayed");
-            assertTrue(replay(console, cookie, form + "&force=true").contains("1+replayed"), "forced");
+            assertTrue(operator.post("/dead-letters/replay", form).contains("1+refused"), "already replayed");
+            assertTrue(operator.post("/dead-letters/replay", form + "&force=true").contains("1+replayed"), "forced");
             awaitTrue(() -> seen.stream().filter("poison (replayed)"::equals).count() == 2);
         }
     }
@@ -240,14 +217,6 @@ class SluiceConsoleIT {
             assertEquals(200, HTTP.send(HttpRequest.newBuilder(console.url()).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode());
         }
-    }
-
-    private static String replay(SluiceConsole console, String cookie, String form) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/dead-letters/replay"))
-                .header("Cookie", cookie).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(303, r.statusCode(), r.body());
-        return r.headers().firstValue("location").orElseThrow();
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition) {
