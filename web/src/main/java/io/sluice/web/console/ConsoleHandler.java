@@ -173,7 +173,7 @@ final class ConsoleHandler implements HttpHandler {
         switch (path) {
             case "/" -> {
                 title = "Overview";
-                body = ConsolePages.overview(state.processes());
+                body = ConsolePages.overview(state.processes(), state.refused());
             }
             case "/partitions" -> {
                 List<String> groups = state.groups();

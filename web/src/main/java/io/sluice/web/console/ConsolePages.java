@@ -56,8 +56,14 @@ final class ConsolePages {
         return h.toString();
     }
 
-    static String overview(List<ConsoleState.ProcessView> processes) {
+    static String overview(List<ConsoleState.ProcessView> processes, Map<String, String> refused) {
         StringBuilder h = new StringBuilder();
+        if (!refused.isEmpty()) {
+            h.append("<section id=\"refused\">\n<h2>Reports this console cannot read</h2>\n<ul>\n");
+            refused.forEach((process, why) -> h.append("<li class=\"message\" data-refused>")
+                    .append(Html.escape(why)).append("</li>\n"));
+            h.append("</ul>\n</section>\n");
+        }
         long live = processes.stream().filter(p -> p.status() == ConsoleState.Status.LIVE).count();
         long lag = processes.stream().filter(p -> p.status() != ConsoleState.Status.GONE)
                 .mapToLong(ConsoleState.ProcessView::lag).sum();

@@ -55,6 +55,7 @@ final class ConsoleState {
     private final Map<String, List<ProcessReport>> pieces = new HashMap<>();
     private final Map<PartitionKey, Progress> progress = new HashMap<>();
     private final Deque<ErrorReport> errors = new ArrayDeque<>();
+    private final Map<String, String> refused = new java.util.TreeMap<>();
 
     ConsoleState(Clock clock, Duration ttl, Duration stuckAfter, long driftAmberAbove, int maxErrors) {
         this.clock = clock;
@@ -107,6 +108,19 @@ final class ConsoleState {
                 progress.put(key, new Progress(p.marked(), clock.instant()));
             }
         }
+    }
+
+    /** Records that reports of {@code process} cannot be read, and why (a newer major format). */
+    synchronized void refused(String process, String why) {
+        refused.put(process, why);
+        while (refused.size() > 100) {
+            refused.remove(refused.keySet().iterator().next());
+        }
+    }
+
+    /** The processes whose reports this console cannot read, with why. */
+    synchronized Map<String, String> refused() {
+        return Map.copyOf(refused);
     }
 
     /** Takes an error report; the newest {@code maxErrors} are kept. */

@@ -326,6 +326,7 @@ public final class SluiceConsole implements AutoCloseable {
                             }
                         }
                     } catch (NewerReportFormatException e) {
+                        state.refused(String.valueOf(r.key()), e.getMessage());
                         if (refusedProcesses.add(String.valueOf(r.key()))) {
                             LOG.warn("{}", e.getMessage());
                         }

@@ -185,6 +185,22 @@ class ConsoleHttpTest {
     }
 
     @Test
+    void theOverviewSaysWhichProcessesReportInAFormatThisConsoleCannotRead() throws Exception {
+        start(Optional.empty(), Set.of());
+        String newer = ReportFormat.write(new ProcessReport("future-app", "h", "9.0.0", "orders", clock.instant(),
+                Duration.ofSeconds(5), false, 1, 1, List.of(), List.of(), Map.of())).replace("\"major\":1",
+                "\"major\":2");
+        try {
+            ReportFormat.read(newer);
+        } catch (NewerReportFormatException e) {
+            state.refused("future-app", e.getMessage());
+        }
+        String page = request("GET", "/", Map.of(), "").body();
+        assertTrue(page.contains("data-refused") && page.contains("&#39;future-app&#39;")
+                && page.contains("upgrade the console"), page);
+    }
+
+    @Test
     void onlyAllowedHostsAreAnswered() throws Exception {
         start(Optional.empty(), Set.of("console.example.org"));
         assertEquals(421, request("GET", "/", Map.of("Host", "attacker.example"), "").status());
