@@ -594,10 +594,12 @@ public final class PartitionOffsets implements io.sluice.dsl.VirtualOffsetAuthor
             return OffsetMove.Outcome.PREVENTED;
         }
         createMovesTableIfMissing();
+        long[] epochBefore = new long[1];
         OffsetMove.Outcome outcome = locked(move.consumerGroup(), move.topicPartition(), move.expected(), row -> {
             if (row.nextOffset() != move.expected()) {
                 return OffsetMove.Outcome.PREVENTED;
             }
+            epochBefore[0] = row.epoch();
             row.moveTo(move.target());
             row.tx().insertInto(DSL.table(DSL.name(movesTableName())))
                     .columns(GROUP, TOPIC, PARTITION, MOVED_FROM, MOVED_TO, MOVED_BY, MOVE_COMMAND, MOVED_AT)
@@ -608,9 +610,11 @@ public final class PartitionOffsets implements io.sluice.dsl.VirtualOffsetAuthor
             return OffsetMove.Outcome.MOVED;
         });
         if (outcome == OffsetMove.Outcome.MOVED) {
-            // what this process remembers of the row is void: the next enforcement reads it (and its epoch) anew
+            // what this process remembers of the row is void: the next enforcement reads it (and its epoch) anew.
+            // Until then this process's own writers hold the epoch from before the move, so that a job launched
+            // before it (a batch, a dead letter's or an idle advance) is refused rather than undo a rewind.
             committedRows.remove(key);
-            observedEpochs.remove(key);
+            observedEpochs.put(key, epochBefore[0]);
             LOG.info("operator {} moved the offset row of {} from {} to {} (command {})", move.operator(), key,
                     move.expected(), move.target(), move.commandId());
         }
