@@ -75,17 +75,32 @@ class OrdersDemoIT {
             // one console for the whole group: every runtime listed, the closed ones gone, the halted one silent
             Matcher consoleUrl = Pattern.compile("Console of the whole group: (http://\\S+)").matcher(output);
             assertTrue(consoleUrl.find(), report);
-            String overview = http.send(HttpRequest.newBuilder(URI.create(consoleUrl.group(1)))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            for (String runtime : statuses.keySet()) {
-                Matcher row = Pattern.compile("data-process=\"" + Pattern.quote(runtime)
-                        + "\">.*?data-value=\"(\\w+)\"").matcher(overview);
-                assertTrue(row.find(), runtime + " on the console:\n" + overview);
-                if (runtime.equals(halting.group(1))) {
-                    assertTrue(row.group(1).equals("stale") || row.group(1).equals("gone"),
-                            runtime + ": " + row.group(1));
+            // the halted runtime falls silent: stale once three of its report intervals passed without a report
+            Map<String, String> shown = new LinkedHashMap<>();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            String overview = "";
+            while (System.nanoTime() < until) {
+                overview = http.send(HttpRequest.newBuilder(URI.create(consoleUrl.group(1)))
+                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                shown.clear();
+                for (String runtime : statuses.keySet()) {
+                    Matcher row = Pattern.compile("data-process=\"" + Pattern.quote(runtime)
+                            + "\">.*?data-value=\"(\\w+)\"").matcher(overview);
+                    shown.put(runtime, row.find() ? row.group(1) : "missing");
+                }
+                boolean settled = shown.entrySet().stream().allMatch(e -> e.getKey().equals(halting.group(1))
+                        ? e.getValue().equals("stale") || e.getValue().equals("gone") : e.getValue().equals("gone"));
+                if (settled) {
+                    break;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200)); // poll again
+            }
+            for (Map.Entry<String, String> e : shown.entrySet()) {
+                if (e.getKey().equals(halting.group(1))) {
+                    assertTrue(e.getValue().equals("stale") || e.getValue().equals("gone"),
+                            e.getKey() + " halted: " + shown + "\n" + overview);
                 } else {
-                    assertEquals("gone", row.group(1), runtime + " closed");
+                    assertEquals("gone", e.getValue(), e.getKey() + " closed: " + shown + "\n" + overview);
                 }
             }
             statuses.forEach((runtime, status) -> assertEquals(
