@@ -21,7 +21,7 @@ import org.apache.kafka.common.errors.ProducerFencedException;
  * metadata's generation or member is not the consumer's current one. Aborted transactions are recorded. Producers
  * can be made to fail as fenced ({@link #fenceNext}); the pool replaces such a producer.
  */
-public final class InMemoryTransactions implements TransactionalProducers {
+public final class InMemoryTransactions {
 
     /**
      * One transaction that ended.
@@ -87,24 +87,35 @@ public final class InMemoryTransactions implements TransactionalProducers {
         return List.copyOf(replaced);
     }
 
-    @Override
-    public synchronized TransactionalProducer acquire(Duration timeout) {
-        return free.isEmpty() ? null : free.remove(0);
+    /** The pool the driver's loop takes producers from; the runtime's machinery, kept out of the public API. */
+    TransactionalProducers pool() {
+        return pool;
     }
 
-    @Override
-    public synchronized void release(TransactionalProducer producer, boolean broken) {
-        Producer p = (Producer) producer;
-        if (broken) {
-            replaced.add(p.id);
-            p = new Producer(p.id);
+    private final TransactionalProducers pool = new TransactionalProducers() {
+        @Override
+        public TransactionalProducer acquire(Duration timeout) {
+            synchronized (InMemoryTransactions.this) {
+                return free.isEmpty() ? null : free.remove(0);
+            }
         }
-        free.add(p);
-    }
 
-    @Override
-    public void close() {
-    }
+        @Override
+        public void release(TransactionalProducer producer, boolean broken) {
+            synchronized (InMemoryTransactions.this) {
+                Producer p = (Producer) producer;
+                if (broken) {
+                    replaced.add(p.id);
+                    p = new Producer(p.id);
+                }
+                free.add(p);
+            }
+        }
+
+        @Override
+        public void close() {
+        }
+    };
 
     private synchronized boolean takeFence() {
         if (fence > 0) {

@@ -242,7 +242,7 @@ public final class TestDriver implements AutoCloseable {
         if (topology.topics().stream().anyMatch(t -> t.settings().kafkaTransactions())) {
             transactions = new InMemoryTransactions(log, clock, () -> consumer, "driver-" + config.groupId(),
                     transactionalProducers);
-            loop.kafkaTransactions(transactions, maxJobDuration);
+            loop.kafkaTransactions(transactions.pool(), maxJobDuration);
         }
         loop.subscribe();
         return this;
