@@ -857,6 +857,10 @@ public final class PartitionOffsets implements io.sluice.dsl.VirtualOffsetAuthor
             List<Message<K, V>> fresh = fencing
                     ? batch.stream().filter(m -> m.offset() >= floor).toList()
                     : batch.messages();
+            if (fresh.size() < batch.size()) {
+                LOG.debug("{}: fenced {} message(s) of the group {} of virtual partition {} below the stored next"
+                        + " offset max(r_v, W) {}", key, batch.size() - fresh.size(), batch, v, floor);
+            }
             if (!fresh.isEmpty()) {
                 work.apply(new LockedRow(this, tx, connection, key.group(), key.topicPartition(), stored, 0, false),
                         fresh);

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * Virtual partitions with the offset manager through the test driver, on each database: every message applied exactly once
  * (the applied table's key would reject a second application), the watermark W held at the lowest undecided offset
  * while one virtual partition fails, a crashed member's successor resuming at max(W, min r_v), and a change of the
- * count while messages of the old mapping are still undecided.
+ * count while messages of the old mapping are still undecided, and one while records keep arriving.
  */
 abstract class VirtualPartitionsOffsetsContract {
 
@@ -235,6 +235,73 @@ abstract class VirtualPartitionsOffsetsContract {
             assertEquals(60L, watermark());
             assertTrue(virtualRows("8:murmur2").values().stream().allMatch(r -> r >= 30));
         }
+    }
+
+    /**
+     * A change of the count under continuous production (see {@link #underLoad}), the member's start not being a
+     * drain point (a row lies above W). The member stops fetching the partition while the swap is pending, the
+     * lanes drain, and the rows are replaced within a bounded number of steps while records keep arriving.
+     */
+    @Test
+    void aChangeOfTheCountSwapsPromptlyWhileRecordsKeepArriving() throws SQLException {
+        try (TestDriver first = member(8, new AtomicBoolean(false))) {
+            produce(first, 0, 40, "none");
+            // the clock does not move: the groups apply, but W is not written again after the rows were created
+            first.assign(T, 0).runUntilIdle();
+            first.halt();
+        }
+        Map<Integer, Long> old = virtualRows("8:murmur2");
+        assertEquals(8, old.size());
+        assertTrue(old.containsValue(40L) && watermark() < 40,
+                "rows above W, so the member's start is no drain point: W=" + watermark() + " " + old);
+        int sent = 40;
+        int swappedAtStep = -1;
+        try (TestDriver second = member(12, new AtomicBoolean(false))) {
+            produce(second, 0, sent, "none");
+            second.assign(T, 0);
+            for (int step = 0; step < 120 && swappedAtStep < 0; step++) {
+                underLoad(second, sent++);
+                if (storedMappings().equals(java.util.Set.of("12:murmur2"))) {
+                    swappedAtStep = step;
+                }
+            }
+            assertTrue(swappedAtStep >= 0, "the rows were replaced while records kept arriving; still "
+                    + storedMappings() + " after 120 steps (12 s), W=" + watermark());
+            assertTrue(swappedAtStep < 40, "promptly: within 4 s of manual time, not at step " + swappedAtStep);
+            for (int step = 0; step < 20; step++) {
+                // the new mapping runs on under load
+                underLoad(second, sent++);
+            }
+            settle(second, 5);
+            Map<Long, Integer> applied = appliedOffsets();
+            assertEquals(sent, applied.size(), "nothing lost");
+            assertTrue(applied.values().stream().allMatch(c -> c == 1), "nothing applied twice");
+            assertEquals(sent, watermark());
+            Map<Integer, Long> rows = virtualRows("12:murmur2");
+            assertEquals(12, rows.size(), rows.toString());
+            assertTrue(second.caughtUp());
+        }
+    }
+
+    /**
+     * One round under continuous production: a record arrives and the listener steps twice (the first step of a round
+     * applies the reports and is woken from its poll by the finished jobs, the second fetches) before the workers run
+     * what was launched — so at every step a batch or a group is in flight.
+     */
+    private static void underLoad(TestDriver driver, int i) {
+        driver.send(T, 0, "k" + (i % 17), "ok" + i);
+        driver.advance(Duration.ofMillis(100)).step().step().runJobs();
+    }
+
+    private java.util.Set<String> storedMappings() throws SQLException {
+        java.util.Set<String> mappings = new java.util.TreeSet<>();
+        try (Connection c = db.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT \"mapping\" FROM \"" + offsets.virtualTableName() + "\"")) {
+            while (rs.next()) {
+                mappings.add(rs.getString(1));
+            }
+        }
+        return mappings;
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.sluice.filters.chaos;
 
+import io.sluice.dsl.VirtualPartitioner;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -105,6 +108,98 @@ final class Audit {
             }
         }
         return new Tiling(overlaps, holes, badHoles, problems);
+    }
+
+    /**
+     * Whether the group transactions' ranges tile every virtual partition's messages. A virtual partition's offsets
+     * are not contiguous, so its ranges are judged by its own expected messages: the ranges of one lane (partition,
+     * mapping, virtual partition) must not overlap, and every expected message must lie in exactly one range of the
+     * lane its key maps it to under that range's mapping — none (a hole over it: skipped) or two (applied over twice
+     * across a mapping change) is a failure. Gaps between a lane's ranges are counted as holes; they are legitimate
+     * where they hold no message of that lane (the lane had nothing there, or another mapping was stored meanwhile).
+     *
+     * @param keys the key of every acknowledged message, by {@link PacedProducer#id(int, long)}
+     */
+    static Tiling virtualTiling(DSLContext db, String topic, Set<Long> expected, Map<Long, String> keys) {
+        Map<Integer, List<Ranges.Range>> all = Ranges.read(db, topic);
+        int overlaps = 0;
+        int holes = 0;
+        int badHoles = 0;
+        List<String> problems = new ArrayList<>();
+        // lanes: partition -> mapping -> vp -> ranges by from
+        Map<Integer, Map<String, Map<Integer, TreeMap<Long, Ranges.Range>>>> lanes = new HashMap<>();
+        for (Map.Entry<Integer, List<Ranges.Range>> e : all.entrySet()) {
+            for (Ranges.Range range : e.getValue()) {
+                if (range.vp() < 0) {
+                    overlaps++;
+                    note(problems, "p" + e.getKey() + ": a whole-partition range " + range + " in a run with"
+                            + " virtual partitions");
+                    continue;
+                }
+                TreeMap<Long, Ranges.Range> lane = lanes.computeIfAbsent(e.getKey(), p -> new HashMap<>())
+                        .computeIfAbsent(range.mapping(), m -> new HashMap<>())
+                        .computeIfAbsent(range.vp(), v -> new TreeMap<>());
+                if (range.from() == range.to()) {
+                    continue; // moved nothing (a fenced group that applied nothing new)
+                }
+                Ranges.Range same = lane.put(range.from(), range);
+                if (same != null) {
+                    overlaps++;
+                    note(problems, "p" + e.getKey() + " " + range.mapping() + " vp" + range.vp() + ": " + range
+                            + " and " + same + " start at the same offset");
+                }
+            }
+        }
+        for (var partition : lanes.entrySet()) {
+            for (var mapping : partition.getValue().entrySet()) {
+                for (var lane : mapping.getValue().entrySet()) {
+                    long cursor = -1;
+                    for (Ranges.Range range : lane.getValue().values()) {
+                        if (cursor >= 0 && range.from() < cursor) {
+                            overlaps++;
+                            note(problems, "p" + partition.getKey() + " " + mapping.getKey() + " vp" + lane.getKey()
+                                    + ": " + range + " overlaps what ends at " + cursor);
+                        } else if (cursor >= 0 && range.from() > cursor) {
+                            holes++;
+                        }
+                        cursor = Math.max(cursor, range.to());
+                    }
+                }
+            }
+        }
+        for (long id : expected) {
+            int partition = PacedProducer.partitionOf(id);
+            long offset = PacedProducer.offsetOf(id);
+            String key = keys.get(id);
+            int covers = 0;
+            for (var mapping : lanes.getOrDefault(partition, Map.of()).entrySet()) {
+                int v = virtualPartition(key, offset, mapping.getKey());
+                TreeMap<Long, Ranges.Range> lane = mapping.getValue().get(v);
+                var floor = lane == null ? null : lane.floorEntry(offset);
+                if (floor != null && offset < floor.getValue().to()) {
+                    covers++;
+                }
+            }
+            if (covers == 0) {
+                badHoles++;
+                note(problems, name(id) + " (key " + key + ") lies in no range of its virtual partition");
+            } else if (covers > 1) {
+                overlaps++;
+                note(problems, name(id) + " (key " + key + ") lies in " + covers + " ranges, one per mapping");
+            }
+        }
+        return new Tiling(overlaps, holes, badHoles, problems);
+    }
+
+    /** The virtual partition of a message under a stored mapping ({@code n:partitionerId}; murmur2 only). */
+    static int virtualPartition(String key, long offset, String mapping) {
+        int colon = mapping.indexOf(':');
+        if (colon < 0 || !mapping.substring(colon + 1).equals(VirtualPartitioner.murmur2().id())) {
+            throw new IllegalArgumentException("the audit knows the murmur2 mapping only, not " + mapping);
+        }
+        int count = Integer.parseInt(mapping.substring(0, colon));
+        return VirtualPartitioner.murmur2().virtualPartition(key == null ? null
+                : key.getBytes(StandardCharsets.UTF_8), null, offset, count);
     }
 
     private static long covered(Set<Long> expected, int partition, long from, long to) {

@@ -122,6 +122,116 @@ class ChaosIT {
         });
     }
 
+    private static final int VP_OLD = 8;
+    private static final int VP_NEW = 12;
+    private static final long VP_MESSAGES = 100_000;
+
+    /**
+     * The mixed run with virtual partitions: 6 partitions × 8 virtual partitions on PostgreSQL, the mixed chaos, and
+     * early on a change to 12 rolled out member by member while an 8-member is parked as a zombie: for a while both
+     * counts run side by side (a member whose count differs from the stored mapping runs the stored one until a
+     * drain point, then swaps), the zombie's partition is swapped to 12 by a new member, and the old-n zombie is
+     * released into a mapping it does not run. Ranges are tiled per virtual partition.
+     */
+    @Test
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    void mixedVirtualPartitions() throws Exception {
+        MATRIX.run("mixed-vp postgresql", () -> {
+            List<ChaosRun.Step> steps = List.of(
+                    ChaosRun.Step.kill(0.05),
+                    ChaosRun.Step.kill(0.10),
+                    new ChaosRun.Step(0.16, "CHANGE-N", ChaosIT::changeVirtualPartitions),
+                    ChaosRun.Step.zombie(0.60),
+                    ChaosRun.Step.add(0.72),
+                    ChaosRun.Step.remove(0.80),
+                    ChaosRun.Step.kill(0.88));
+            // produced over two minutes: the change of n (40 to 70 s on this machine: JVM starts and rebalances with
+            // a stopped member) comes early so that it happens under load, and the zombie and the kills after it
+            ChaosRun.Outcome outcome = run("postgresql", ChaosRun.Plan.of("mixed-vp", "mixed-vp", VP_MESSAGES,
+                            Duration.ofSeconds(120), steps, Duration.ofMinutes(7))
+                    .withMemberOption("virtual-partitions", String.valueOf(VP_OLD))
+                    .afterwards(ChaosIT::noteMappings));
+            assertTrue(outcome.messages() >= VP_MESSAGES, outcome.summary());
+            assertTrue(outcome.kills() > 0 && outcome.stops() > 0 && outcome.rebalances() > 0, outcome.summary());
+            assertEquals(2, outcome.zombies().size(), outcome.zombies().toString());
+            long refused = 0;
+            for (String zombie : outcome.zombies()) {
+                assertTrue(zombie.equals("applied=0")
+                                || zombie.startsWith("failed " + OffsetRefusedException.class.getName()),
+                        "a zombie applied nothing of its parked group: " + outcome.zombies());
+                refused += zombie.startsWith("failed") ? 1 : 0;
+            }
+            String oldZombie = (String) outcome.notes().get("old-n-zombie");
+            assertTrue(oldZombie.startsWith("failed " + OffsetRefusedException.class.getName())
+                            && oldZombie.contains("belongs to mapping " + VP_NEW + ":murmur2"),
+                    "bite: the old-n zombie was refused by the swapped mapping: " + oldZombie);
+            assertEquals(VP_NEW + ":murmur2", outcome.notes().get("mapping-after-change"),
+                    "bite: the zombie's partition swapped its mapping " + outcome.notes());
+            assertTrue((Long) outcome.notes().get("sent-at-swap") < VP_MESSAGES,
+                    "bite: the mapping swapped under load, before production ended " + outcome.notes());
+            // the old-n zombie was stopped with groups of several partitions in flight; with the swap drained promptly
+            // under load, every one of those partitions is on the new mapping when it wakes, and each such group is
+            // refused (the mapping differs): the fence working. Any other member's refusal is a failure.
+            String oldZombieMember = (String) outcome.notes().get("old-n-zombie-member");
+            long oldZombieRefusals = outcome.countersByMember().getOrDefault(oldZombieMember, Map.of())
+                    .getOrDefault("refusals", 0L);
+            assertClean(outcome, refused + oldZombieRefusals);
+            for (int p = 0; p < ChaosRun.PARTITIONS; p++) {
+                assertEquals(VP_NEW + ":murmur2", outcome.notes().get("final-mapping-p" + p),
+                        "every partition ends on the new count " + outcome.notes());
+            }
+            return outcome.summary() + " vp=" + VP_OLD + "->" + VP_NEW;
+        });
+    }
+
+    /** Without fencing and the revoked() check, a zombie's parked group of a virtual partition is applied twice. */
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void controlVirtualPartitionsFencingOff() throws Exception {
+        MATRIX.run("control: vp fencing off", () -> {
+            ChaosRun.Outcome outcome = run("postgresql", ChaosRun.Plan.of("control-vp-fencing", "mixed-vp",
+                            ROW_MESSAGES, ROW_PRODUCE_OVER, List.of(ChaosRun.Step.zombie(0.2)), Duration.ofMinutes(3))
+                    .withMemberOption("virtual-partitions", String.valueOf(VP_OLD)).withoutFencing());
+            assertEquals(1, outcome.zombies().size());
+            assertTrue(outcome.zombies().get(0).startsWith("applied=") && !outcome.zombies().get(0).equals("applied=0"),
+                    "the zombie applied its parked group: " + outcome.zombies());
+            assertTrue(outcome.duplicates() > 0, "the naive design showed no duplicate: " + outcome.details());
+            return outcome.summary();
+        });
+    }
+
+    /**
+     * Rolls the virtual-partition count from {@link #VP_OLD} to {@link #VP_NEW}: an old-count member parks a group
+     * job before its row lock and is stopped (SIGSTOP); the other old-count members are replaced one at a time by
+     * new-count ones, so both counts run side by side; once the zombie's partition has been swapped to the new
+     * mapping at a drain point, the zombie is released (and must be refused), then replaced too.
+     */
+    private static void changeVirtualPartitions(ChaosRun run) {
+        List<MemberProcess> old = run.live();
+        run.memberOption("virtual-partitions", String.valueOf(VP_NEW));
+        ChaosRun.Frozen frozen = run.freeze(ControlDirectory.BEFORE_LOCK);
+        int partition = frozen.batch().partition();
+        for (MemberProcess member : old) {
+            if (!member.id().equals(frozen.member().id())) {
+                run.replace(member);
+            }
+        }
+        String mapping = run.await("partition " + partition + " to swap to " + VP_NEW + " virtual partitions",
+                Duration.ofSeconds(150), () -> run.storedMapping(partition).filter(m -> m.startsWith(VP_NEW + ":")));
+        run.note("mapping-after-change", mapping);
+        run.note("sent-at-swap", run.producer().sent());
+        run.note("old-n-zombie-member", frozen.member().id());
+        run.note("old-n-zombie", run.thaw(frozen));
+        // the thawed zombie rejoined with the old count: for a while it runs beside the new ones, then it goes too
+        run.replace(frozen.member());
+    }
+
+    private static void noteMappings(ChaosRun run) {
+        for (int p = 0; p < ChaosRun.PARTITIONS; p++) {
+            run.note("final-mapping-p" + p, run.storedMapping(p).orElse("none"));
+        }
+    }
+
     /** The naive design (no fencing, no revoked() check) applies the zombie's parked batch a second time. */
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)

@@ -2,6 +2,7 @@ package io.sluice.filters.chaos;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.sluice.dsl.Batch;
+import io.sluice.dsl.ConsumerContext;
 import io.sluice.dsl.Message;
 import io.sluice.dsl.Sluice;
 import io.sluice.dsl.Topology;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * read_uncommitted), {@code fetch-bytes} ({@code max.partition.fetch.bytes}), {@code lock-timeout-ms},
  * {@code idle-tx-timeout-ms} (0 = the server's setting), {@code offset-manager} (on | off: the control that shows
  * what the filter prevents), {@code errors-as-message} (true: the control that turns every failure of
- * {@code consume} into a plain message failure, losing its kind).
+ * {@code consume} into a plain message failure, losing its kind), {@code virtual-partitions} (n: the topic is split
+ * into n virtual partitions, each group transaction moving its own row and recording its own range).
  *
  * <p>With {@code -Dsluice.filters.test-hooks=true} two park points exist, each armed by the harness through the
  * {@link ControlDirectory} and used at most once per process: {@code before-lock} (the zombie: the job stops after
@@ -97,7 +99,7 @@ public final class ChaosMember {
                             if (TestHooks.enabled()) {
                                 afterLock.reached(batch.topicPartition(), batch);
                             }
-                            apply(tx, offsets, group, batch, messages, member);
+                            apply(tx, offsets, group, ctx, batch, messages, member);
                         });
                     } catch (Exception e) {
                         counters.consumeFailed();
@@ -116,6 +118,9 @@ public final class ChaosMember {
                 .backoff(Duration.ofMillis(200), Duration.ofSeconds(1));
         if (offsetManager) {
             builder = builder.filter(counters.counting(OffsetManager.using(offsets)));
+        }
+        if (options.containsKey("virtual-partitions")) {
+            builder = builder.virtualPartitions(Integer.parseInt(options.get("virtual-partitions")));
         }
         Topology topology = builder.build();
 
@@ -136,10 +141,21 @@ public final class ChaosMember {
         new CountDownLatch(1).await(); // runs until killed, stopped by SIGTERM, or orphaned
     }
 
-    /** The user's work: the effects, and the stretch of offsets this transaction moves the row over. */
-    private static void apply(DSLContext tx, PartitionOffsets offsets, String group, Batch<?, ?> batch,
-                              List<? extends Message<?, ?>> messages, String member) {
+    /**
+     * The user's work: the effects, and the stretch of offsets this transaction moves the row over — the partition's
+     * row, or with virtual partitions the group's own row {@code r_v}.
+     */
+    private static void apply(DSLContext tx, PartitionOffsets offsets, String group, ConsumerContext ctx,
+                              Batch<?, ?> batch, List<? extends Message<?, ?>> messages, String member) {
         Effects.insert(tx, messages, member);
+        if (ctx.virtualPartition().isPresent()) {
+            int v = ctx.virtualPartition().getAsInt();
+            long from = Ranges.storedVirtualNextOffset(tx, offsets.virtualTableName(), group, batch.topicPartition(),
+                    v);
+            Ranges.insert(tx, batch.topicPartition(), v, ctx.virtualMapping().orElseThrow(), from,
+                    Math.max(from, batch.nextOffset()), member);
+            return;
+        }
         long from = Ranges.storedNextOffset(tx, offsets.tableName(), group, batch.topicPartition());
         Ranges.insert(tx, batch.topicPartition(), from, Math.max(from, batch.nextOffset()), member);
     }

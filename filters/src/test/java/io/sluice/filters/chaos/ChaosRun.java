@@ -243,6 +243,8 @@ final class ChaosRun implements AutoCloseable {
     private final List<MemberProcess> started = new ArrayList<>();
     private final List<MemberProcess> live = new ArrayList<>();
     private final List<String> zombies = new ArrayList<>();
+    private final Map<String, String> optionOverrides = new LinkedHashMap<>();
+    private final Set<String> parkedOnce = new java.util.HashSet<>();
     private final Map<String, Object> notes = new TreeMap<>();
     private final Thread killOnExit = new Thread(this::killAll, "chaos-kill-members");
     private PacedProducer producer;
@@ -332,7 +334,9 @@ final class ChaosRun implements AutoCloseable {
                     Effects.duplicatedBy(db, topic).stream().map(r -> r.value1() + " " + r.value2() + " ["
                             + r.value3() + ".." + r.value4() + "] " + r.value5()).collect(Collectors.joining("; ")));
         }
-        Audit.Tiling tiling = Audit.tiling(db, topic, logEnds, expected);
+        Audit.Tiling tiling = plan.memberOptions().containsKey("virtual-partitions")
+                ? Audit.virtualTiling(db, topic, expected, producer.keys())
+                : Audit.tiling(db, topic, logEnds, expected);
         long deadLetters = logEnds(deadLetterTopic(topic)).values().stream().mapToLong(Long::longValue).sum();
         Map<String, Map<String, Long>> byMember = control.counters();
         Map<String, Long> totals = new TreeMap<>();
@@ -438,6 +442,39 @@ final class ChaosRun implements AutoCloseable {
         rebalances++;
     }
 
+    /**
+     * From now on members start with {@code --name=value} instead of the plan's setting (a change of configuration
+     * rolled out mid-run: members started before keep theirs).
+     */
+    void memberOption(String name, String value) {
+        optionOverrides.put(name, value);
+    }
+
+    /**
+     * Replaces {@code member} by a new one (with the options now in force): an orderly stop (SIGTERM), then a start,
+     * and waits until the new member owns partitions.
+     */
+    MemberProcess replace(MemberProcess member) {
+        LOG.info("chaos {}: replacing {} (SIGTERM, then a new member)", plan.label(), member);
+        member.terminate(ORDERLY_STOP);
+        live.remove(member);
+        rebalances++;
+        MemberProcess replacement = startMember();
+        rebalances++;
+        await(replacement.id() + " to own partitions", Duration.ofSeconds(90),
+                () -> ownsPartitions(replacement) ? Optional.of(true) : Optional.empty());
+        return replacement;
+    }
+
+    /** The mapping stored on partition {@code p}'s virtual-partition rows, if it has rows. */
+    Optional<String> storedMapping(int p) {
+        try {
+            return offsets.readVirtual(group, new TopicPartition(topic, p)).mapping();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the virtual-partition rows of partition " + p, e);
+        }
+    }
+
     /** Starts one more member; returns it. */
     MemberProcess add() {
         MemberProcess member = startMember();
@@ -478,9 +515,12 @@ final class ChaosRun implements AutoCloseable {
      */
     Frozen freeze(String point) {
         MemberProcess member = await("a member that owns partitions", Duration.ofSeconds(60), () -> {
-            List<MemberProcess> owners = live.stream().filter(this::ownsPartitions).toList();
+            // a member parks at most once per process
+            List<MemberProcess> owners = live.stream().filter(m -> !parkedOnce.contains(m.id()))
+                    .filter(this::ownsPartitions).toList();
             return owners.isEmpty() ? Optional.empty() : Optional.of(owners.get(random.nextInt(owners.size())));
         });
+        parkedOnce.add(member.id());
         control.armPark(member.id(), point);
         long[] nudgedAt = {System.nanoTime()};
         ControlDirectory.ParkedBatch parked = await(member.id() + " to park a job at " + point,
@@ -573,7 +613,9 @@ final class ChaosRun implements AutoCloseable {
         List<String> arguments = new ArrayList<>(List.of(
                 "--bootstrap=" + kafka.bootstrapServers(), "--jdbc=" + database.jdbcUrl(), "--topic=" + topic,
                 "--group=" + group, "--member=" + id, "--control=" + control.path()));
-        plan.memberOptions().forEach((k, v) -> arguments.add("--" + k + "=" + v));
+        Map<String, String> options = new LinkedHashMap<>(plan.memberOptions());
+        options.putAll(optionOverrides);
+        options.forEach((k, v) -> arguments.add("--" + k + "=" + v));
         MemberProcess member = MemberProcess.start(id, dir.resolve(id + ".log"), flags, arguments);
         started.add(member);
         live.add(member);

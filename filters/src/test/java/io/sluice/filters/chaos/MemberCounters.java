@@ -5,6 +5,7 @@ import io.sluice.dsl.Filter;
 import io.sluice.dsl.FilterFactory;
 import io.sluice.dsl.OffsetAuthority;
 import io.sluice.dsl.OffsetRefusedException;
+import io.sluice.dsl.VirtualOffsetAuthority;
 import io.sluice.filters.OffsetLockTimeoutException;
 import io.sluice.runtime.SluiceEvent;
 import io.sluice.runtime.SluiceEventListener;
@@ -167,6 +168,9 @@ final class MemberCounters implements SluiceEventListener {
     }
 
     private OffsetAuthority counting(OffsetAuthority authority) {
+        if (authority instanceof VirtualOffsetAuthority virtual) {
+            return countingVirtual(virtual);
+        }
         return new OffsetAuthority() {
             @Override
             public OptionalLong read(String consumerGroup, TopicPartition topicPartition) throws Exception {
@@ -189,6 +193,56 @@ final class MemberCounters implements SluiceEventListener {
                 }
             }
         };
+    }
+
+    /** {@link #counting(OffsetAuthority)} for a store that keeps virtual partitions: the same, for each call. */
+    private VirtualOffsetAuthority countingVirtual(VirtualOffsetAuthority authority) {
+        return new VirtualOffsetAuthority() {
+            @Override
+            public OptionalLong read(String consumerGroup, TopicPartition topicPartition) throws Exception {
+                return counted(() -> authority.read(consumerGroup, topicPartition));
+            }
+
+            @Override
+            public void advance(String consumerGroup, TopicPartition topicPartition, long nextOffset)
+                    throws Exception {
+                counted(() -> {
+                    authority.advance(consumerGroup, topicPartition, nextOffset);
+                    return null;
+                });
+            }
+
+            @Override
+            public Stored readVirtual(String consumerGroup, TopicPartition topicPartition) throws Exception {
+                return counted(() -> authority.readVirtual(consumerGroup, topicPartition));
+            }
+
+            @Override
+            public Optional<String> advanceWatermark(String consumerGroup, TopicPartition topicPartition,
+                                                     long watermark, String mapping, int count, boolean drained)
+                    throws Exception {
+                return counted(() -> authority.advanceWatermark(consumerGroup, topicPartition, watermark, mapping,
+                        count, drained));
+            }
+
+            @Override
+            public void advanceVirtual(String consumerGroup, TopicPartition topicPartition, int virtualPartition,
+                                       String mapping, long nextOffset) throws Exception {
+                counted(() -> {
+                    authority.advanceVirtual(consumerGroup, topicPartition, virtualPartition, mapping, nextOffset);
+                    return null;
+                });
+            }
+        };
+    }
+
+    private <T> T counted(java.util.concurrent.Callable<T> call) throws Exception {
+        try {
+            return call.call();
+        } catch (Exception e) {
+            add("failed.offset-manager");
+            throw e;
+        }
     }
 
     /** Keeps the member's assignment file true: the harness picks victims that own partitions. */

@@ -58,6 +58,7 @@ final class PacedProducer implements AutoCloseable {
     private final Set<Long> acked = ConcurrentHashMap.newKeySet();
     private final Set<Long> committed = ConcurrentHashMap.newKeySet();
     private final Set<Long> aborted = ConcurrentHashMap.newKeySet();
+    private final Map<Long, String> keys = new ConcurrentHashMap<>();
     private final AtomicLong transactionsAborted = new AtomicLong();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private final Thread thread;
@@ -204,6 +205,7 @@ final class PacedProducer implements AutoCloseable {
                 failure.compareAndSet(null, e);
             } else {
                 long id = id(metadata);
+                keys.put(id, key);
                 acked.add(id);
                 into.add(id);
             }
@@ -246,6 +248,11 @@ final class PacedProducer implements AutoCloseable {
     /** Every acknowledged message (in aborted transactions too), by {@link #id(int, long)}. */
     Set<Long> acknowledged() {
         return acked;
+    }
+
+    /** The key of every acknowledged message, by {@link #id(int, long)}: what a virtual partition is chosen by. */
+    Map<Long, String> keys() {
+        return keys;
     }
 
     /** The acknowledged messages of committed transactions (every acknowledged one unless transactional). */

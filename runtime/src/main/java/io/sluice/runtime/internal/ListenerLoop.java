@@ -712,7 +712,8 @@ public final class ListenerLoop implements ConsumerRebalanceListener {
                         // S = max(W, min over all n of r_v), n of the stored mapping, a missing row applied nothing
                         VirtualOffsetAuthority.Stored stored = va.readVirtual(group, tp);
                         int n = stored.mapping().map(ListenerLoop::countOf).orElse(vps.get().count());
-                        outcome = new Report.Enforced(stored.start(n), start, end, stored.mapping());
+                        long highest = stored.rows().values().stream().mapToLong(Long::longValue).max().orElse(-1);
+                        outcome = new Report.Enforced(stored.start(n), start, end, stored.mapping(), highest);
                     } else {
                         outcome = new Report.Enforced(authority.read(group, tp), start, end);
                     }

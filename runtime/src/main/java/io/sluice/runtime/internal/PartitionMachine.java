@@ -83,7 +83,12 @@ final class PartitionMachine {
         /** Too many fetched messages wait in virtual-partition groups (see {@link VirtualPartitionTracker}). */
         BACKPRESSURE,
         /** An operator paused the partition; only an operator's resume removes it. */
-        OPERATOR }
+        OPERATOR,
+        /**
+         * Offset-managed with virtual partitions, the stored mapping not this member's: nothing new is fetched so
+         * that the lanes drain and the rows can be swapped; bounded (see {@link #drainForSwap}).
+         */
+        DRAIN }
 
     /** A moment: monotonic nanoseconds for deadlines, the wall instant for events. */
     record Now(long nanos, Instant instant) {
@@ -206,6 +211,14 @@ final class PartitionMachine {
     private boolean watermarkInFlight;
     /** That job is also replacing the rows at a drain point: the partition fetches nothing meanwhile. */
     private boolean swapping;
+    /** Since when {@link PauseReason#DRAIN} holds the partition for a pending swap (MIN_VALUE: it does not). */
+    private long drainSince = Long.MIN_VALUE;
+    /** After a drain that reached no drain point within its limit, fetching goes on until then (MIN_VALUE: none). */
+    private long drainRestUntil = Long.MIN_VALUE;
+    /** The highest r_v read at the last enforcement: no drain point lies below it, so draining waits for it. */
+    private long highestRow = -1;
+    /** Drains of this assignment that reached no drain point; each doubles the next one's limit. */
+    private int drainsGivenUp;
     /** The highest W this assignment wrote: Kafka is marked only up to it. */
     private long watermarkDurable = -1;
     private long lastWatermarkNanos = Long.MIN_VALUE;
@@ -521,6 +534,7 @@ final class PartitionMachine {
         if (virtual != null) {
             virtual.tick(now, out::add);
             if (offsetManaged) {
+                drainForSwap(now);
                 maybeWatermark(now);
             }
         }
@@ -644,7 +658,8 @@ final class PartitionMachine {
         }
         if (!mappingCurrent && ownActive && virtual.lanesInFlight() == 0) {
             launchWatermark(l, own, true, now);
-        } else if (!mappingCurrent && !ownActive && state == State.IDLE && reasons.isEmpty() && virtual.drained()) {
+        } else if (!mappingCurrent && !ownActive && state == State.IDLE && onlyDrainHolds() && virtual.drained()
+                && l >= highestRow) {
             // a drain point here; the store checks that every stored r_v is at most the W it writes
             swapping = true;
             reasons.add(PauseReason.WORK);
@@ -652,6 +667,57 @@ final class PartitionMachine {
         } else if (l > watermarkDurable) {
             launchWatermark(l, own, false, now);
         }
+    }
+
+    /**
+     * While the stored mapping is not this member's, the partition fetches nothing new ({@link PauseReason#DRAIN}), so
+     * that the chain job and the lanes finish what they hold and {@link #maybeWatermark} meets a drain point even under
+     * continuous production (fetching on, a batch or a group would always be in flight). The pause is bounded: it is
+     * released when the swap is done or failed, when a lane backs off after a failure (its retries may take long and
+     * must not stop the other virtual partitions), or when no drain point came within the limit (the commit interval,
+     * doubled after each such miss, at most the blocked-alert time); fetching then goes on for a commit interval
+     * before the next drain. See {@code docs/architecture.md}, "Virtual partitions".
+     */
+    private void drainForSwap(Now now) {
+        io.sluice.dsl.VirtualPartitions own = settings.virtualPartitions().orElseThrow();
+        boolean pending = !mappingCurrent && !virtual.mapping().mapping().equals(own.mapping());
+        if (!pending) {
+            endDrain(false, now);
+            drainsGivenUp = 0;
+            return;
+        }
+        if (state == State.ENFORCING || swapping) {
+            return;
+        }
+        if (drainSince != Long.MIN_VALUE) {
+            long limit = timings.commitInterval().toNanos() << Math.min(drainsGivenUp, 16);
+            limit = Math.min(limit, Math.max(timings.commitInterval().toNanos(),
+                    timings.blockedAlertAfter().toNanos()));
+            if (virtual.backingOff() || now.nanos() - drainSince >= limit) {
+                drainsGivenUp++;
+                endDrain(true, now);
+            }
+        } else if ((drainRestUntil == Long.MIN_VALUE || now.nanos() - drainRestUntil >= 0)
+                && decidedUpTo() >= highestRow) {
+            // the chain has passed every stored row (else L could not reach them without fetching on)
+            drainRestUntil = Long.MIN_VALUE;
+            drainSince = now.nanos();
+            reasons.add(PauseReason.DRAIN);
+        }
+    }
+
+    /** Releases {@link PauseReason#DRAIN}; {@code rest}: fetching goes on for a commit interval before the next. */
+    private void endDrain(boolean rest, Now now) {
+        if (drainSince != Long.MIN_VALUE) {
+            drainSince = Long.MIN_VALUE;
+            reasons.remove(PauseReason.DRAIN);
+        }
+        drainRestUntil = rest ? now.nanos() + timings.commitInterval().toNanos() : Long.MIN_VALUE;
+    }
+
+    /** No pause reason but {@link PauseReason#DRAIN} holds the partition. */
+    private boolean onlyDrainHolds() {
+        return reasons.isEmpty() || (reasons.size() == 1 && reasons.contains(PauseReason.DRAIN));
     }
 
     private void launchWatermark(long l, io.sluice.dsl.VirtualPartitions own, boolean drained, Now now) {
@@ -662,11 +728,17 @@ final class PartitionMachine {
 
     private void watermarked(Report.Watermark wm, Now now) {
         watermarkInFlight = false;
+        boolean swapTried = swapping;
         if (swapping) {
             swapping = false;
             removeReason(PauseReason.WORK);
         }
         if (wm.error().isPresent()) {
+            if (swapTried && drainSince != Long.MIN_VALUE) {
+                // the store failed: fetching goes on meanwhile, the swap is tried at a later drain
+                drainsGivenUp++;
+                endDrain(true, now);
+            }
             // retried when next due; nothing was written, so nothing more is marked
             emit(new SluiceEvent.Failed(instance, topicPartition, generation, FailureKind.INFRASTRUCTURE, 1,
                     OptionalLong.empty(), wm.error().get(), Duration.ZERO));
@@ -674,8 +746,16 @@ final class PartitionMachine {
         }
         watermarkDurable = Math.max(watermarkDurable, wm.watermark());
         io.sluice.dsl.VirtualPartitions own = settings.virtualPartitions().orElseThrow();
+        if (swapTried && drainSince != Long.MIN_VALUE && !wm.mapping().equals(Optional.of(own.mapping()))) {
+            // the store found a row above the W it wrote (a member of the old mapping still applies): fetching goes
+            // on for a while, and the swap is tried at a later drain
+            drainsGivenUp++;
+            endDrain(true, now);
+        }
         if (!mappingCurrent && wm.mapping().equals(Optional.of(own.mapping()))) {
             mappingCurrent = true;
+            endDrain(false, now);
+            drainsGivenUp = 0;
             if (!virtual.mapping().mapping().equals(own.mapping())) {
                 // the drain point: nothing waits in the old lanes, so the new ones start empty
                 virtual = new VirtualPartitionTracker(topicPartition, generation, instance, settings, own, counters,
@@ -1005,6 +1085,7 @@ final class PartitionMachine {
         }
         logStart = OptionalLong.of(e.logStart());
         logEnd = OptionalLong.of(e.logEnd());
+        highestRow = e.highestRow();
         if (virtual != null && offsetManaged && !adoptMapping(e.mapping(), now)) {
             return;
         }

@@ -102,9 +102,10 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
      * @param logStart the log start read just before
      * @param logEnd   the log end read just before
      * @param mapping  with virtual partitions, the mapping their rows belong to (empty: none stored)
+     * @param highestRow with virtual partitions, the highest stored r_v (-1: no row): a drain point lies at or above it
      */
-    public record Enforced(OptionalLong stored, long logStart, long logEnd, Optional<String> mapping)
-            implements Outcome {
+    public record Enforced(OptionalLong stored, long logStart, long logEnd, Optional<String> mapping,
+                           long highestRow) implements Outcome {
         /** Rejects nulls. */
         public Enforced {
             Objects.requireNonNull(stored, "stored");
@@ -113,7 +114,7 @@ public record Report(TopicPartition topicPartition, long generation, OptionalLon
 
         /** Without virtual partitions. */
         public Enforced(OptionalLong stored, long logStart, long logEnd) {
-            this(stored, logStart, logEnd, Optional.empty());
+            this(stored, logStart, logEnd, Optional.empty(), -1);
         }
     }
 

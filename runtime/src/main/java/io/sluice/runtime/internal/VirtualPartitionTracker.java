@@ -302,6 +302,16 @@ final class VirtualPartitionTracker {
         return true;
     }
 
+    /** Whether a lane waits out a backoff after a failure. */
+    boolean backingOff() {
+        for (Lane lane : lanes) {
+            if (lane.backingOff) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** How many lanes have a job in flight. */
     int lanesInFlight() {
         int n = 0;
