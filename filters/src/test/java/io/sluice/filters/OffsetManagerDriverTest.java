@@ -211,19 +211,7 @@ class OffsetManagerDriverTest {
 
     @Test
     void theDeadLetteredMessageAdvancesTheRowBeforeKafkaIsMarked(TestDriver driver) {
-        Topology topology = Sluice.topology().topic(T)
-                .deserializers(new StringDeserializer(), new StringDeserializer())
-                .consumer(() -> (batch, ctx) -> offsets.consume(ctx, batch, (tx, messages) -> {
-                    for (var m : messages) {
-                        if (m.value().equals("bad")) {
-                            throw new IllegalArgumentException("bad order");
-                        }
-                        applied.add(m.offset());
-                    }
-                }))
-                .filter(OffsetManager.using(offsets))
-                .deadLetterQueue("orders.dlq", 1)
-                .build();
+        Topology topology = OffsetManagedDriver.failingOnBad(T, offsets, applied, t -> t.deadLetterQueue("orders.dlq", 1));
         driver.maxPollRecords(1).start(topology);
         driver.send(T, 0, "k", "ok").send(T, 0, "k", "bad").send(T, 0, "k", "ok");
         driver.assign(T, 0).runUntilIdle().advanceAndRun(Duration.ofSeconds(1));
@@ -235,19 +223,7 @@ class OffsetManagerDriverTest {
 
     @Test
     void aDiscardedMessageAdvancesTheRowWithoutPublishing(TestDriver driver) {
-        Topology topology = Sluice.topology().topic(T)
-                .deserializers(new StringDeserializer(), new StringDeserializer())
-                .consumer(() -> (batch, ctx) -> offsets.consume(ctx, batch, (tx, messages) -> {
-                    for (var m : messages) {
-                        if (m.value().equals("bad")) {
-                            throw new IllegalArgumentException("bad order");
-                        }
-                        applied.add(m.offset());
-                    }
-                }))
-                .filter(OffsetManager.using(offsets))
-                .deadLetterQueue(io.sluice.dsl.DeadLetterQueue.discard(0))
-                .build();
+        Topology topology = OffsetManagedDriver.failingOnBad(T, offsets, applied, t -> t.deadLetterQueue(io.sluice.dsl.DeadLetterQueue.discard(0)));
         driver.maxPollRecords(1).start(topology);
         driver.send(T, 0, "k", "ok").send(T, 0, "k", "bad").send(T, 0, "k", "ok");
         driver.assign(T, 0).runUntilIdle().advanceAndRun(Duration.ofSeconds(1));

@@ -37,19 +37,7 @@ class OperatorMoveRaceDriverTest {
     @Test
     void aRowAdvanceInFlightDoesNotUndoARewind(TestDriver driver) {
         PartitionOffsets offsets = PartitionOffsets.builder(Databases.h2(), SQLDialect.H2).build();
-        driver.start(Sluice.topology().topic(T)
-                .deserializers(new StringDeserializer(), new StringDeserializer())
-                .consumer(() -> (batch, ctx) -> offsets.consume(ctx, batch, (tx, messages) -> {
-                    for (var m : messages) {
-                        if (m.value().equals("bad")) {
-                            throw new IllegalArgumentException("bad order");
-                        }
-                        applied.add(m.offset());
-                    }
-                }))
-                .filter(OffsetManager.using(offsets))
-                .deadLetterQueue(io.sluice.dsl.DeadLetterQueue.discard(0))
-                .build());
+        driver.start(OffsetManagedDriver.failingOnBad(T, offsets, applied, t -> t.deadLetterQueue(io.sluice.dsl.DeadLetterQueue.discard(0))));
         driver.send(T, 0, "k", "ok").send(T, 0, "k", "ok").send(T, 0, "k", "ok");
         driver.assign(T, 0).runUntilIdle();
         assertEquals(List.of(0L, 1L, 2L), applied);
